@@ -1,0 +1,92 @@
+/**
+ * One error root for the whole code base. `code` is stable (clients and dashboards key on it),
+ * `retriable` is read by every retry loop, and `expose` says whether the message may reach a
+ * client. HTTP status codes are chosen at the HTTP edge from `code`, never here.
+ */
+export abstract class OrderstreamError extends Error {
+  abstract readonly code: string;
+  readonly retriable: boolean = false;
+  readonly expose: boolean = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Input that does not have the shape or values we accept. */
+export class ValidationError extends OrderstreamError {
+  readonly code = 'VALIDATION_FAILED';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The addressed aggregate (or other resource) does not exist. */
+export class NotFoundError extends OrderstreamError {
+  readonly code = 'NOT_FOUND';
+}
+
+/** The command carried an expectedVersion that is not the aggregate's current version. */
+export class VersionConflictError extends OrderstreamError {
+  readonly code = 'VERSION_CONFLICT';
+  constructor(
+    readonly aggregateId: string,
+    readonly expectedVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(`expected version ${expectedVersion} of ${aggregateId} but it is at version ${currentVersion}`);
+  }
+}
+
+/** The command is well formed but the aggregate's current state forbids it. */
+export class InvalidStateError extends OrderstreamError {
+  readonly code = 'INVALID_STATE';
+  constructor(
+    message: string,
+    readonly currentVersion?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Configuration read from the environment is missing or malformed. */
+export class ConfigError extends OrderstreamError {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/** A dependency (Kafka, registry, MongoDB, Redis, an external service) failed or timed out. */
+export class DependencyError extends OrderstreamError {
+  readonly code: string = 'DEPENDENCY_FAILED';
+  override readonly retriable: boolean;
+  override readonly expose = false;
+  constructor(
+    readonly dependency: string,
+    message: string,
+    options: { retriable?: boolean; cause?: unknown } = {},
+  ) {
+    super(`${dependency}: ${message}`, { cause: options.cause });
+    this.retriable = options.retriable ?? true;
+  }
+}
+
+/** A provisioning prerequisite (java, mvn, go, …) is missing; the message says what to install. */
+export class PrerequisiteError extends OrderstreamError {
+  readonly code = 'PREREQUISITE_MISSING';
+}
+
+export const isRetriable = (err: unknown): boolean => err instanceof OrderstreamError && err.retriable;
