@@ -8,13 +8,24 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/'],
 };
 
-/** @type {import('jest').Config} */
-module.exports = {
+// Global setup is per project: Jest runs it only when a test of that project is selected,
+// so `--selectProjects unit` never starts a server.
+const withServers = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['**/*.int.spec.ts'], slowTestThreshold: 30 },
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], slowTestThreshold: 60 },
+    {
+      ...common,
+      ...withServers,
+      displayName: 'integration',
+      testMatch: ['**/*.int.spec.ts'],
+      slowTestThreshold: 30,
+    },
+    { ...common, ...withServers, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], slowTestThreshold: 60 },
   ],
 };

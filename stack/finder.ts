@@ -1,0 +1,86 @@
+import { ConfigError } from '../lib/errors';
+import { dockerAvailable, startDockerStack } from './docker-stack';
+import { type Endpoints, localEndpoints, type StackSettings, stackSettings } from './layout';
+import { down, type ServiceName, up } from './local-stack';
+import type { Progress } from './progress';
+
+export type Source = 'env' | 'docker' | 'local';
+
+export interface FoundInfrastructure {
+  endpoints: Endpoints;
+  sources: Record<keyof Endpoints, Source>;
+  /** Stops whatever this call started (nothing when every server was already there). */
+  release(): Promise<void>;
+}
+
+const ENV_NAMES: Record<keyof Endpoints, string> = {
+  kafkaBrokers: 'KAFKA_BROKERS',
+  schemaRegistryUrl: 'SCHEMA_REGISTRY_URL',
+  mongodbUri: 'MONGODB_URI',
+  redisUrl: 'REDIS_URL',
+};
+
+const SERVICE_OF: Record<keyof Endpoints, ServiceName> = {
+  kafkaBrokers: 'kafka',
+  schemaRegistryUrl: 'registry',
+  mongodbUri: 'mongo',
+  redisUrl: 'redis',
+};
+
+const KEYS = Object.keys(ENV_NAMES) as (keyof Endpoints)[];
+
+/**
+ * DESIGN §8, in order: endpoints from the environment; else Docker through testcontainers;
+ * else the local stack this project provisions. Each server is found on its own, so a user
+ * may point at their own Kafka and let the project run the rest.
+ * ORDERSTREAM_INFRA=local|docker forces the second step.
+ */
+export const findInfrastructure = async (
+  progress: Progress,
+  env: NodeJS.ProcessEnv = process.env,
+  settings: StackSettings = stackSettings(env),
+): Promise<FoundInfrastructure> => {
+  const endpoints: Partial<Endpoints> = {};
+  const sources: Partial<Record<keyof Endpoints, Source>> = {};
+  for (const key of KEYS) {
+    const value = env[ENV_NAMES[key]];
+    if (value) {
+      endpoints[key] = value;
+      sources[key] = 'env';
+    }
+  }
+  const missing = KEYS.filter((k) => endpoints[k] === undefined);
+  const releases: (() => Promise<void>)[] = [];
+
+  const forced = env.ORDERSTREAM_INFRA;
+  if (forced !== undefined && forced !== '' && forced !== 'local' && forced !== 'docker') {
+    throw new ConfigError('ORDERSTREAM_INFRA', `must be "local" or "docker", got "${forced}"`);
+  }
+  if (missing.length > 0) {
+    const useDocker = forced === 'docker' || (forced !== 'local' && (await dockerAvailable(env)));
+    if (useDocker) {
+      const docker = await startDockerStack(Object.fromEntries(missing.map((k) => [k, true])), progress);
+      releases.push(docker.stop);
+      for (const key of missing) {
+        endpoints[key] = docker.endpoints[key];
+        sources[key] = 'docker';
+      }
+    } else {
+      const names = missing.map((k) => SERVICE_OF[k]);
+      const started = await up(settings, progress, names);
+      if (started.length > 0) releases.push(() => down(settings, progress, started));
+      const local = localEndpoints(settings);
+      for (const key of missing) {
+        endpoints[key] = local[key];
+        sources[key] = 'local';
+      }
+    }
+  }
+  return {
+    endpoints: endpoints as Endpoints,
+    sources: sources as Record<keyof Endpoints, Source>,
+    release: async () => {
+      for (const r of releases) await r();
+    },
+  };
+};

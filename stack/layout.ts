@@ -1,0 +1,119 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../lib/errors';
+
+/**
+ * Where the local stack keeps what it provisions and runs. Everything lives outside the
+ * repository (default ~/.cache/orderstream) so a fresh clone reuses a warm cache.
+ */
+export interface StackLayout {
+  cacheDir: string;
+  binDir: string;
+  dataDir: string;
+  logDir: string;
+  runDir: string;
+  toolDir: string;
+}
+
+export interface StackPorts {
+  kafka: number;
+  kafkaController: number;
+  registry: number;
+  registryManagement: number;
+  mongo: number;
+  redis: number;
+}
+
+export interface StackVersions {
+  kafka: string;
+  apicurio: string;
+  /** Apicurio 3.1+ is compiled for Java 21; on a machine with only Java 17 we use the last 3.0.x. */
+  apicurioJava17: string;
+  ferretdb: string;
+}
+
+export interface StackSettings {
+  layout: StackLayout;
+  ports: StackPorts;
+  versions: StackVersions;
+  host: string;
+}
+
+export const DEFAULT_VERSIONS: StackVersions = {
+  kafka: '3.9.2',
+  apicurio: '3.3.3',
+  apicurioJava17: '3.0.9',
+  ferretdb: 'v1.24.2',
+};
+
+const DEFAULT_PORTS: StackPorts = {
+  kafka: 19092,
+  kafkaController: 19093,
+  registry: 18085,
+  registryManagement: 18086,
+  mongo: 27117,
+  redis: 16379,
+};
+
+const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+  kafka: 'ORDERSTREAM_STACK_KAFKA_PORT',
+  kafkaController: 'ORDERSTREAM_STACK_KAFKA_CONTROLLER_PORT',
+  registry: 'ORDERSTREAM_STACK_REGISTRY_PORT',
+  registryManagement: 'ORDERSTREAM_STACK_REGISTRY_MANAGEMENT_PORT',
+  mongo: 'ORDERSTREAM_STACK_MONGO_PORT',
+  redis: 'ORDERSTREAM_STACK_REDIS_PORT',
+};
+
+const readPort = (env: NodeJS.ProcessEnv, variable: string, fallback: number): number => {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(variable, `must be an integer between 1 and 65535, got "${raw}"`);
+  }
+  return port;
+};
+
+export const stackSettings = (env: NodeJS.ProcessEnv = process.env): StackSettings => {
+  const cacheDir = resolve(env.ORDERSTREAM_CACHE_DIR ?? join(homedir(), '.cache', 'orderstream'));
+  const ports = Object.fromEntries(
+    (Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[]).map((name) => [
+      name,
+      readPort(env, PORT_VARIABLES[name], DEFAULT_PORTS[name]),
+    ]),
+  ) as unknown as StackPorts;
+  return {
+    host: '127.0.0.1',
+    ports,
+    versions: DEFAULT_VERSIONS,
+    layout: {
+      cacheDir,
+      binDir: join(cacheDir, 'bin'),
+      dataDir: join(cacheDir, 'data'),
+      logDir: join(cacheDir, 'logs'),
+      runDir: join(cacheDir, 'run'),
+      toolDir: join(cacheDir, 'tools'),
+    },
+  };
+};
+
+export interface Endpoints {
+  kafkaBrokers: string;
+  schemaRegistryUrl: string;
+  mongodbUri: string;
+  redisUrl: string;
+}
+
+export const endpointsToEnv = (e: Endpoints): Record<string, string> => ({
+  KAFKA_BROKERS: e.kafkaBrokers,
+  SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+  MONGODB_URI: e.mongodbUri,
+  REDIS_URL: e.redisUrl,
+});
+
+export const localEndpoints = ({ host, ports }: StackSettings): Endpoints => ({
+  kafkaBrokers: `${host}:${ports.kafka}`,
+  schemaRegistryUrl: `http://${host}:${ports.registry}/apis/ccompat/v7`,
+  mongodbUri: `mongodb://${host}:${ports.mongo}/`,
+  redisUrl: `redis://${host}:${ports.redis}`,
+});

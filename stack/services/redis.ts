@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { PrerequisiteError } from '../../lib/errors';
+import { capture, run, which } from '../shell';
+import type { LocalService, ServiceContext } from '../service';
+
+const redisBinary = (): string | undefined =>
+  which('redis-server') ?? which('redis-server', '/usr/bin:/usr/sbin');
+
+export const redisService: LocalService = {
+  name: 'redis',
+  startTimeoutMs: 20_000,
+  version: () => {
+    const bin = redisBinary();
+    const out = bin ? capture(bin, ['--version']) : undefined;
+    return `Redis ${out?.match(/v=(\S+)/)?.[1] ?? '(not installed)'}`;
+  },
+  port: (ctx) => ctx.settings.ports.redis,
+
+  async provision(ctx: ServiceContext) {
+    if (redisBinary()) return;
+    const isRoot = process.getuid?.() === 0;
+    const aptGet = which('apt-get');
+    if (!isRoot || !aptGet) {
+      throw new PrerequisiteError(
+        "'redis-server' is not on PATH: install Redis (Debian: sudo apt-get install redis-server) or set REDIS_URL to a running server",
+      );
+    }
+    const started = Date.now();
+    const logFile = join(ctx.settings.layout.logDir, 'provision-redis.log');
+    mkdirSync(ctx.settings.layout.logDir, { recursive: true });
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    ctx.progress.step('redis', "installing Debian's redis-server package");
+    const install = (): Promise<void> =>
+      run(aptGet, ['install', '-y', '--no-install-recommends', 'redis-server'], {
+        service: 'redis',
+        progress: ctx.progress,
+        logFile,
+        env,
+      });
+    try {
+      await install();
+    } catch {
+      // A fresh machine has no package lists yet.
+      await run(aptGet, ['update'], { service: 'redis', progress: ctx.progress, logFile, env });
+      await install();
+    }
+    ctx.progress.done('redis', 'redis-server installed', started);
+  },
+
+  async prepare(ctx) {
+    const bin = redisBinary();
+    if (!bin) throw new PrerequisiteError("'redis-server' is not installed");
+    const data = join(ctx.settings.layout.dataDir, 'redis');
+    mkdirSync(data, { recursive: true });
+    return {
+      service: 'redis',
+      command: bin,
+      // The cache and pub/sub need no persistence; a restart starts cold, which is correct.
+      args: [
+        '--port',
+        String(ctx.settings.ports.redis),
+        '--bind',
+        ctx.settings.host,
+        '--dir',
+        data,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+      ],
+    };
+  },
+
+  async probe(ctx) {
+    const client = new Redis({
+      host: ctx.settings.host,
+      port: ctx.settings.ports.redis,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 1_000,
+    });
+    client.on('error', () => {}); // a refused probe is an answer, not an event to crash on
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG';
+    } finally {
+      client.disconnect();
+    }
+  },
+};

@@ -1,0 +1,18 @@
+import type { FoundInfrastructure } from '../stack/finder';
+
+const state = globalThis as typeof globalThis & {
+  __orderstreamInfra?: Promise<FoundInfrastructure>;
+  __orderstreamReleased?: boolean;
+};
+
+/**
+ * Stops what the global setup started, so a test run leaves the machine as it found it.
+ * ORDERSTREAM_KEEP_STACK=1 keeps the servers for the next run (a warm start is seconds).
+ */
+export default async function globalTeardown(): Promise<void> {
+  if (!state.__orderstreamInfra || state.__orderstreamReleased) return;
+  state.__orderstreamReleased = true;
+  if (process.env.ORDERSTREAM_KEEP_STACK === '1') return;
+  const found = await state.__orderstreamInfra;
+  await found.release();
+}
