@@ -90,3 +90,51 @@ export class PrerequisiteError extends OrderstreamError {
 }
 
 export const isRetriable = (err: unknown): boolean => err instanceof OrderstreamError && err.retriable;
+
+/**
+ * Several configuration variables are wrong at once. Still a ConfigError (same `code`), but it
+ * lists every problem so one restart, not one per variable, fixes the deployment.
+ */
+export class InvalidConfigError extends ConfigError {
+  constructor(readonly problems: ReadonlyArray<{ variable: string; message: string }>) {
+    super(problems.map((p) => p.variable).join(', '), 'invalid configuration');
+    this.message = ['invalid configuration:', ...problems.map((p) => `  ${p.variable}: ${p.message}`)].join(
+      '\n',
+    );
+  }
+}
+
+/** A request body larger than the endpoint accepts; rejected before it is buffered. */
+export class PayloadTooLargeError extends OrderstreamError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(readonly limitBytes: number) {
+    super(`request body exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+/** A request body in a media type (or content coding) the endpoint does not read. */
+export class UnsupportedMediaTypeError extends OrderstreamError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+/** A request body that claims to be JSON but does not parse; the message gives the position. */
+export class MalformedJsonError extends OrderstreamError {
+  readonly code = 'MALFORMED_JSON';
+  constructor(
+    message: string,
+    readonly position?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The path exists but not for this method; `allowed` becomes the `Allow` header. */
+export class MethodNotAllowedError extends OrderstreamError {
+  readonly code = 'METHOD_NOT_ALLOWED';
+  constructor(
+    readonly method: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`${method} is not allowed here; use ${allowed.join(', ')}`);
+  }
+}

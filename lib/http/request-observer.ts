@@ -1,0 +1,43 @@
+import type { Context, Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics';
+
+/** Label for requests no route claimed, so scanners probing random paths add one series, not one per path. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** Probes and scrapes arrive every few seconds; at info they would drown the request log. */
+const QUIET_PATHS = /^\/(health(\/|$)|metrics$)/;
+
+export function routeTemplate(ctx: Context): string {
+  const route = (ctx as unknown as { _matchedRoute?: string | RegExp })._matchedRoute;
+  return route === undefined ? UNMATCHED_ROUTE : String(route);
+}
+
+/**
+ * Times every request and logs its outcome. Sits outside the error handler so it sees the final
+ * status of failed requests too; labels use the router's template (`/api/queries/orders/:id`),
+ * never the raw path, to keep the series count bounded.
+ */
+export function requestObserver({ logger, metrics }: { logger: Logger; metrics: Metrics }): Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    let status = 500;
+    try {
+      await next();
+      status = ctx.status;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeTemplate(ctx);
+      metrics.httpRequestDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
+      const line = {
+        method: ctx.method,
+        path: ctx.path,
+        route,
+        status,
+        durationMs: Math.round(seconds * 1e4) / 10,
+      };
+      if (QUIET_PATHS.test(ctx.path)) logger.debug(line, 'request');
+      else logger.info(line, 'request');
+    }
+  };
+}
