@@ -1,0 +1,23 @@
+/**
+ * Concrete topic names. A prefix (ORDERSTREAM_TOPIC_PREFIX) namespaces a whole deployment,
+ * which is how tests run beside each other on one broker.
+ */
+export interface TopicNames {
+  commands(aggregate: AggregateType): string;
+  events(aggregate: AggregateType): string;
+  snapshots(aggregate: AggregateType): string;
+  replies: string;
+  deadLetter: string;
+  prefix: string;
+}
+
+export type AggregateType = 'orders' | 'inventory' | 'payments' | 'shipments' | 'notifications';
+
+export const topicNames = (prefix = ''): TopicNames => ({
+  prefix,
+  commands: (aggregate) => `${prefix}${aggregate}.commands`,
+  events: (aggregate) => `${prefix}${aggregate}.events`,
+  snapshots: (aggregate) => `${prefix}${aggregate}.snapshots`,
+  replies: `${prefix}command-replies`,
+  deadLetter: `${prefix}deadletter`,
+});
