@@ -1,0 +1,22 @@
+import type { Decider } from '../../domain/decider';
+import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { AggregateType } from '../../topics/names';
+import type { EventCodec } from './event-codec';
+
+/**
+ * What the generic command processor needs to know about one aggregate type. Everything
+ * else (ownership, transactions, snapshots, replies, dead letters) is the runtime's job,
+ * written once for every aggregate.
+ */
+export interface AggregateModule<C extends CommandLike, E extends { type: string }, S> {
+  aggregate: AggregateType;
+  decider: Decider<C, E, S>;
+  codec: EventCodec<E>;
+  /** Narrows a JSON command record to C, or throws ValidationError. */
+  parseCommand(json: unknown): C;
+  aggregateIdOf(command: C): string;
+  occurredAtOf(event: E): string;
+  /** State as stored in a snapshot (JSON) and back. */
+  stateToJson(state: S): unknown;
+  stateFromJson(json: unknown): S;
+}

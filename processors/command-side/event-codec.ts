@@ -1,0 +1,88 @@
+import * as avro from 'avsc';
+import type { OrderEvent } from '../../domain/order/events';
+import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
+import { ValidationError } from '../../lib/errors';
+import { versionOfWriterSchema } from '../../schemas/catalog';
+import { decodeOrderEvent, encodeOrderEvent } from '../../schemas/order-event-serde';
+import { registerEventSchemas } from '../../schemas/register-schemas';
+
+export interface EncodedEvent {
+  value: Buffer;
+  schemaId: number;
+  schemaVersion: number;
+}
+
+export interface DecodedEvent<E> {
+  event: E;
+  schemaId: number;
+  schemaVersion: number;
+}
+
+/** Encodes and decodes one aggregate's events in the Confluent wire format. */
+export interface EventCodec<E extends { type: string }> {
+  encode(event: E): EncodedEvent;
+  decode(eventType: string, value: Buffer): Promise<DecodedEvent<E>>;
+}
+
+const MAGIC_BYTE = 0;
+
+/**
+ * Writers encode locally with the latest shipped schema and the id the registry gave it, so
+ * the hot path makes no network call. Readers look the writer schema up by id (cached), find
+ * which of our versions it is, then resolve and upcast (schemas/order-event-serde.ts).
+ */
+export const createOrderEventCodec = async (
+  registry: SchemaRegistryAdapter,
+  eventsTopic: string,
+): Promise<EventCodec<OrderEvent>> => {
+  const latest = await registerEventSchemas(registry, eventsTopic);
+  const writerVersions = new Map<number, Promise<number>>();
+
+  const versionOf = (eventType: string, schemaId: number): Promise<number> => {
+    let version = writerVersions.get(schemaId);
+    if (version === undefined) {
+      version = registry.schemaOf(schemaId).then((schema) => {
+        const found = versionOfWriterSchema(eventType, avro.Type.forSchema(schema as avro.Schema));
+        if (found === undefined) {
+          throw new ValidationError(`schema id ${schemaId} is not a known version of ${eventType}`, [
+            { field: 'schemaId', message: String(schemaId) },
+          ]);
+        }
+        return found;
+      });
+      version.catch(() => writerVersions.delete(schemaId));
+      writerVersions.set(schemaId, version);
+    }
+    return version;
+  };
+
+  return {
+    encode: (event) => {
+      const registered = latest.get(event.type);
+      if (registered === undefined) throw new ValidationError(`no registered schema for ${event.type}`);
+      const { version, payload } = encodeOrderEvent(event);
+      const header = Buffer.alloc(5);
+      header.writeUInt8(MAGIC_BYTE, 0);
+      header.writeInt32BE(registered.schemaId, 1);
+      return {
+        value: Buffer.concat([header, payload]),
+        schemaId: registered.schemaId,
+        schemaVersion: version,
+      };
+    },
+    decode: async (eventType, value) => {
+      if (value.length < 5 || value.readUInt8(0) !== MAGIC_BYTE) {
+        throw new ValidationError('record is not in the Confluent wire format', [
+          { field: 'value', message: 'magic byte' },
+        ]);
+      }
+      const schemaId = value.readInt32BE(1);
+      const schemaVersion = await versionOf(eventType, schemaId);
+      return {
+        event: decodeOrderEvent(eventType, schemaVersion, value.subarray(5)),
+        schemaId,
+        schemaVersion,
+      };
+    },
+  };
+};

@@ -1,0 +1,90 @@
+import { createKafka } from '../lib/adapters/kafka';
+import { createSchemaRegistry } from '../lib/adapters/schema-registry';
+import { envVar, readConfig } from '../lib/config/env';
+import { createHttpApp, listen } from '../lib/http/app';
+import { createHealth } from '../lib/http/health';
+import { createFailureInjector } from '../lib/observability/failure-injector';
+import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
+import { createLogger } from '../lib/observability/logger';
+import { createMetrics } from '../lib/observability/metrics';
+import { createResilienceRegistry } from '../lib/observability/resilience-registry';
+import { topicNames } from '../topics/names';
+import { startCommandProcessor } from './command-side/command-processor';
+import { createOrderEventCodec } from './command-side/event-codec';
+import { ordersModule } from './command-side/orders-module';
+
+const SERVICE = 'orders-command-processor';
+
+/**
+ * The Order command processor as a process: owns partitions of orders.commands, exposes
+ * health and metrics on its own port (default 9100).
+ */
+const main = async (): Promise<void> => {
+  const config = readConfig(process.env, {
+    KAFKA_BROKERS: envVar.string({ required: true }),
+    SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
+    ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    SNAPSHOT_EVERY: envVar.int({ default: 100, min: 1 }),
+    HEALTH_PORT: envVar.port({ default: 9100 }),
+    HOST: envVar.string({ default: '0.0.0.0' }),
+    LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
+  });
+  const recentLogs = createLogRingBuffer();
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
+  const metrics = createMetrics({ service: SERVICE });
+  const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: SERVICE,
+    log: (level, message, extra) => logger[level](extra, message),
+  });
+  const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL);
+  const codec = await createOrderEventCodec(registry, topics.events('orders'));
+
+  const processor = await startCommandProcessor({
+    kafka,
+    module: ordersModule(codec),
+    topics,
+    groupId: `${topics.prefix}orders-command-processor`,
+    snapshotEvery: config.SNAPSHOT_EVERY,
+    logger,
+    metrics,
+  });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const health = createHealth({
+    checks: [{ name: 'kafka', check: async () => void (await admin.describeCluster()) }],
+  });
+  const app = createHttpApp({
+    service: SERVICE,
+    logger,
+    metrics,
+    health,
+    routers: [],
+    diagnostics: {
+      recentLogs,
+      failures: createFailureInjector(),
+      resilience: createResilienceRegistry({ metrics }),
+      state: () => ({ ownedPartitions: processor.ownedPartitions() }),
+    },
+  });
+  const server = await listen(app, config.HEALTH_PORT, config.HOST);
+  health.markStarted();
+  logger.info({ url: server.url }, 'orders command processor running');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down');
+    await processor.stop().catch((err: unknown) => logger.error({ err }, 'processor stop failed'));
+    await admin.disconnect().catch(() => {});
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+};
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
