@@ -25,7 +25,8 @@ const main = async (): Promise<void> => {
     SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
     SNAPSHOT_EVERY: envVar.int({ default: 100, min: 1 }),
-    HEALTH_PORT: envVar.port({ default: 9100 }),
+    CONSUMER_SESSION_TIMEOUT_MS: envVar.int({ default: 30_000, min: 6_000 }),
+    HEALTH_PORT: envVar.int({ default: 9100, min: 0, max: 65535 }),
     HOST: envVar.string({ default: '0.0.0.0' }),
     LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
   });
@@ -47,6 +48,7 @@ const main = async (): Promise<void> => {
     topics,
     groupId: `${topics.prefix}orders-command-processor`,
     snapshotEvery: config.SNAPSHOT_EVERY,
+    sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
     logger,
     metrics,
   });

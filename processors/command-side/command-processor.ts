@@ -34,6 +34,8 @@ export interface CommandProcessorOptions<C extends CommandLike, E extends { type
   snapshotEvery: number;
   logger: Logger;
   metrics: Metrics;
+  /** How long the group waits for a silent member before moving its partitions (min 6 s on the broker). */
+  sessionTimeoutMs?: number;
   /** Now, for snapshot timestamps only; the domain gets its time from the command. */
   clock?: () => Date;
 }
@@ -457,6 +459,8 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     readUncommitted: false,
     maxWaitTimeInMs: 50,
     allowAutoTopicCreation: false,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     retry: { retries: 10, initialRetryTime: 200 },
   });
 
