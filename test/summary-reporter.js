@@ -1,13 +1,12 @@
 // Prints one plain closing line ("tests: N passed, N failed, N skipped") that any CI can read.
+// A suite that could not run at all (a syntax error, a failing beforeAll import) counts as failed.
 class SummaryReporter {
   onRunComplete(_contexts, results) {
-    const { numPassedTests, numFailedTests, numPendingTests, numTotalTestSuites, numFailedTestSuites } =
-      results;
-    if (numFailedTestSuites > 0 && numFailedTests === 0) {
-      process.stdout.write(`suites: ${numFailedTestSuites} of ${numTotalTestSuites} failed to run\n`);
-    }
+    const brokenSuites = results.testResults.filter((r) => r.testExecError).length;
+    const { numPassedTests, numFailedTests, numPendingTests } = results;
+    if (brokenSuites > 0) process.stdout.write(`suites: ${brokenSuites} could not run\n`);
     process.stdout.write(
-      `tests: ${numPassedTests} passed, ${numFailedTests + numFailedTestSuites} failed, ${numPendingTests} skipped\n`,
+      `tests: ${numPassedTests} passed, ${numFailedTests + brokenSuites} failed, ${numPendingTests} skipped\n`,
     );
   }
 }

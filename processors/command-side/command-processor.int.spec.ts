@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { partitionForKey } from '../../lib/kafka/murmur2';
 import { consumeUntil } from '../../test/support/kafka';
+import { readAggregateEvents } from './event-reader';
 import { commandSideHarness, type CommandSideHarness } from '../../test/support/command-side';
 
 jest.setTimeout(90_000);
@@ -83,6 +84,8 @@ describe('order command processor on the real stack', () => {
     await h.send({ type: 'AddItem', orderId, ...item('SKU-1', 2) }, commandId);
     const place = await h.send({ type: 'PlaceOrder', orderId });
     expect(await h.reply(place)).toMatchObject({ ok: true, version: 3 });
+    // Replies are keyed by command id, so they arrive on different partitions: wait for both.
+    for (let i = 0; i < 100 && h.allReplies(commandId).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect(h.allReplies(commandId)).toEqual([
       expect.objectContaining({ ok: true, version: 2, duplicate: false }),
       expect.objectContaining({ ok: true, version: 2, duplicate: true }),
@@ -147,5 +150,46 @@ describe('order command processor on the real stack', () => {
       msgs.some((m) => m.key?.toString() === orderId),
     );
     expect(snapshots.some((m) => m.key?.toString() === '__checkpoint__')).toBe(true);
+  });
+});
+
+describe('reading one aggregate back', () => {
+  it('returns its decoded events with version, type, schema version, partition, offset and headers', async () => {
+    const h = await commandSideHarness();
+    try {
+      await h.startProcessor();
+      const orderId = randomUUID();
+      await h.reply(
+        await h.send({
+          type: 'CreateOrder',
+          orderId,
+          customerId: 'c-r',
+          currency: 'EUR',
+          items: [item('SKU-9', 3, 250)],
+        }),
+      );
+      await h.reply(
+        await h.send({
+          type: 'CancelOrder',
+          orderId,
+          reason: 'customer changed mind',
+          reasonCode: 'CUSTOMER_REQUEST',
+        }),
+      );
+      const events = await readAggregateEvents(h.kafka, h.codec, h.topics.events('orders'), orderId);
+      expect(events.map((e) => [e.version, e.type])).toEqual([
+        [1, 'OrderCreated'],
+        [2, 'OrderCancelled'],
+      ]);
+      expect(events[0]).toMatchObject({
+        partition: partitionForKey(orderId, 6),
+        schemaVersion: 2,
+        data: { customerId: 'c-r', items: [{ sku: 'SKU-9', quantity: 3, unitPrice: 250 }] },
+      });
+      expect(events[1]?.data).toMatchObject({ reasonCode: 'CUSTOMER_REQUEST', cancelledFromStatus: 'Draft' });
+      expect(events[1]?.headers[HEADERS.causationId]).toBeDefined();
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -11,7 +11,8 @@ import {
   startCommandProcessor,
   type CommandProcessor,
 } from '../../processors/command-side/command-processor';
-import { createOrderEventCodec } from '../../processors/command-side/event-codec';
+import { createOrderEventCodec, type EventCodec } from '../../processors/command-side/event-codec';
+import type { OrderEvent } from '../../domain/order/events';
 import { ordersModule } from '../../processors/command-side/orders-module';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames, type TopicNames } from '../../topics/names';
@@ -24,6 +25,7 @@ export interface CommandSideHarness {
   kafka: Kafka;
   topics: TopicNames;
   prefix: string;
+  codec: EventCodec<OrderEvent>;
   send(command: Omitted<OrderCommand>, commandId?: string): Promise<string>;
   sendRaw(key: string, value: string): Promise<void>;
   reply(commandId: string, timeoutMs?: number): Promise<CommandReply>;
@@ -73,6 +75,7 @@ export const commandSideHarness = async (existingPrefix?: string): Promise<Comma
     kafka,
     topics,
     prefix,
+    codec,
     send: async (command, commandId = randomUUID()) => {
       const full = {
         ...command,

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createKafka } from '../lib/adapters/kafka';
+import { createSchemaRegistry } from '../lib/adapters/schema-registry';
+import { registerEventSchemas } from '../schemas/register-schemas';
+import { endpointsToEnv } from '../stack/layout';
+import { findInfrastructure } from '../stack/finder';
+import { consoleProgress } from '../stack/progress';
+import { ensureTopics, topicDefinitions } from '../topics/ensure-topics';
+import { topicNames } from '../topics/names';
+
+/**
+ * `npm start`: find or start the servers (DESIGN §8), apply topics/ and schemas/, then run
+ * every service as its own process with logs prefixed by name. Ctrl-C stops the services;
+ * the stack keeps running for a fast next start (`npm run stack -- down` stops it).
+ */
+interface ServiceSpec {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  url: string;
+}
+
+const ROOT = join(__dirname, '..');
+
+const services = (prefix: string): ServiceSpec[] => [
+  {
+    name: 'command-api',
+    entry: 'producers/command-api/main.ts',
+    env: { PORT: process.env.COMMAND_API_PORT ?? '8081' },
+    url: `http://localhost:${process.env.COMMAND_API_PORT ?? '8081'}  (POST /api/commands/orders/create, /health, /metrics)`,
+  },
+  {
+    name: 'orders-processor',
+    entry: 'processors/orders-command-processor.ts',
+    env: { HEALTH_PORT: '9100', ORDERSTREAM_TOPIC_PREFIX: prefix },
+    url: 'http://localhost:9100  (/health, /metrics, /api/diagnostics/state)',
+  },
+];
+
+const prefixLines = (name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void => {
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) out.write(`${name.padEnd(17)}| ${line}\n`);
+  });
+};
+
+const main = async (): Promise<void> => {
+  const t0 = Date.now();
+  const progress = consoleProgress();
+  const found = await findInfrastructure(progress);
+  const env = endpointsToEnv(found.endpoints);
+  const prefix = process.env.ORDERSTREAM_TOPIC_PREFIX ?? '';
+
+  const kafka = createKafka({ brokers: found.endpoints.kafkaBrokers, clientId: 'orderstream-start' });
+  const admin = kafka.admin();
+  await admin.connect();
+  const report = await ensureTopics(admin, topicDefinitions(prefix));
+  await admin.disconnect();
+  progress.done(
+    'topics',
+    `${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
+    t0,
+  );
+  const schemas = await registerEventSchemas(
+    createSchemaRegistry(found.endpoints.schemaRegistryUrl),
+    topicNames(prefix).events('orders'),
+  );
+  progress.done('schemas', `${schemas.size} order event types registered (BACKWARD_TRANSITIVE)`, t0);
+
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  for (const service of services(prefix)) {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, service.entry)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, ORDERSTREAM_TOPIC_PREFIX: prefix, ...service.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    prefixLines(service.name, child.stdout as NodeJS.ReadableStream, process.stdout);
+    prefixLines(service.name, child.stderr as NodeJS.ReadableStream, process.stderr);
+    child.on('exit', (code, signal) => {
+      if (!stopping)
+        process.stderr.write(`${service.name} exited (${signal ?? code}); see its lines above\n`);
+    });
+    children.push(child);
+  }
+
+  process.stdout.write(`\norderstream is starting (${((Date.now() - t0) / 1000).toFixed(1)}s so far):\n`);
+  for (const s of services(prefix)) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
+  for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
+  process.stdout.write('Ctrl-C stops the services; `npm run stack -- down` stops the servers.\n\n');
+
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) child.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 10_000).unref();
+    Promise.all(
+      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
+    ).then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+};
+
+main().catch((err: unknown) => {
+  process.stderr.write(`✗ ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
