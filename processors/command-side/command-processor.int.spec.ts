@@ -85,7 +85,8 @@ describe('order command processor on the real stack', () => {
     const place = await h.send({ type: 'PlaceOrder', orderId });
     expect(await h.reply(place)).toMatchObject({ ok: true, version: 3 });
     // Replies are keyed by command id, so they arrive on different partitions: wait for both.
-    for (let i = 0; i < 100 && h.allReplies(commandId).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && h.allReplies(commandId).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(h.allReplies(commandId)).toEqual([
       expect.objectContaining({ ok: true, version: 2, duplicate: false }),
       expect.objectContaining({ ok: true, version: 2, duplicate: true }),
@@ -146,8 +147,12 @@ describe('order command processor on the real stack', () => {
     // Only events after the last checkpoint are replayed, not the partition's whole history.
     expect(restored?.eventsReplayed).toBeLessThan(6);
 
-    const snapshots = await consumeUntil(h.kafka, h.topics.snapshots('orders'), (msgs) =>
-      msgs.some((m) => m.key?.toString() === orderId),
+    const snapshots = await consumeUntil(
+      h.kafka,
+      h.topics.snapshots('orders'),
+      (msgs) =>
+        msgs.some((m) => m.key?.toString() === orderId) &&
+        msgs.some((m) => m.key?.toString() === '__checkpoint__'),
     );
     expect(snapshots.some((m) => m.key?.toString() === '__checkpoint__')).toBe(true);
   });
