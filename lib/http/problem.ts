@@ -76,6 +76,7 @@ const STATUS_BY_CODE: Readonly<Record<string, Mapping>> = {
       err instanceof MalformedJsonError && err.position !== undefined ? { position: err.position } : {},
   },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused' },
   METHOD_NOT_ALLOWED: {
     status: 405,
     title: 'Method not allowed',

@@ -1,0 +1,234 @@
+import type { Kafka } from 'kafkajs';
+import { createKafka } from '../../lib/adapters/kafka';
+import { createRedis, type Redis } from '../../lib/adapters/redis';
+import { listen, type HttpServerHandle } from '../../lib/http/app';
+import { PROBLEM_CONTENT_TYPE } from '../../lib/http/problem';
+import type { CommandReply } from '../../lib/kafka/command-protocol';
+import { partitionForKey } from '../../lib/kafka/murmur2';
+import { createLogger } from '../../lib/observability/logger';
+import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
+import { topicNames } from '../../topics/names';
+import { testEndpoints, uniqueName } from '../../test/support/env';
+import { createCommandApi, type CommandApi } from './command-api';
+import {
+  startScriptedProcessor,
+  type ReceivedCommand,
+  type ScriptedProcessor,
+} from './testing/scripted-processor';
+
+jest.setTimeout(60_000);
+
+const REPLY_TIMEOUT_MS = 2_500;
+const topics = topicNames(`${uniqueName('cmdapi')}.`);
+const partitions = topicDefinitions(topics.prefix).find((t) => t.name === topics.commands('orders'))
+  ?.partitions as number;
+let kafka: Kafka;
+let redis: Redis;
+let processor: ScriptedProcessor;
+let api: CommandApi;
+let server: HttpServerHandle;
+
+beforeAll(async () => {
+  const endpoints = testEndpoints();
+  kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'command-api-int' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, topicDefinitions(topics.prefix));
+  await admin.disconnect();
+  redis = createRedis(endpoints.redisUrl, 'command-api-int');
+  processor = await startScriptedProcessor(kafka, topics);
+  api = await createCommandApi({
+    kafka,
+    redis,
+    topics,
+    replyTimeoutMs: REPLY_TIMEOUT_MS,
+    logger: createLogger({
+      service: 'command-api-int',
+      level: 'warn',
+      destination: { write: () => undefined },
+    }),
+  });
+  server = await listen(api.app, 0, '127.0.0.1', { graceMs: 100 });
+  api.health.markStarted();
+});
+
+afterAll(async () => {
+  await server?.close();
+  await api?.stop();
+  await processor?.stop();
+  await redis?.quit();
+});
+
+const ok =
+  (version: number, duplicate = false) =>
+  ({ key, command }: ReceivedCommand): CommandReply => ({
+    commandId: command.meta.commandId,
+    aggregateId: key,
+    ok: true,
+    version,
+    eventTypes: [command.type.replace(/Order$/, 'Ordered')],
+    duplicate,
+  });
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const commandsFor = (key: string) => processor.received.filter((r) => r.key === key);
+
+describe('command API on real Kafka and Redis', () => {
+  it('publishes a create keyed and partitioned by order id, with headers, and turns the reply into 201', async () => {
+    processor.script = ok(1);
+    const response = await post(
+      '/api/commands/orders/create',
+      { customerId: 'cust-1', items: [{ sku: 'KITC-0002', quantity: 2 }], currency: 'EUR' },
+      { 'x-correlation-id': 'corr-int-create' },
+    );
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as { orderId: string; version: number };
+    expect(body).toEqual({ orderId: expect.any(String), version: 1 });
+    expect(response.headers.get('etag')).toBe('"1"');
+    expect(response.headers.get('location')).toBe(`/api/queries/orders/${body.orderId}`);
+
+    const [record] = commandsFor(body.orderId);
+    expect(record?.partition).toBe(partitionForKey(body.orderId, partitions));
+    expect(record?.headers).toEqual({
+      'command-id': record?.command.meta.commandId,
+      'correlation-id': 'corr-int-create',
+      'command-type': 'CreateOrder',
+    });
+    expect(record?.command).toEqual({
+      type: 'CreateOrder',
+      orderId: body.orderId,
+      customerId: 'cust-1',
+      currency: 'EUR',
+      items: [{ sku: 'KITC-0002', quantity: 2, unitPrice: 14900 }],
+      meta: {
+        commandId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        correlationId: 'corr-int-create',
+        issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    });
+  });
+
+  it('answers a VERSION_CONFLICT reply with 409 and the current version', async () => {
+    processor.script = ({ key, command }) => ({
+      commandId: command.meta.commandId,
+      aggregateId: key,
+      ok: false,
+      error: { code: 'VERSION_CONFLICT', message: 'stale', currentVersion: 7 },
+    });
+    const response = await post(
+      '/api/commands/orders/order-conflict/add-item',
+      { sku: 'BOOK-0002', quantity: 1 },
+      {
+        'If-Match': '"3"',
+      },
+    );
+    expect(response.status).toBe(409);
+    expect(response.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+    expect(await response.json()).toMatchObject({ status: 409, code: 'VERSION_CONFLICT', currentVersion: 7 });
+    expect(commandsFor('order-conflict')[0]?.command).toMatchObject({ type: 'AddItem', expectedVersion: 3 });
+  });
+
+  it('answers 202 with a status URL when no reply comes in time, and the URL gives the late reply', async () => {
+    processor.script = () => undefined;
+    const response = await post('/api/commands/orders/order-slow/place', {});
+    expect(response.status).toBe(202);
+    const pending = (await response.json()) as { commandId: string; statusUrl: string };
+    expect(pending).toMatchObject({ orderId: 'order-slow', status: 'pending' });
+    expect((await fetch(`${server.url}${pending.statusUrl}`)).status).toBe(202);
+
+    const [record] = commandsFor('order-slow');
+    await processor.reply(ok(2)(record as ReceivedCommand));
+    let status: Response | undefined;
+    for (let i = 0; i < 100 && status?.status !== 200; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      status = await fetch(`${server.url}${pending.statusUrl}`);
+    }
+    expect(status?.status).toBe(200);
+    expect(await status?.json()).toEqual({ orderId: 'order-slow', version: 2 });
+  });
+
+  it('reuses the command id and order id for a retry under the same Idempotency-Key', async () => {
+    const key = uniqueName('idem');
+    const create = { customerId: 'cust-idem', items: [{ sku: 'OUTD-0003', quantity: 1 }] };
+    processor.script = () => undefined;
+    const first = await post('/api/commands/orders/create', create, { 'Idempotency-Key': key });
+    expect(first.status).toBe(202);
+    const { orderId, commandId } = (await first.json()) as { orderId: string; commandId: string };
+
+    processor.script = ok(1, true);
+    const retry = await post('/api/commands/orders/create', create, { 'Idempotency-Key': key });
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toEqual({ orderId, version: 1 });
+    expect(commandsFor(orderId).map((r) => r.command.meta.commandId)).toEqual([commandId, commandId]);
+
+    // Answered from the reply this instance already holds, without publishing a third time.
+    const again = await post('/api/commands/orders/create', create, { 'Idempotency-Key': key });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(commandsFor(orderId)).toHaveLength(2);
+  });
+
+  it('answers 422 to an Idempotency-Key reused on a different request', async () => {
+    const key = uniqueName('idem');
+    const create = { customerId: 'cust-idem', items: [{ sku: 'OUTD-0003', quantity: 1 }] };
+    processor.script = ok(1);
+    expect((await post('/api/commands/orders/create', create, { 'Idempotency-Key': key })).status).toBe(201);
+    const sent = processor.received.length;
+
+    const other = await post(
+      '/api/commands/orders/create',
+      { ...create, currency: 'USD' },
+      { 'Idempotency-Key': key },
+    );
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+    expect(await other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(processor.received).toHaveLength(sent);
+  });
+
+  it.each([
+    ['malformed JSON', 400, '{"customerId": "c",', 'application/json'],
+    ['a wrong content type', 415, 'customerId=c', 'application/x-www-form-urlencoded'],
+    [
+      'an oversized body',
+      413,
+      JSON.stringify({ customerId: 'c', pad: 'x'.repeat(70_000) }),
+      'application/json',
+    ],
+    [
+      'an unknown sku',
+      400,
+      JSON.stringify({ customerId: 'c', items: [{ sku: 'NOPE', quantity: 1 }] }),
+      'application/json',
+    ],
+  ])('answers %s with a %i problem, never a 5xx', async (_, status, body, contentType) => {
+    const response = await post('/api/commands/orders/create', body, { 'content-type': contentType });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+  });
+
+  it('sends CreateSnapshot to the aggregate partition and answers with the reply', async () => {
+    processor.script = ok(4);
+    const response = await post('/api/admin/snapshots/create/order-snap', '');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ aggregateId: 'order-snap', version: 4 });
+    expect(commandsFor('order-snap')[0]).toMatchObject({
+      partition: partitionForKey('order-snap', partitions),
+      command: { type: 'CreateSnapshot', orderId: 'order-snap' },
+    });
+  });
+
+  it('is ready with Kafka, Redis and the reply consumer up', async () => {
+    const response = await fetch(`${server.url}/health/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      checks: { kafka: { status: 'ok' }, redis: { status: 'ok' }, 'command-replies': { status: 'ok' } },
+    });
+  });
+});

@@ -1,0 +1,159 @@
+import type { Catalog } from '../../domain/catalog/catalog';
+import type { OrderCommand } from '../../domain/order/commands';
+import type { OrderLine } from '../../domain/order/money';
+import { ValidationError, type FieldError } from '../../lib/errors';
+import { compileValidator, type Validator } from '../../lib/http/validation';
+import {
+  addItemSchema,
+  cancelOrderSchema,
+  createOrderSchema,
+  DEFAULT_CURRENCY,
+  DEFAULT_REASON_CODE,
+  payOrderSchema,
+  placeOrderSchema,
+  removeItemSchema,
+  shipOrderSchema,
+  type AddItemBody,
+  type CancelOrderBody,
+  type CreateOrderBody,
+  type PayOrderBody,
+  type PlaceOrderBody,
+  type RemoveItemBody,
+  type ShipOrderBody,
+} from './request-schemas';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A command as far as the request determines it. The envelope (orderId for create, the command
+ * id and correlation in `meta`, expectedVersion) is added only after the idempotency key has
+ * been checked, because a retried request must reuse the ids of its first attempt.
+ */
+export type CommandDraft = DistributiveOmit<OrderCommand, 'orderId' | 'meta' | 'expectedVersion'>;
+
+export interface CommandRequest<Body> {
+  /** Last path segment of `/api/commands/orders/{id}/<action>`; `create` has no id. */
+  action: string;
+  validator: Validator<Body>;
+  /** Commands whose fields are all optional take an absent body as `{}`. */
+  allowEmpty: boolean;
+  /** Throws ValidationError naming the field when the body refers to something unknown (a sku). */
+  draft(body: Body, context: { orderId: string; catalog: Catalog }): CommandDraft;
+}
+
+const unknownSku = (field: string, sku: string): FieldError => ({
+  field,
+  message: `unknown sku ${JSON.stringify(sku)}`,
+});
+
+const rejectUnknown = (problems: FieldError[]): void => {
+  if (problems.length > 0) {
+    throw new ValidationError(
+      `invalid request body: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+      problems,
+    );
+  }
+};
+
+/** Prices each line from the catalogue; every unknown sku is reported at once, by its index. */
+export function pricedLines(
+  items: readonly { sku: string; quantity: number }[],
+  catalog: Catalog,
+): OrderLine[] {
+  const problems: FieldError[] = [];
+  const lines = items.map(({ sku, quantity }, i) => {
+    const unitPrice = catalog.priceOf(sku);
+    if (unitPrice === undefined) problems.push(unknownSku(`items[${i}].sku`, sku));
+    return { sku, quantity, unitPrice: unitPrice ?? 0 };
+  });
+  rejectUnknown(problems);
+  return lines;
+}
+
+const defaultCancellationReason: Record<NonNullable<CancelOrderBody['reasonCode']>, string> = {
+  CUSTOMER_REQUEST: "cancelled at the customer's request",
+  OUT_OF_STOCK: 'cancelled: out of stock',
+  PAYMENT_FAILED: 'cancelled: payment failed',
+  SHIPMENT_FAILED: 'cancelled: shipment failed',
+  DEADLINE_EXCEEDED: 'cancelled: deadline exceeded',
+  OTHER: 'cancelled',
+};
+
+export const createOrderRequest: CommandRequest<CreateOrderBody> = {
+  action: 'create',
+  validator: compileValidator<CreateOrderBody>(createOrderSchema),
+  allowEmpty: false,
+  draft: (body, { catalog }) => ({
+    type: 'CreateOrder',
+    customerId: body.customerId,
+    currency: body.currency ?? DEFAULT_CURRENCY,
+    items: pricedLines(body.items ?? [], catalog),
+    ...(body.salesChannel !== undefined ? { salesChannel: body.salesChannel } : {}),
+  }),
+};
+
+export const addItemRequest: CommandRequest<AddItemBody> = {
+  action: 'add-item',
+  validator: compileValidator<AddItemBody>(addItemSchema),
+  allowEmpty: false,
+  draft: ({ sku, quantity }, { catalog }) => {
+    const unitPrice = catalog.priceOf(sku);
+    if (unitPrice === undefined) rejectUnknown([unknownSku('sku', sku)]);
+    return { type: 'AddItem', sku, quantity, unitPrice: unitPrice ?? 0 };
+  },
+};
+
+// Removing a sku the catalogue no longer lists must stay possible, so no catalogue check here.
+export const removeItemRequest: CommandRequest<RemoveItemBody> = {
+  action: 'remove-item',
+  validator: compileValidator<RemoveItemBody>(removeItemSchema),
+  allowEmpty: false,
+  draft: ({ sku }) => ({ type: 'RemoveItem', sku }),
+};
+
+export const placeOrderRequest: CommandRequest<PlaceOrderBody> = {
+  action: 'place',
+  validator: compileValidator<PlaceOrderBody>(placeOrderSchema),
+  allowEmpty: true,
+  draft: () => ({ type: 'PlaceOrder' }),
+};
+
+export const payOrderRequest: CommandRequest<PayOrderBody> = {
+  action: 'pay',
+  validator: compileValidator<PayOrderBody>(payOrderSchema),
+  allowEmpty: false,
+  draft: ({ paymentId, amount }) => ({ type: 'CapturePayment', paymentId, amount }),
+};
+
+export const shipOrderRequest: CommandRequest<ShipOrderBody> = {
+  action: 'ship',
+  validator: compileValidator<ShipOrderBody>(shipOrderSchema),
+  allowEmpty: false,
+  // An order ships once, so a shipment id derived from the order id is stable across retries.
+  draft: ({ carrier, trackingNumber, shipmentId }, { orderId }) => ({
+    type: 'ShipOrder',
+    carrier,
+    trackingNumber,
+    shipmentId: shipmentId ?? `${orderId}:shipment`,
+  }),
+};
+
+export const cancelOrderRequest: CommandRequest<CancelOrderBody> = {
+  action: 'cancel',
+  validator: compileValidator<CancelOrderBody>(cancelOrderSchema),
+  allowEmpty: true,
+  draft: ({ reason, reasonCode }) => {
+    const code = reasonCode ?? DEFAULT_REASON_CODE;
+    return { type: 'CancelOrder', reasonCode: code, reason: reason ?? defaultCancellationReason[code] };
+  },
+};
+
+/** The commands addressed to an existing order, i.e. `/api/commands/orders/{id}/<action>`. */
+export const orderCommandRequests: readonly CommandRequest<{ expectedVersion?: number }>[] = [
+  addItemRequest,
+  removeItemRequest,
+  placeOrderRequest,
+  payOrderRequest,
+  shipOrderRequest,
+  cancelOrderRequest,
+];

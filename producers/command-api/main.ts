@@ -1,0 +1,89 @@
+import { createKafka } from '../../lib/adapters/kafka';
+import { createRedis } from '../../lib/adapters/redis';
+import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
+import { createOrderEventCodec } from '../../processors/command-side/event-codec';
+import { readAggregateEvents } from '../../processors/command-side/event-reader';
+import { ConfigError } from '../../lib/errors';
+import { listen } from '../../lib/http/app';
+import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
+import { createLogger } from '../../lib/observability/logger';
+import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
+import { topicNames } from '../../topics/names';
+import { createCommandApi, SERVICE } from './command-api';
+import { readCommandApiConfig } from './config';
+
+/**
+ * Process entry of the command API: config once, clients from the adapters, topics ensured,
+ * bus started, port bound, then "started". SIGTERM/SIGINT drain in-flight requests before the
+ * clients close, so a rolling deploy answers every request it accepted.
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config;
+  try {
+    config = readCommandApiConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${SERVICE}: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const recentLogs = createLogRingBuffer();
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS.join(','),
+    clientId: SERVICE,
+    log: (level, message, extra) => logger[level](extra, message),
+  });
+  const redis = createRedis(config.REDIS_URL, SERVICE);
+  const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+
+  try {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, topicDefinitions(topics.prefix));
+    } finally {
+      await admin.disconnect();
+    }
+    const codec = await createOrderEventCodec(
+      createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
+      topics.events('orders'),
+    );
+    const api = await createCommandApi({
+      kafka,
+      redis,
+      topics,
+      readEvents: (aggregateId) => readAggregateEvents(kafka, codec, topics.events('orders'), aggregateId),
+      replyTimeoutMs: config.COMMAND_REPLY_TIMEOUT_MS,
+      logger,
+      recentLogs,
+      version: process.env.npm_package_version,
+    });
+    const server = await listen(api.app, config.PORT, config.HOST);
+    api.health.markStarted();
+    logger.info({ url: server.url, commandTopic: topics.commands('orders') }, 'command API started');
+
+    let stopping: Promise<void> | undefined;
+    const shutdown = (signal: NodeJS.Signals) => {
+      stopping ??= (async () => {
+        logger.info({ signal }, 'shutting down');
+        await server.close();
+        await api.stop();
+        await redis.quit();
+        logger.info('stopped');
+      })().catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exitCode = 1;
+      });
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  } catch (err) {
+    logger.fatal({ err }, 'command API failed to start');
+    redis.disconnect();
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main();

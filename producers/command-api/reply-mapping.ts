@@ -1,0 +1,102 @@
+import {
+  DependencyError,
+  InvalidStateError,
+  NotFoundError,
+  ValidationError,
+  VersionConflictError,
+  type OrderstreamError,
+} from '../../lib/errors';
+import type { CommandReply, ReplyError } from '../../lib/kafka/command-protocol';
+import type { SendResult } from './command-bus';
+
+/** Where a client polls for the outcome of a command that outlived its request. */
+export const statusUrl = (commandId: string): string =>
+  `/api/commands/status/${encodeURIComponent(commandId)}`;
+
+/** The read model of an order (query API), for `Location` after a create. */
+export const orderUrl = (orderId: string): string => `/api/queries/orders/${encodeURIComponent(orderId)}`;
+
+/** Seconds a client should wait before polling a pending command's status URL. */
+export const RETRY_AFTER_SECONDS = 1;
+
+export interface CommandResponse {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+export interface ResponseContext {
+  orderId: string;
+  /** A create answers 201 with a Location; every other command 200. */
+  created?: boolean;
+  /** The version the command asked for, for the conflict message. */
+  expectedVersion?: number;
+}
+
+/**
+ * The error a rejected command becomes, so the kit's one problem mapping chooses the status:
+ * 409 (conflict or forbidden by state, both with currentVersion), 404, 400 with field errors.
+ * The processor's message is kept: it is the domain's explanation to the client.
+ */
+export function rejectionError(
+  aggregateId: string,
+  error: ReplyError,
+  expectedVersion?: number,
+): OrderstreamError {
+  switch (error.code) {
+    case 'VERSION_CONFLICT': {
+      if (error.currentVersion === undefined) {
+        // Without the current version it cannot be a VersionConflictError; still a 409.
+        return new InvalidStateError(error.message);
+      }
+      const conflict = new VersionConflictError(aggregateId, expectedVersion ?? -1, error.currentVersion);
+      if (expectedVersion === undefined) conflict.message = error.message;
+      return conflict;
+    }
+    case 'INVALID_STATE':
+      return new InvalidStateError(error.message, error.currentVersion);
+    case 'NOT_FOUND':
+      return new NotFoundError(error.message);
+    case 'VALIDATION_FAILED':
+      return new ValidationError(error.message, error.errors ?? []);
+    default:
+      // A code we do not know is the processor failing, not the client asking wrongly.
+      return new DependencyError('command-processor', `${error.code}: ${error.message}`, {
+        retriable: false,
+      });
+  }
+}
+
+/** Throws the rejection of a failed reply; returns the accepted reply otherwise. */
+export function acceptedReply(
+  reply: CommandReply,
+  expectedVersion?: number,
+): Extract<CommandReply, { ok: true }> {
+  if (!reply.ok) throw rejectionError(reply.aggregateId, reply.error, expectedVersion);
+  return reply;
+}
+
+export function pendingResponse(orderId: string, commandId: string): CommandResponse {
+  const url = statusUrl(commandId);
+  return {
+    status: 202,
+    body: { orderId, commandId, status: 'pending', statusUrl: url },
+    headers: { Location: url, 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  };
+}
+
+/** The HTTP answer to a sent command; throws (see rejectionError) when the command was rejected. */
+export function commandResponse(
+  result: SendResult,
+  { orderId, created = false, expectedVersion }: ResponseContext,
+) {
+  if (result.status === 'pending') return pendingResponse(orderId, result.commandId);
+  const { aggregateId, version } = acceptedReply(result.reply, expectedVersion);
+  const response: CommandResponse = {
+    status: created ? 201 : 200,
+    body: { orderId: aggregateId, version },
+    headers: { ETag: `"${version}"` },
+  };
+  if (created) response.headers.Location = orderUrl(aggregateId);
+  return response;
+}

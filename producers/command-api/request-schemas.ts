@@ -1,0 +1,171 @@
+import { CANCELLATION_REASON_CODES, type CancellationReasonCode } from '../../domain/order/events';
+import { MAX_LINE_QUANTITY } from '../../domain/order/money';
+
+/*
+ * JSON Schemas of the command API's request bodies, exported as data so the OpenAPI document can
+ * embed the very objects the validators are compiled from. Every object schema is closed
+ * (`additionalProperties: false`): a misspelt optional field must be reported, not ignored.
+ * Each body type sits next to its schema; `T` of compileValidator is asserted, not inferred.
+ */
+
+/** Ids travel into Kafka keys, headers and log lines, so they are held to a safe alphabet. */
+export const ID_PATTERN = '^[A-Za-z0-9._:-]+$';
+export const ID_MAX_LENGTH = 64;
+export const isValidId = (value: string): boolean =>
+  value.length >= 1 && value.length <= ID_MAX_LENGTH && new RegExp(ID_PATTERN).test(value);
+
+export const DEFAULT_CURRENCY = 'EUR';
+export const DEFAULT_REASON_CODE: CancellationReasonCode = 'CUSTOMER_REQUEST';
+/** A create may start with an empty basket; this bounds one request's work, not an order's size. */
+export const MAX_ITEMS_PER_REQUEST = 100;
+
+export const idSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: ID_MAX_LENGTH,
+  pattern: ID_PATTERN,
+} as const;
+
+const textSchema = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+
+export const expectedVersionSchema = {
+  type: 'integer',
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'Rejected with 409 unless it equals the current version; may be sent as If-Match instead.',
+} as const;
+
+export const quantitySchema = { type: 'integer', minimum: 1, maximum: MAX_LINE_QUANTITY } as const;
+
+export const itemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku', 'quantity'],
+  properties: { sku: idSchema, quantity: quantitySchema },
+} as const;
+
+export interface CreateOrderBody {
+  customerId: string;
+  items?: { sku: string; quantity: number }[];
+  currency?: string;
+  salesChannel?: string;
+}
+
+export const createOrderSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['customerId'],
+  properties: {
+    customerId: idSchema,
+    items: { type: 'array', maxItems: MAX_ITEMS_PER_REQUEST, items: itemSchema },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', default: DEFAULT_CURRENCY },
+    salesChannel: { ...idSchema, maxLength: 32 },
+  },
+} as const;
+
+export interface AddItemBody {
+  sku: string;
+  quantity: number;
+  expectedVersion?: number;
+}
+
+export const addItemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku', 'quantity'],
+  properties: { sku: idSchema, quantity: quantitySchema, expectedVersion: expectedVersionSchema },
+} as const;
+
+export interface RemoveItemBody {
+  sku: string;
+  expectedVersion?: number;
+}
+
+export const removeItemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku'],
+  properties: { sku: idSchema, expectedVersion: expectedVersionSchema },
+} as const;
+
+export interface PlaceOrderBody {
+  expectedVersion?: number;
+}
+
+export const placeOrderSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { expectedVersion: expectedVersionSchema },
+} as const;
+
+export interface PayOrderBody {
+  paymentId: string;
+  amount: number;
+  expectedVersion?: number;
+}
+
+export const payOrderSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['paymentId', 'amount'],
+  properties: {
+    paymentId: idSchema,
+    amount: {
+      type: 'integer',
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: "Integer minor units; must equal the order's total.",
+    },
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
+export interface ShipOrderBody {
+  carrier: string;
+  trackingNumber: string;
+  shipmentId?: string;
+  expectedVersion?: number;
+}
+
+export const shipOrderSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['carrier', 'trackingNumber'],
+  properties: {
+    carrier: textSchema(100),
+    trackingNumber: idSchema,
+    shipmentId: idSchema,
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
+export interface CancelOrderBody {
+  reason?: string;
+  reasonCode?: CancellationReasonCode;
+  expectedVersion?: number;
+}
+
+/**
+ * `reason` is optional so that an empty body cancels (the route accepts one); the recorded
+ * reason then describes the reason code, because the domain requires a non-empty text.
+ */
+export const cancelOrderSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reason: textSchema(500),
+    reasonCode: { type: 'string', enum: CANCELLATION_REASON_CODES, default: DEFAULT_REASON_CODE },
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
+/** Every body schema by route name, for the OpenAPI document. */
+export const requestSchemas = {
+  create: createOrderSchema,
+  'add-item': addItemSchema,
+  'remove-item': removeItemSchema,
+  place: placeOrderSchema,
+  pay: payOrderSchema,
+  ship: shipOrderSchema,
+  cancel: cancelOrderSchema,
+} as const;

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { IHeaders, Kafka } from 'kafkajs';
+import { replyMessage, type CommandReply } from '../../../lib/kafka/command-protocol';
+import { headersToObject } from '../../../lib/kafka/headers';
+import type { TopicNames } from '../../../topics/names';
+
+export interface ReceivedCommand {
+  key: string;
+  partition: number;
+  headers: Record<string, string>;
+  command: { type: string; orderId: string; meta: { commandId: string }; [field: string]: unknown };
+}
+
+/** Returns the reply to write for a command, or undefined to stay silent (a slow processor). */
+export type Script = (received: ReceivedCommand) => CommandReply | undefined;
+
+export interface ScriptedProcessor {
+  received: ReceivedCommand[];
+  script: Script;
+  /** Writes a reply as the processor would, e.g. after the API gave up waiting. */
+  reply(reply: CommandReply, headers?: IHeaders): Promise<void>;
+  /** Resolves with the n-th command (1-based) once it has arrived. */
+  nth(n: number, timeoutMs?: number): Promise<ReceivedCommand>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A stand-in for the command processor in integration tests of the API: reads the orders
+ * commands topic like the real one and answers on the reply topic per `script`.
+ */
+export async function startScriptedProcessor(kafka: Kafka, topics: TopicNames): Promise<ScriptedProcessor> {
+  const producer = kafka.producer();
+  const consumer = kafka.consumer({ groupId: `scripted-processor-${randomUUID()}`, maxWaitTimeInMs: 50 });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  await consumer.subscribe({ topic: topics.commands('orders'), fromBeginning: true });
+
+  const processor: ScriptedProcessor = {
+    received: [],
+    script: () => undefined,
+    async reply(reply, headers) {
+      await producer.send({ topic: topics.replies, messages: [replyMessage(reply, headers)] });
+    },
+    async nth(n, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (processor.received.length < n) {
+        if (Date.now() > deadline)
+          throw new Error(`only ${processor.received.length} of ${n} commands arrived`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return processor.received[n - 1] as ReceivedCommand;
+    },
+    async stop() {
+      await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+    },
+  };
+
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const received: ReceivedCommand = {
+        key: message.key?.toString() ?? '',
+        partition,
+        headers: headersToObject(message.headers),
+        command: JSON.parse(message.value?.toString() ?? '{}') as ReceivedCommand['command'],
+      };
+      processor.received.push(received);
+      const reply = processor.script(received);
+      if (reply) await processor.reply(reply);
+    },
+  });
+  return processor;
+}
