@@ -19,6 +19,7 @@ interface ServiceSpec {
   entry: string;
   env: Record<string, string>;
   url: string;
+  ready: string;
 }
 
 const ROOT = join(__dirname, '..');
@@ -29,12 +30,14 @@ const services = (prefix: string): ServiceSpec[] => [
     entry: 'producers/command-api/main.ts',
     env: { PORT: process.env.COMMAND_API_PORT ?? '8081' },
     url: `http://localhost:${process.env.COMMAND_API_PORT ?? '8081'}  (POST /api/commands/orders/create, /health, /metrics)`,
+    ready: `http://127.0.0.1:${process.env.COMMAND_API_PORT ?? '8081'}/health/ready`,
   },
   {
     name: 'orders-processor',
     entry: 'processors/orders-command-processor.ts',
     env: { HEALTH_PORT: '9100', ORDERSTREAM_TOPIC_PREFIX: prefix },
     url: 'http://localhost:9100  (/health, /metrics, /api/diagnostics/state)',
+    ready: 'http://127.0.0.1:9100/health/ready',
   },
 ];
 
@@ -88,7 +91,21 @@ const main = async (): Promise<void> => {
     children.push(child);
   }
 
-  process.stdout.write(`\norderstream is starting (${((Date.now() - t0) / 1000).toFixed(1)}s so far):\n`);
+  await Promise.all(
+    services(prefix).map(async (s) => {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !stopping) {
+        const ok = await fetch(s.ready, { signal: AbortSignal.timeout(1_000) }).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) return progress.done(s.name, 'ready', t0);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      progress.fail(s.name, `not ready after 60 s; its log lines above say why (${s.ready})`);
+    }),
+  );
+  process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
   for (const s of services(prefix)) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
   process.stdout.write('Ctrl-C stops the services; `npm run stack -- down` stops the servers.\n\n');
