@@ -16,6 +16,15 @@ export interface AggregateModule<C extends CommandLike, E extends { type: string
   parseCommand(json: unknown): C;
   aggregateIdOf(command: C): string;
   occurredAtOf(event: E): string;
+  /**
+   * The one impure step, for aggregates that front an external party (payments, shipments,
+   * notifications): called before `decide` with the current state, it performs the call (with
+   * an idempotency key derived from the command) and returns the command with its outcome, so
+   * `decide` stays pure. A redelivered command repeats the call with the same key, which the
+   * external party answers with the stored result: the effect happens once (G3).
+   * Throwing aborts the batch and retries it.
+   */
+  effect?(command: C, state: S): Promise<C>;
   /** State as stored in a snapshot (JSON) and back. */
   stateToJson(state: S): unknown;
   stateFromJson(json: unknown): S;

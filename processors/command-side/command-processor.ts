@@ -201,11 +201,11 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     if (owner) await (await owner.catch(() => undefined))?.producer.disconnect().catch(() => {});
   };
 
-  const handle = (
+  const handle = async (
     owner: PartitionOwner<S>,
     staged: Map<string, AggregateRecord<S>>,
     message: KafkaMessage,
-  ): Staged<S> => {
+  ): Promise<Staged<S>> => {
     const source = { topic: commandsTopic, partition: owner.partition, offset: message.offset };
     const commandIdHeader = headerString(message.headers, HEADERS.commandId);
     let json: unknown;
@@ -286,6 +286,11 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     }
 
     let events: E[];
+    if (module.effect) {
+      // Outside the try below: a failed external call is not the command's fault; the batch
+      // is retried rather than the command rejected.
+      command = await module.effect(command, current.state);
+    }
     try {
       // An aggregate that does not exist answers NOT_FOUND (from decide) before any version talk.
       if (
@@ -385,7 +390,7 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     const deadLetters: Message[] = [];
     const snapshotsNow = new Set<string>();
     for (const message of messages) {
-      const outcome = handle(owner, staged, message);
+      const outcome = await handle(owner, staged, message);
       if (outcome.record && outcome.aggregateId) staged.set(outcome.aggregateId, outcome.record);
       if (outcome.snapshotNow && outcome.aggregateId) snapshotsNow.add(outcome.aggregateId);
       events.push(...outcome.events);

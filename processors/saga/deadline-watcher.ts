@@ -1,0 +1,104 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { CancelOrder } from '../../domain/order/commands';
+import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
+import { commandMessage } from '../../lib/kafka/command-protocol';
+import type { Metrics } from '../../lib/observability/metrics';
+import type { TopicNames } from '../../topics/names';
+import { followEvents } from './event-follower';
+
+export interface DeadlineWatcherOptions {
+  kafka: Kafka;
+  topics: TopicNames;
+  decode: (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;
+  /** A placed order not Shipped, Completed or Cancelled after this long is cancelled. */
+  deadlineMs: number;
+  checkEveryMs?: number;
+  now?: () => number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Statuses in which a stuck order can still be compensated by cancelling it. */
+const CANCELLABLE = new Set(['Placed', 'InventoryReserved', 'PaymentCaptured']);
+
+const STATUS_AFTER: Record<string, string | undefined> = {
+  OrderPlaced: 'Placed',
+  OrderInventoryReserved: 'InventoryReserved',
+  OrderPaid: 'PaymentCaptured',
+  OrderShipped: 'Shipped',
+};
+
+/**
+ * G6: every placed order ends. Orders stuck before shipping past the deadline (a lost
+ * reply, a partner that never answers) are cancelled with DEADLINE_EXCEEDED; the cancel
+ * triggers the usual compensations (release stock, refund).
+ */
+export const startDeadlineWatcher = async (
+  options: DeadlineWatcherOptions,
+): Promise<{ stop(): Promise<void> }> => {
+  const { kafka, topics, logger } = options;
+  const now = options.now ?? Date.now;
+  const open = new Map<string, { status: string; placedAt: number; attempts: number; lastSentAt?: number }>();
+  const expired = options.metrics.counter({
+    name: 'saga_deadline_cancellations_total',
+    help: 'Orders cancelled because their saga exceeded the deadline',
+  });
+
+  const follower = await followEvents(kafka, topics.events('orders'), options.decode, (event) => {
+    if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') {
+      open.delete(event.aggregateId);
+      return;
+    }
+    const status = STATUS_AFTER[event.type];
+    if (!status) return;
+    const known = open.get(event.aggregateId);
+    if (known) known.status = status;
+    else
+      open.set(event.aggregateId, { status, placedAt: Date.parse(event.occurredAt) || now(), attempts: 0 });
+  });
+
+  const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
+  await producer.connect();
+  const tick = async (): Promise<void> => {
+    const due: CancelOrder[] = [];
+    for (const [orderId, order] of open) {
+      if (!CANCELLABLE.has(order.status) || now() - order.placedAt < options.deadlineMs) continue;
+      // Ask again only after another deadline period, with a new id, if the first was lost.
+      if (order.lastSentAt !== undefined && now() - order.lastSentAt < options.deadlineMs) continue;
+      order.attempts += 1;
+      order.lastSentAt = now();
+      const commandId = `deadline:${orderId}:${order.attempts}`;
+      due.push({
+        type: 'CancelOrder',
+        orderId,
+        reason: `the order did not progress past ${order.status} within ${Math.round(options.deadlineMs / 1000)} s`,
+        reasonCode: 'DEADLINE_EXCEEDED',
+        meta: { commandId, correlationId: commandId, issuedAt: new Date(now()).toISOString() },
+      });
+    }
+    if (due.length === 0) return;
+    await producer.send({
+      topic: topics.commands('orders'),
+      messages: due.map((c) => commandMessage(c.orderId, c)),
+    });
+    expired.inc(due.length);
+    logger.warn({ orders: due.map((c) => c.orderId) }, 'saga deadline exceeded: cancelling');
+  };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    tick()
+      .catch((err: unknown) => logger.error({ err }, 'deadline check failed'))
+      .finally(() => (running = false));
+  }, options.checkEveryMs ?? 1_000);
+
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await follower.stop();
+      await producer.disconnect();
+    },
+  };
+};

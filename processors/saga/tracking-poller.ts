@@ -1,0 +1,95 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
+import { commandMessage, type CommandLike } from '../../lib/kafka/command-protocol';
+import type { TopicNames } from '../../topics/names';
+import { followEvents } from './event-follower';
+
+export type TrackingStatus = 'Created' | 'InTransit' | 'OutForDelivery' | 'Delivered';
+
+export interface TrackingSource {
+  tracking(shipmentId: string): Promise<{ status: TrackingStatus }>;
+}
+
+export interface TrackingPollerOptions {
+  kafka: Kafka;
+  topics: TopicNames;
+  decode: (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;
+  carrier: TrackingSource;
+  pollEveryMs?: number;
+  now?: () => Date;
+  logger: Logger;
+}
+
+const ORDER: TrackingStatus[] = ['Created', 'InTransit', 'OutForDelivery', 'Delivered'];
+
+/**
+ * The carrier does not call us, so we ask: every shipment not yet delivered is polled, and
+ * each new status becomes a RecordTrackingUpdate command (id `tracking:<orderId>:<status>`,
+ * so a repeat after a restart is a duplicate the shipment processor ignores).
+ */
+export const startTrackingPoller = async (
+  options: TrackingPollerOptions,
+): Promise<{ stop(): Promise<void> }> => {
+  const { kafka, topics, carrier, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const active = new Map<string, { shipmentId: string; reported: TrackingStatus }>();
+
+  const follower = await followEvents(kafka, topics.events('shipments'), options.decode, (event) => {
+    const data = event.data as { shipmentId?: string };
+    if (event.type === 'ShipmentCreated' && data.shipmentId) {
+      active.set(event.aggregateId, { shipmentId: data.shipmentId, reported: 'Created' });
+    } else if (event.type === 'ShipmentInTransit') {
+      const known = active.get(event.aggregateId);
+      if (known) known.reported = 'InTransit';
+    } else if (event.type === 'ShipmentDelivered' || event.type === 'ShipmentFailed') {
+      active.delete(event.aggregateId);
+    }
+  });
+
+  const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
+  await producer.connect();
+  const poll = async (): Promise<void> => {
+    const updates: CommandLike[] = [];
+    for (const [orderId, shipment] of [...active]) {
+      let status: TrackingStatus;
+      try {
+        ({ status } = await carrier.tracking(shipment.shipmentId));
+      } catch (err) {
+        logger.warn({ err, orderId }, 'tracking poll failed; will ask again');
+        continue;
+      }
+      if (ORDER.indexOf(status) <= ORDER.indexOf(shipment.reported)) continue;
+      shipment.reported = status;
+      const commandId = `tracking:${orderId}:${status}`;
+      updates.push({
+        type: 'RecordTrackingUpdate',
+        orderId,
+        status,
+        at: now().toISOString(),
+        meta: { commandId, correlationId: commandId, issuedAt: now().toISOString() },
+      } as CommandLike);
+    }
+    if (updates.length === 0) return;
+    await producer.send({
+      topic: topics.commands('shipments'),
+      messages: updates.map((c) => commandMessage((c as CommandLike & { orderId: string }).orderId, c)),
+    });
+  };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    poll()
+      .catch((err: unknown) => logger.error({ err }, 'tracking poll round failed'))
+      .finally(() => (running = false));
+  }, options.pollEveryMs ?? 500);
+
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await follower.stop();
+      await producer.disconnect();
+    },
+  };
+};
