@@ -1,28 +1,20 @@
 import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { OrderstreamError, VersionConflictError, type FieldError } from '../../lib/errors';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { partitionForKey } from '../../lib/kafka/murmur2';
-import {
-  CREATE_SNAPSHOT,
-  replyMessage,
-  type CommandLike,
-  type CommandReply,
-  type ReplyError,
-} from '../../lib/kafka/command-protocol';
+import { replyMessage, type CommandLike } from '../../lib/kafka/command-protocol';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
 import type { AggregateModule } from './aggregate-module';
 import {
   CHECKPOINT_KEY,
-  remember,
   type AggregateRecord,
   type CheckpointValue,
   type SnapshotValue,
 } from './aggregate-record';
-import { deadLetterMessage } from './dead-letter';
 import { restorePartition } from './restore';
+import { evaluateCommand } from './command-evaluation';
+import { processorMetrics } from './processor-metrics';
 
 export interface CommandProcessorOptions<C extends CommandLike, E extends { type: string }, S> {
   kafka: Kafka;
@@ -64,16 +56,6 @@ interface PartitionOwner<S> {
   eventsSinceCheckpoint: number;
 }
 
-/** One command's outcome inside a batch, before the transaction commits. */
-interface Staged<S> {
-  record?: AggregateRecord<S>;
-  aggregateId?: string;
-  events: Message[];
-  reply?: CommandReply;
-  deadLetter?: Message;
-  snapshotNow?: boolean;
-}
-
 const countPartitions = async (kafka: Kafka, topic: string): Promise<number> => {
   const admin = kafka.admin();
   await admin.connect();
@@ -91,15 +73,6 @@ const isFenced = (err: unknown): boolean => {
     type,
   );
 };
-
-const replyError = (err: OrderstreamError): ReplyError => ({
-  code: err.code,
-  message: err.message,
-  ...('currentVersion' in err && typeof err.currentVersion === 'number'
-    ? { currentVersion: err.currentVersion }
-    : {}),
-  ...('errors' in err && Array.isArray(err.errors) ? { errors: err.errors as FieldError[] } : {}),
-});
 
 /**
  * One writer per partition (DESIGN §4). The consumer group hands out partitions of
@@ -120,33 +93,8 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   const restores: RestoreStat[] = [];
   const partitionCount = await countPartitions(kafka, commandsTopic);
 
-  const commandsTotal = metrics.counter<'type' | 'outcome'>({
-    name: 'commands_total',
-    help: 'Commands handled by outcome',
-    labelNames: ['type', 'outcome'],
-  });
-  const eventsAppended = metrics.counter<'aggregate' | 'type'>({
-    name: 'events_appended_total',
-    help: 'Events appended to the event store',
-    labelNames: ['aggregate', 'type'],
-  });
-  const batchDuration = metrics.histogram<'aggregate'>({
-    name: 'command_batch_duration_seconds',
-    help: 'Time to decide and commit one batch of commands (one transaction)',
-    labelNames: ['aggregate'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  });
-  const restoreDuration = metrics.histogram<'aggregate'>({
-    name: 'partition_restore_duration_seconds',
-    help: 'Time to restore a partition from snapshots and events on assignment',
-    labelNames: ['aggregate'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-  });
-  const deadLettered = metrics.counter<'source'>({
-    name: 'dlq_records_total',
-    help: 'Records sent to the dead-letter topic',
-    labelNames: ['source'],
-  });
+  const { commandsTotal, eventsAppended, batchDuration, restoreDuration, deadLettered } =
+    processorMetrics(metrics);
 
   const assign = async (partition: number): Promise<PartitionOwner<S>> => {
     const started = Date.now();
@@ -201,167 +149,6 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     if (owner) await (await owner.catch(() => undefined))?.producer.disconnect().catch(() => {});
   };
 
-  const handle = async (
-    owner: PartitionOwner<S>,
-    staged: Map<string, AggregateRecord<S>>,
-    message: KafkaMessage,
-  ): Promise<Staged<S>> => {
-    const source = { topic: commandsTopic, partition: owner.partition, offset: message.offset };
-    const commandIdHeader = headerString(message.headers, HEADERS.commandId);
-    let json: unknown;
-    try {
-      json = JSON.parse(message.value?.toString() ?? '');
-    } catch (err) {
-      return { events: [], deadLetter: deadLetterMessage(message, source, 'command is not valid JSON', err) };
-    }
-    const raw = json as { type?: unknown; orderId?: unknown; meta?: { commandId?: unknown } };
-    const aggregateIdGuess = message.key?.toString() ?? '';
-    if (raw.type === CREATE_SNAPSHOT && typeof raw.meta?.commandId === 'string') {
-      const record = staged.get(aggregateIdGuess) ?? owner.aggregates.get(aggregateIdGuess);
-      const reply: CommandReply = record
-        ? {
-            commandId: raw.meta.commandId,
-            aggregateId: aggregateIdGuess,
-            ok: true,
-            version: record.version,
-            eventTypes: [],
-            duplicate: false,
-          }
-        : {
-            commandId: raw.meta.commandId,
-            aggregateId: aggregateIdGuess,
-            ok: false,
-            error: { code: 'NOT_FOUND', message: `no aggregate ${aggregateIdGuess}` },
-          };
-      return { events: [], reply, aggregateId: aggregateIdGuess, snapshotNow: record !== undefined };
-    }
-    let command: C;
-    try {
-      command = module.parseCommand(json);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const deadLetter = deadLetterMessage(message, source, `command rejected by its schema: ${reason}`, err);
-      const commandId =
-        commandIdHeader ?? (typeof raw.meta?.commandId === 'string' ? raw.meta.commandId : undefined);
-      if (commandId === undefined || !(err instanceof OrderstreamError)) return { events: [], deadLetter };
-      return {
-        events: [],
-        deadLetter,
-        reply: { commandId, aggregateId: aggregateIdGuess, ok: false, error: replyError(err) },
-      };
-    }
-
-    const aggregateId = module.aggregateIdOf(command);
-    const { commandId } = command.meta;
-    if (partitionForKey(aggregateId, partitionCount) !== owner.partition) {
-      // Owning an aggregate on two partitions would fork its history (G1): refuse the record.
-      const reason = `aggregate ${aggregateId} belongs to partition ${partitionForKey(aggregateId, partitionCount)}, not ${owner.partition}: the producer did not use the aggregate partitioner`;
-      return {
-        events: [],
-        deadLetter: deadLetterMessage(message, source, reason, new Error(reason)),
-        reply: { commandId, aggregateId, ok: false, error: { code: 'MISROUTED', message: reason } },
-      };
-    }
-    const current = staged.get(aggregateId) ??
-      owner.aggregates.get(aggregateId) ?? { state: module.decider.initialState(), version: 0, recent: [] };
-    const fail = (err: OrderstreamError): Staged<S> => {
-      commandsTotal.inc({ type: command.type, outcome: err.code });
-      return { events: [], reply: { commandId, aggregateId, ok: false, error: replyError(err) } };
-    };
-
-    const seen = current.recent.find((p) => p.commandId === commandId);
-    if (seen) {
-      commandsTotal.inc({ type: command.type, outcome: 'duplicate' });
-      return {
-        events: [],
-        reply: {
-          commandId,
-          aggregateId,
-          ok: true,
-          version: seen.version,
-          eventTypes: seen.eventTypes,
-          duplicate: true,
-        },
-      };
-    }
-
-    let events: E[];
-    if (module.effect) {
-      // Outside the try below: a failed external call is not the command's fault; the batch
-      // is retried rather than the command rejected.
-      command = await module.effect(command, current.state);
-    }
-    try {
-      // An aggregate that does not exist answers NOT_FOUND (from decide) before any version talk.
-      if (
-        current.version > 0 &&
-        command.expectedVersion !== undefined &&
-        command.expectedVersion !== current.version
-      ) {
-        throw new VersionConflictError(aggregateId, command.expectedVersion, current.version);
-      }
-      events = module.decider.decide(command, current.state);
-      if (current.version === 0 && command.expectedVersion !== undefined && command.expectedVersion !== 0) {
-        throw new VersionConflictError(aggregateId, command.expectedVersion, 0);
-      }
-    } catch (err) {
-      if (err instanceof OrderstreamError) {
-        if ('currentVersion' in err && err.currentVersion === undefined) {
-          (err as { currentVersion?: number }).currentVersion = current.version;
-        }
-        return fail(err);
-      }
-      // A bug or an unforeseen input: park the command with the reason, answer, and move on.
-      commandsTotal.inc({ type: command.type, outcome: 'dead-lettered' });
-      return {
-        events: [],
-        deadLetter: deadLetterMessage(message, source, `decide failed: ${(err as Error).message}`, err),
-        reply: {
-          commandId,
-          aggregateId,
-          ok: false,
-          error: {
-            code: 'COMMAND_FAILED',
-            message: 'the command could not be processed; it was dead-lettered',
-          },
-        },
-      };
-    }
-
-    let state = current.state;
-    let version = current.version;
-    const eventMessages: Message[] = events.map((event) => {
-      state = module.decider.evolve(state, event);
-      version += 1;
-      const encoded = module.codec.encode(event);
-      eventsAppended.inc({ aggregate: module.aggregate, type: event.type });
-      return {
-        key: `${aggregateId}:${version}`,
-        value: encoded.value,
-        partition: owner.partition,
-        headers: {
-          [HEADERS.eventType]: event.type,
-          [HEADERS.schemaId]: String(encoded.schemaId),
-          [HEADERS.schemaVersion]: String(encoded.schemaVersion),
-          [HEADERS.aggregateId]: aggregateId,
-          [HEADERS.aggregateVersion]: String(version),
-          [HEADERS.correlationId]: command.meta.correlationId,
-          [HEADERS.causationId]: commandId,
-          [HEADERS.commandId]: commandId,
-          [HEADERS.occurredAt]: module.occurredAtOf(event),
-        },
-      };
-    });
-    const eventTypes = events.map((e) => e.type);
-    commandsTotal.inc({ type: command.type, outcome: 'accepted' });
-    return {
-      aggregateId,
-      events: eventMessages,
-      record: { state, version, recent: remember(current.recent, { commandId, version, eventTypes }) },
-      reply: { commandId, aggregateId, ok: true, version, eventTypes, duplicate: false },
-    };
-  };
-
   const snapshotMessage = (
     owner: PartitionOwner<S>,
     aggregateId: string,
@@ -390,7 +177,18 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     const deadLetters: Message[] = [];
     const snapshotsNow = new Set<string>();
     for (const message of messages) {
-      const outcome = await handle(owner, staged, message);
+      const outcome = await evaluateCommand(
+        {
+          module,
+          commandsTopic,
+          partition: owner.partition,
+          partitionCount,
+          counters: { commandsTotal, eventsAppended },
+        },
+        owner.aggregates,
+        staged,
+        message,
+      );
       if (outcome.record && outcome.aggregateId) staged.set(outcome.aggregateId, outcome.record);
       if (outcome.snapshotNow && outcome.aggregateId) snapshotsNow.add(outcome.aggregateId);
       events.push(...outcome.events);
