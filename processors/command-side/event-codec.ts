@@ -2,7 +2,7 @@ import * as avro from 'avsc';
 import type { OrderEvent } from '../../domain/order/events';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { ValidationError } from '../../lib/errors';
-import { versionOfWriterSchema } from '../../schemas/catalog';
+import { orderSchemas, versionOfWriterSchema, type SchemaEntry } from '../../schemas/catalog';
 import { decodeOrderEvent, encodeOrderEvent } from '../../schemas/order-event-serde';
 import { registerEventSchemas } from '../../schemas/register-schemas';
 
@@ -26,23 +26,32 @@ export interface EventCodec<E extends { type: string }> {
 
 const MAGIC_BYTE = 0;
 
+/** What the codec needs from an aggregate's schema catalogue and serde (schemas/). */
+export interface EventSchemas<E extends { type: string }> {
+  entries: readonly SchemaEntry[];
+  versionOfWriterSchema(eventType: string, writer: avro.Type): number | undefined;
+  encode(event: E): { version: number; payload: Buffer };
+  decode(eventType: string, writerVersion: number, payload: Buffer): E;
+}
+
 /**
  * Writers encode locally with the latest shipped schema and the id the registry gave it, so
  * the hot path makes no network call. Readers look the writer schema up by id (cached), find
- * which of our versions it is, then resolve and upcast (schemas/order-event-serde.ts).
+ * which of our versions it is, then resolve and upcast.
  */
-export const createOrderEventCodec = async (
+export const createEventCodec = async <E extends { type: string }>(
   registry: SchemaRegistryAdapter,
   eventsTopic: string,
-): Promise<EventCodec<OrderEvent>> => {
-  const latest = await registerEventSchemas(registry, eventsTopic);
+  schemas: EventSchemas<E>,
+): Promise<EventCodec<E>> => {
+  const latest = await registerEventSchemas(registry, eventsTopic, schemas.entries);
   const writerVersions = new Map<number, Promise<number>>();
 
   const versionOf = (eventType: string, schemaId: number): Promise<number> => {
     let version = writerVersions.get(schemaId);
     if (version === undefined) {
       version = registry.schemaOf(schemaId).then((schema) => {
-        const found = versionOfWriterSchema(eventType, avro.Type.forSchema(schema as avro.Schema));
+        const found = schemas.versionOfWriterSchema(eventType, avro.Type.forSchema(schema as avro.Schema));
         if (found === undefined) {
           throw new ValidationError(`schema id ${schemaId} is not a known version of ${eventType}`, [
             { field: 'schemaId', message: String(schemaId) },
@@ -60,7 +69,7 @@ export const createOrderEventCodec = async (
     encode: (event) => {
       const registered = latest.get(event.type);
       if (registered === undefined) throw new ValidationError(`no registered schema for ${event.type}`);
-      const { version, payload } = encodeOrderEvent(event);
+      const { version, payload } = schemas.encode(event);
       const header = Buffer.alloc(5);
       header.writeUInt8(MAGIC_BYTE, 0);
       header.writeInt32BE(registered.schemaId, 1);
@@ -78,11 +87,19 @@ export const createOrderEventCodec = async (
       }
       const schemaId = value.readInt32BE(1);
       const schemaVersion = await versionOf(eventType, schemaId);
-      return {
-        event: decodeOrderEvent(eventType, schemaVersion, value.subarray(5)),
-        schemaId,
-        schemaVersion,
-      };
+      return { event: schemas.decode(eventType, schemaVersion, value.subarray(5)), schemaId, schemaVersion };
     },
   };
 };
+
+/** The orders codec: the order serde (with its upcasters) over the orders catalogue. */
+export const createOrderEventCodec = (
+  registry: SchemaRegistryAdapter,
+  eventsTopic: string,
+): Promise<EventCodec<OrderEvent>> =>
+  createEventCodec<OrderEvent>(registry, eventsTopic, {
+    entries: orderSchemas,
+    versionOfWriterSchema,
+    encode: encodeOrderEvent,
+    decode: decodeOrderEvent,
+  });
