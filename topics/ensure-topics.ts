@@ -32,7 +32,12 @@ export const topicDefinitions = (prefix = '', source: Definitions = definitions)
     partitions: t.partitions,
     configs: stripComments(t.configs),
   }));
-  return [...perAggregate, ...shared];
+  const deadLetters = source.deadLetters.groups.map((group) => ({
+    name: `${prefix}deadletter.${group}`,
+    partitions: source.deadLetters.partitions,
+    configs: stripComments(source.deadLetters.configs),
+  }));
+  return [...perAggregate, ...shared, ...deadLetters];
 };
 
 const stripComments = (configs: Record<string, string>): Record<string, string> =>

@@ -7,7 +7,8 @@ export interface TopicNames {
   events(aggregate: AggregateType): string;
   snapshots(aggregate: AggregateType): string;
   replies: string;
-  deadLetter: string;
+  /** The dead-letter topic of one consumer group (its logical name, without the prefix). */
+  deadLetter(group: string): string;
   prefix: string;
 }
 
@@ -19,5 +20,5 @@ export const topicNames = (prefix = ''): TopicNames => ({
   events: (aggregate) => `${prefix}${aggregate}.events`,
   snapshots: (aggregate) => `${prefix}${aggregate}.snapshots`,
   replies: `${prefix}command-replies`,
-  deadLetter: `${prefix}deadletter`,
+  deadLetter: (group) => `${prefix}deadletter.${group}`,
 });

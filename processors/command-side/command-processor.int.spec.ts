@@ -118,7 +118,7 @@ describe('order command processor on the real stack', () => {
       items: [],
     });
     expect(await h.reply(after)).toMatchObject({ ok: true, version: 1 });
-    const [dead] = await consumeUntil(h.kafka, h.topics.deadLetter, (msgs) =>
+    const [dead] = await consumeUntil(h.kafka, h.topics.deadLetter('orders-command-processor'), (msgs) =>
       msgs.some((m) => m.key?.toString() === orderId),
     );
     const poison = dead?.key?.toString() === orderId ? dead : undefined;

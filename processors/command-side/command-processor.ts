@@ -234,7 +234,11 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
         await transaction.send({ topic: snapshotsTopic, messages: snapshots, acks: -1 });
       if (replies.length > 0) await transaction.send({ topic: topics.replies, messages: replies, acks: -1 });
       if (deadLetters.length > 0)
-        await transaction.send({ topic: topics.deadLetter, messages: deadLetters, acks: -1 });
+        await transaction.send({
+          topic: topics.deadLetter(`${module.aggregate}-command-processor`),
+          messages: deadLetters,
+          acks: -1,
+        });
       await transaction.sendOffsets({
         consumerGroupId: groupId,
         topics: [{ topic: commandsTopic, partitions: [{ partition: owner.partition, offset: nextOffset }] }],

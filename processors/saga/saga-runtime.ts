@@ -41,6 +41,8 @@ export interface SagaRuntimeOptions {
   logger: Logger;
   metrics: Metrics;
   sessionTimeoutMs?: number;
+  /** Logical group name for the dead-letter topic (deadletter.<name>). */
+  deadLetterGroup?: string;
 }
 
 export interface SagaRuntime {
@@ -164,7 +166,11 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
       try {
         for (const [topic, messages] of outgoing) await transaction.send({ topic, messages, acks: -1 });
         if (deadLetters.length > 0)
-          await transaction.send({ topic: topics.deadLetter, messages: deadLetters, acks: -1 });
+          await transaction.send({
+            topic: topics.deadLetter(options.deadLetterGroup ?? 'saga'),
+            messages: deadLetters,
+            acks: -1,
+          });
         await transaction.sendOffsets({
           consumerGroupId: groupId,
           topics: [
