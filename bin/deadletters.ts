@@ -1,0 +1,139 @@
+import type { KafkaMessage } from 'kafkajs';
+import { createKafka } from '../lib/adapters/kafka';
+import { aggregatePartitioner } from '../lib/kafka/aggregate-partitioner';
+import { HEADERS, headerString, headersToObject } from '../lib/kafka/headers';
+import { readPartition } from '../lib/kafka/partition-reader';
+import definitions from '../topics/topics.json';
+import { topicNames } from '../topics/names';
+
+const USAGE = `usage: npm run dlq -- <command>
+
+  list [group]                        dead letters of one consumer group, or of all
+  show <group> <partition>:<offset>   one record in full: headers, reason, stack, value
+  redrive <group> <partition>:<offset>|--all
+                                      send the record(s) back to the topic they came from
+
+groups: ${definitions.deadLetters.groups.join(', ')}
+Needs KAFKA_BROKERS (eval "$(npm run -s stack -- env)") and ORDERSTREAM_TOPIC_PREFIX if one is used.`;
+
+interface DeadLetter {
+  partition: number;
+  message: KafkaMessage;
+}
+
+const brokers = process.env.KAFKA_BROKERS;
+const topics = topicNames(process.env.ORDERSTREAM_TOPIC_PREFIX ?? '');
+
+const readAll = async (group: string): Promise<DeadLetter[]> => {
+  const kafka = createKafka({ brokers: brokers as string, clientId: 'orderstream-dlq' });
+  const found: DeadLetter[] = [];
+  for (let partition = 0; partition < definitions.deadLetters.partitions; partition++) {
+    await readPartition(kafka, {
+      topic: topics.deadLetter(group),
+      partition,
+      onMessage: (message) => void found.push({ partition, message }),
+    });
+  }
+  return found;
+};
+
+const summary = (group: string, d: DeadLetter): string => {
+  const h = d.message.headers;
+  const at = new Date(Number(d.message.timestamp)).toISOString();
+  return [
+    `${group} ${d.partition}:${d.message.offset}`,
+    at,
+    `from ${headerString(h, HEADERS.deadLetterSource) ?? '?'}`,
+    `attempts ${headerString(h, HEADERS.deadLetterAttempts) ?? '?'}`,
+    `key ${d.message.key?.toString() ?? '(none)'}`,
+    `reason: ${headerString(h, HEADERS.deadLetterReason) ?? '?'}`,
+  ].join('  ');
+};
+
+const locate = (all: DeadLetter[], ref: string | undefined): DeadLetter => {
+  const [partition, offset] = (ref ?? '').split(':');
+  const found = all.find((d) => String(d.partition) === partition && d.message.offset === offset);
+  if (!found)
+    throw new Error(`no dead letter at ${ref ?? '(missing <partition>:<offset>)'}; run "list" to see them`);
+  return found;
+};
+
+const redrive = async (group: string, letters: DeadLetter[]): Promise<void> => {
+  const kafka = createKafka({ brokers: brokers as string, clientId: 'orderstream-dlq' });
+  const producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
+  await producer.connect();
+  try {
+    for (const d of letters) {
+      const source = headerString(d.message.headers, HEADERS.deadLetterSource)?.split('/')[0];
+      if (!source)
+        throw new Error(`${d.partition}:${d.message.offset} has no ${HEADERS.deadLetterSource} header`);
+      const headers = Object.fromEntries(
+        Object.entries(headersToObject(d.message.headers)).filter(
+          ([k]) => !k.startsWith('dlq-') || k === HEADERS.deadLetterAttempts,
+        ),
+      );
+      await producer.send({
+        topic: source,
+        messages: [
+          {
+            key: d.message.key,
+            value: d.message.value,
+            headers: {
+              ...headers,
+              'dlq-redriven-from': `${topics.deadLetter(group)}/${d.partition}/${d.message.offset}`,
+            },
+          },
+        ],
+      });
+      process.stdout.write(`re-driven ${d.partition}:${d.message.offset} → ${source}\n`);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+};
+
+const main = async (): Promise<void> => {
+  const [command, group, ref] = process.argv.slice(2);
+  if (!command || command === 'help' || command === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: eval "$(npm run -s stack -- env)" first');
+  const groups = definitions.deadLetters.groups;
+  if (group !== undefined && !groups.includes(group))
+    throw new Error(`unknown group "${group}"; groups: ${groups.join(', ')}`);
+  switch (command) {
+    case 'list':
+      for (const g of group ? [group] : groups) {
+        const all = await readAll(g);
+        if (all.length > 0 || group) process.stdout.write(`${g}: ${all.length} dead letter(s)\n`);
+        for (const d of all) process.stdout.write(`  ${summary(g, d)}\n`);
+      }
+      return;
+    case 'show': {
+      if (!group) throw new Error('show needs a group and <partition>:<offset>');
+      const d = locate(await readAll(group), ref);
+      process.stdout.write(`${summary(group, d)}\nheaders:\n`);
+      for (const [k, v] of Object.entries(headersToObject(d.message.headers)))
+        process.stdout.write(`  ${k}: ${v}\n`);
+      process.stdout.write(
+        `value (${d.message.value?.length ?? 0} bytes):\n${d.message.value?.toString('utf8') ?? ''}\n`,
+      );
+      return;
+    }
+    case 'redrive': {
+      if (!group) throw new Error('redrive needs a group and <partition>:<offset> or --all');
+      const all = await readAll(group);
+      await redrive(group, ref === '--all' ? all : [locate(all, ref)]);
+      return;
+    }
+    default:
+      process.stdout.write(`${USAGE}\n`);
+      process.exitCode = 2;
+  }
+};
+
+main().catch((err: unknown) => {
+  process.stderr.write(`✗ ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
