@@ -1,4 +1,4 @@
-import { ConfigResourceTypes } from 'kafkajs';
+import { ConfigResourceTypes } from '../lib/adapters/kafka';
 import { createKafka } from '../lib/adapters/kafka';
 import { testEndpoints, uniqueName } from '../test/support/env';
 import { ensureTopics, topicDefinitions, TopicMismatchError } from './ensure-topics';

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from '../lib/adapters/kafka';
 import { OrderstreamError } from '../lib/errors';
 import definitions from './topics.json';
 

@@ -10,6 +10,7 @@ export interface KafkaAdapterOptions {
   /** Receives kafkajs log entries at warn and above; silent when omitted. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
   retry?: KafkaConfig['retry'];
+  connectionTimeoutMs?: number;
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -34,6 +35,7 @@ export const createKafka = (options: KafkaAdapterOptions): Kafka =>
         options.log?.(LEVELS[level] ?? 'info', `kafkajs: ${message}`, extra);
       },
     retry: options.retry ?? { initialRetryTime: 100, retries: 8 },
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
   });
 
 export type {
@@ -46,3 +48,4 @@ export type {
   KafkaMessage,
   IHeaders,
 } from 'kafkajs';
+export { ConfigResourceTypes } from 'kafkajs';

@@ -10,10 +10,14 @@ export interface MongoAdapter {
   close(): Promise<void>;
 }
 
-export const connectMongo = async (uri: string, database: string): Promise<MongoAdapter> => {
+export const connectMongo = async (
+  uri: string,
+  database: string,
+  options: { serverSelectionTimeoutMS?: number } = {},
+): Promise<MongoAdapter> => {
   const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: 5_000,
-    connectTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+    connectTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
     // FerretDB v1 does not implement retryable writes' session machinery.
     retryWrites: false,
     maxPoolSize: 20,

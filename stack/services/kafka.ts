@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '../../lib/adapters/kafka';
 import { run, requireTool, capture } from '../shell';
 import type { LocalService, ServiceContext } from '../service';
 
@@ -136,12 +136,11 @@ export const kafkaService: LocalService = {
   },
 
   async probe(ctx) {
-    const kafka = new Kafka({
+    const kafka = createKafka({
       clientId: 'orderstream-stack-probe',
-      brokers: [`${ctx.settings.host}:${ctx.settings.ports.kafka}`],
-      logLevel: logLevel.NOTHING,
+      brokers: `${ctx.settings.host}:${ctx.settings.ports.kafka}`,
       retry: { retries: 0 },
-      connectionTimeout: 1_000,
+      connectionTimeoutMs: 1_000,
     });
     const admin = kafka.admin();
     try {

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { MongoClient } from 'mongodb';
+import { connectMongo } from '../../lib/adapters/mongo';
 import { PrerequisiteError } from '../../lib/errors';
 import { capture, requireTool, run, which } from '../shell';
 import type { LocalService, ServiceContext } from '../service';
@@ -144,16 +144,14 @@ export const mongoService: LocalService = {
   },
 
   async probe(ctx) {
-    const client = new MongoClient(`mongodb://${ctx.settings.host}:${ctx.settings.ports.mongo}/`, {
+    const mongo = await connectMongo(`mongodb://${ctx.settings.host}:${ctx.settings.ports.mongo}/`, 'admin', {
       serverSelectionTimeoutMS: 1_000,
-      connectTimeoutMS: 1_000,
     });
     try {
-      await client.connect();
-      const ping = await client.db('admin').command({ ping: 1 });
+      const ping = await mongo.db.command({ ping: 1 });
       return ping.ok === 1;
     } finally {
-      await client.close().catch(() => {});
+      await mongo.close().catch(() => {});
     }
   },
 };

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import { createRedis } from '../../lib/adapters/redis';
 import { PrerequisiteError } from '../../lib/errors';
 import { capture, run, which } from '../shell';
 import type { LocalService, ServiceContext } from '../service';
@@ -76,14 +76,13 @@ export const redisService: LocalService = {
   },
 
   async probe(ctx) {
-    const client = new Redis({
-      host: ctx.settings.host,
-      port: ctx.settings.ports.redis,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: 1_000,
-    });
+    const client = createRedis(
+      `redis://${ctx.settings.host}:${ctx.settings.ports.redis}`,
+      'orderstream-stack-probe',
+      {
+        probe: true,
+      },
+    );
     client.on('error', () => {}); // a refused probe is an answer, not an event to crash on
     try {
       await client.connect();
