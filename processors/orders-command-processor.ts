@@ -49,6 +49,7 @@ const main = async (): Promise<void> => {
     groupId: `${topics.prefix}orders-command-processor`,
     snapshotEvery: config.SNAPSHOT_EVERY,
     sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+    onFatal: () => process.exit(1),
     logger,
     metrics,
   });

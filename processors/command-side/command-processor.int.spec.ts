@@ -198,3 +198,33 @@ describe('reading one aggregate back', () => {
     }
   });
 });
+
+describe('a large backlog on one partition', () => {
+  it('is processed in transactions whose batches stay under the broker limit, checkpoint included', async () => {
+    const h = await commandSideHarness();
+    try {
+      const ids: string[] = [];
+      while (ids.length < 3_000) {
+        const id = randomUUID();
+        if (partitionForKey(id, 6) === 0) ids.push(id);
+      }
+      const commandIds = await Promise.all(
+        ids.map((orderId) =>
+          h.send({
+            type: 'CreateOrder',
+            orderId,
+            customerId: 'backlog',
+            currency: 'EUR',
+            items: [item('SKU-1')],
+          }),
+        ),
+      );
+      // Only now does an owner appear: its first fetches are full batches of the backlog.
+      await h.startProcessor(100);
+      const replies = await Promise.all(commandIds.map((id) => h.reply(id, 120_000)));
+      expect(replies.filter((r) => !r.ok)).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});

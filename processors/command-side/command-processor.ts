@@ -15,6 +15,7 @@ import {
 import { restorePartition } from './restore';
 import { evaluateCommand } from './command-evaluation';
 import { processorMetrics } from './processor-metrics';
+import { firstOffset, sendAll } from '../../lib/kafka/chunked-send';
 
 export interface CommandProcessorOptions<C extends CommandLike, E extends { type: string }, S> {
   kafka: Kafka;
@@ -30,6 +31,8 @@ export interface CommandProcessorOptions<C extends CommandLike, E extends { type
   sessionTimeoutMs?: number;
   /** Now, for snapshot timestamps only; the domain gets its time from the command. */
   clock?: () => Date;
+  /** Called when the consumer stops for good; process entries exit so a supervisor restarts them. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface RestoreStat {
@@ -207,21 +210,26 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
 
     const transaction = await owner.producer.transaction();
     try {
-      let firstEventOffset: string | undefined;
-      if (events.length > 0) {
-        const [written] = await transaction.send({ topic: eventsTopic, messages: events, acks: -1 });
-        firstEventOffset = written?.baseOffset;
-      }
-      const checkpoint =
-        owner.eventsSinceCheckpoint + events.length >= options.snapshotEvery &&
-        firstEventOffset !== undefined;
-      const toSnapshot = new Set(snapshotsNow);
-      if (checkpoint) for (const id of [...owner.dirty, ...staged.keys()]) toSnapshot.add(id);
-      const snapshots: Message[] = [...toSnapshot].flatMap((id) => {
+      const onDemand = [...snapshotsNow].flatMap((id) => {
         const record = staged.get(id) ?? owner.aggregates.get(id);
         return record ? [snapshotMessage(owner, id, record)] : [];
       });
+      const written = await sendAll(transaction, [
+        { topic: eventsTopic, messages: events },
+        { topic: snapshotsTopic, messages: onDemand },
+        { topic: topics.replies, messages: replies },
+        { topic: topics.deadLetter(`${module.aggregate}-command-processor`), messages: deadLetters },
+      ]);
+      const firstEventOffset = firstOffset(written, eventsTopic);
+      const checkpoint =
+        owner.eventsSinceCheckpoint + events.length >= options.snapshotEvery &&
+        firstEventOffset !== undefined;
       if (checkpoint) {
+        const ids = new Set([...owner.dirty, ...staged.keys()]);
+        const snapshots: Message[] = [...ids].flatMap((id) => {
+          const record = staged.get(id) ?? owner.aggregates.get(id);
+          return record ? [snapshotMessage(owner, id, record)] : [];
+        });
         // Conservative: restore re-reads this transaction's events and skips them by version.
         const value: CheckpointValue = {
           format: 1,
@@ -229,16 +237,8 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
           takenAt: clock().toISOString(),
         };
         snapshots.push({ key: CHECKPOINT_KEY, value: JSON.stringify(value), partition: owner.partition });
+        await sendAll(transaction, [{ topic: snapshotsTopic, messages: snapshots }]);
       }
-      if (snapshots.length > 0)
-        await transaction.send({ topic: snapshotsTopic, messages: snapshots, acks: -1 });
-      if (replies.length > 0) await transaction.send({ topic: topics.replies, messages: replies, acks: -1 });
-      if (deadLetters.length > 0)
-        await transaction.send({
-          topic: topics.deadLetter(`${module.aggregate}-command-processor`),
-          messages: deadLetters,
-          acks: -1,
-        });
       await transaction.sendOffsets({
         consumerGroupId: groupId,
         topics: [{ topic: commandsTopic, partitions: [{ partition: owner.partition, offset: nextOffset }] }],
@@ -275,6 +275,19 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     const assigned = new Set(payload.memberAssignment[commandsTopic] ?? []);
     for (const partition of [...owners.keys()]) if (!assigned.has(partition)) void release(partition);
     logger.info({ partitions: [...assigned] }, 'partitions assigned');
+    // Restore now, all partitions at once, rather than when each one's first command arrives.
+    for (const partition of assigned) {
+      ownerFor(partition).catch((err: unknown) =>
+        logger.warn({ err, partition }, 'restore failed; will retry'),
+      );
+    }
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    // kafkajs gives up on non-retriable errors; a process that silently stops consuming would
+    // look healthy forever, so let the owner of the process decide (exit, restart, alert).
+    logger.fatal({ err: payload.error }, 'command consumer crashed and will not restart');
+    options.onFatal?.(payload.error);
   });
 
   await consumer.connect();

@@ -7,6 +7,7 @@ import { HEADERS, headerString } from '../../lib/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
+import { sendAll } from '../../lib/kafka/chunked-send';
 
 /** One event as a saga reaction sees it. */
 export interface SagaEvent {
@@ -164,13 +165,10 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
       const producer = await producerFor(batch.topic, batch.partition);
       const transaction = await producer.transaction();
       try {
-        for (const [topic, messages] of outgoing) await transaction.send({ topic, messages, acks: -1 });
-        if (deadLetters.length > 0)
-          await transaction.send({
-            topic: topics.deadLetter(options.deadLetterGroup ?? 'saga'),
-            messages: deadLetters,
-            acks: -1,
-          });
+        await sendAll(transaction, [
+          ...[...outgoing].map(([topic, messages]) => ({ topic, messages })),
+          { topic: topics.deadLetter(options.deadLetterGroup ?? 'saga'), messages: deadLetters },
+        ]);
         await transaction.sendOffsets({
           consumerGroupId: groupId,
           topics: [

@@ -1,0 +1,116 @@
+import type { CallOptions, ClientOptions } from './client-options';
+import { ExternalCallError } from './errors';
+import { replyFields, requireKey, unexpectedReply } from './reply-fields';
+import { createResilientHttpClient, type ResilientHttpClient } from './resilient-http';
+
+export interface ShipmentRequest {
+  orderId: string;
+  items: { sku: string; quantity: number }[];
+  address?: Record<string, unknown>;
+}
+
+export type ShipmentResult =
+  | {
+      status: 'created';
+      shipmentId: string;
+      carrier: string;
+      trackingNumber: string;
+      labelUrl: string;
+      replayed: boolean;
+    }
+  | { status: 'rejected'; reason: string };
+
+export const TRACKING_STATUSES = ['Created', 'InTransit', 'OutForDelivery', 'Delivered'] as const;
+export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
+
+export interface TrackingResult {
+  status: TrackingStatus;
+  history: { status: TrackingStatus; at: string }[];
+}
+
+export interface CarrierClient {
+  /** A carrier refusal (422, e.g. address not serviceable) is a result: the saga compensates. */
+  createShipment(request: ShipmentRequest, options: CallOptions): Promise<ShipmentResult>;
+  /** Reads are naturally idempotent: no key. An unknown shipment is ExternalCallError('rejected'). */
+  tracking(shipmentId: string, options?: { signal?: AbortSignal }): Promise<TrackingResult>;
+  readonly http: ResilientHttpClient;
+  close(): void;
+}
+
+export const CARRIER = 'carrier';
+
+const isTrackingStatus = (value: unknown): value is TrackingStatus =>
+  (TRACKING_STATUSES as readonly unknown[]).includes(value);
+
+export function createCarrierClient(options: ClientOptions): CarrierClient {
+  const service = options.service ?? CARRIER;
+  const http = createResilientHttpClient({ ...options, service });
+
+  return {
+    http,
+    close: http.close,
+    async createShipment(request, { idempotencyKey, signal }) {
+      const operation = 'createShipment';
+      return http.call<ShipmentResult>(
+        {
+          operation,
+          method: 'POST',
+          path: '/shipments',
+          body: request,
+          idempotencyKey: requireKey(idempotencyKey),
+          signal,
+        },
+        (reply) => {
+          const outcome = (reply.body as { outcome?: unknown } | undefined)?.outcome;
+          if (reply.status === 422 && outcome === 'rejected') {
+            const reason = (reply.body as { reason?: unknown }).reason;
+            return {
+              outcome: 'rejected',
+              value: { status: 'rejected', reason: typeof reason === 'string' ? reason : 'rejected' },
+            };
+          }
+          if (reply.status !== 200 && reply.status !== 201) throw unexpectedReply(service, operation, reply);
+          const fields = replyFields(service, operation, reply);
+          return {
+            outcome: 'success',
+            value: {
+              status: 'created',
+              shipmentId: fields.string('shipmentId'),
+              carrier: fields.string('carrier'),
+              trackingNumber: fields.string('trackingNumber'),
+              labelUrl: fields.string('labelUrl'),
+              replayed: fields.replayed,
+            },
+          };
+        },
+      );
+    },
+    async tracking(shipmentId, { signal } = {}) {
+      const operation = 'tracking';
+      return http.call<TrackingResult>(
+        { operation, method: 'GET', path: `/shipments/${encodeURIComponent(shipmentId)}/tracking`, signal },
+        (reply) => {
+          if (reply.status !== 200) throw unexpectedReply(service, operation, reply);
+          const body = reply.body as { status?: unknown; history?: unknown };
+          const history = Array.isArray(body.history)
+            ? (body.history as { status?: unknown; at?: unknown }[])
+            : [];
+          if (
+            !isTrackingStatus(body.status) ||
+            !history.every((h) => isTrackingStatus(h.status) && typeof h.at === 'string')
+          ) {
+            throw new ExternalCallError(service, operation, 'invalid_response', 'malformed tracking reply', {
+              attempts: reply.attempts,
+              status: reply.status,
+              problem: reply.body,
+            });
+          }
+          return {
+            outcome: 'success',
+            value: { status: body.status, history: history as TrackingResult['history'] },
+          };
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { CallOptions, ClientOptions } from './client-options';
+import { replyFields, requireKey, unexpectedReply } from './reply-fields';
+import { createResilientHttpClient, type ResilientHttpClient } from './resilient-http';
+
+export const NOTIFICATION_CHANNELS = ['email', 'sms', 'push'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+export interface NotificationMessage {
+  to: string;
+  subject?: string;
+  body: string;
+  /** Lets the provider (and tests) list what one order's customer was told. */
+  orderId?: string;
+}
+
+export interface NotificationResult {
+  status: 'accepted';
+  messageId: string;
+  replayed: boolean;
+}
+
+export interface NotificationClient {
+  send(
+    channel: NotificationChannel,
+    message: NotificationMessage,
+    options: CallOptions,
+  ): Promise<NotificationResult>;
+  readonly http: ResilientHttpClient;
+  close(): void;
+}
+
+export const NOTIFICATIONS = 'notifications';
+
+/** Email, SMS and push providers; one breaker for all three, as they share one provider host. */
+export function createNotificationClient(options: ClientOptions): NotificationClient {
+  const service = options.service ?? NOTIFICATIONS;
+  const http = createResilientHttpClient({ ...options, service });
+  return {
+    http,
+    close: http.close,
+    async send(channel, message, { idempotencyKey, signal }) {
+      const operation = `send_${channel}`;
+      return http.call<NotificationResult>(
+        {
+          operation,
+          method: 'POST',
+          path: `/${channel}`,
+          body: message,
+          idempotencyKey: requireKey(idempotencyKey),
+          signal,
+        },
+        (reply) => {
+          if (reply.status < 200 || reply.status > 202) throw unexpectedReply(service, operation, reply);
+          const fields = replyFields(service, operation, reply);
+          return {
+            outcome: 'success',
+            value: { status: 'accepted', messageId: fields.string('messageId'), replayed: fields.replayed },
+          };
+        },
+      );
+    },
+  };
+}
