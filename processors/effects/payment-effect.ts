@@ -1,0 +1,46 @@
+import type { PaymentCommand } from '../../domain/payment/commands';
+import { effectNeeded, gatewayIdempotencyKey } from '../../domain/payment/effect-needed';
+import type { PaymentState } from '../../domain/payment/state';
+import type { PaymentGatewayClient } from '../../lib/clients/payment-gateway-client';
+
+/**
+ * Calls the payment gateway for a payment command and records the answer in the command.
+ * The key is per order and operation, so a redelivery or a re-sent command meets the stored
+ * result instead of charging again. A call that still fails after the client's retries is an
+ * outcome too (`failed`): the saga cancels and compensates instead of retrying forever. The
+ * gateway applies a failure before doing any work, so `failed` never hides a charge; a reply
+ * lost after a charge is repaired by the next retry, which meets the stored success.
+ */
+export const paymentEffect =
+  (gateway: PaymentGatewayClient) =>
+  async (command: PaymentCommand, state: PaymentState): Promise<PaymentCommand> => {
+    if (!effectNeeded(command, state)) return command;
+    const idempotencyKey = gatewayIdempotencyKey(command, state);
+    try {
+      if (command.type === 'CapturePayment') {
+        const result = await gateway.capture(
+          { orderId: command.orderId, amount: command.amount, currency: command.currency },
+          { idempotencyKey },
+        );
+        return {
+          ...command,
+          outcome:
+            result.status === 'captured'
+              ? { status: 'captured', gatewayRef: result.captureId }
+              : { status: 'declined', reason: result.reason },
+        };
+      }
+      const captured = state.status === 'Captured' ? state : undefined;
+      const result = await gateway.refund(
+        {
+          orderId: command.orderId,
+          amount: captured?.amount ?? 0,
+          ...(captured?.gatewayRef ? { captureId: captured.gatewayRef } : {}),
+        },
+        { idempotencyKey },
+      );
+      return { ...command, outcome: { status: 'refunded', gatewayRef: result.refundId } };
+    } catch (err) {
+      return { ...command, outcome: { status: 'failed', reason: (err as Error).message } } as PaymentCommand;
+    }
+  };

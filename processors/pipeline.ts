@@ -1,0 +1,140 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { OrderEvent } from '../domain/order/events';
+import { react } from '../domain/saga/reactions';
+import type { SagaInput } from '../domain/saga/types';
+import type { SchemaRegistryAdapter } from '../lib/adapters/schema-registry';
+import type { CarrierClient } from '../lib/clients/carrier-client';
+import type { NotificationClient } from '../lib/clients/notification-client';
+import type { PaymentGatewayClient } from '../lib/clients/payment-gateway-client';
+import type { Metrics } from '../lib/observability/metrics';
+import type { AggregateType, TopicNames } from '../topics/names';
+import { sagaModules } from './command-side/aggregate-modules';
+import type { AggregateModule } from './command-side/aggregate-module';
+import { startCommandProcessor, type CommandProcessor } from './command-side/command-processor';
+import { createOrderEventCodec, type EventCodec } from './command-side/event-codec';
+import { ordersModule } from './command-side/orders-module';
+import { notificationEffect } from './effects/notification-effect';
+import { paymentEffect } from './effects/payment-effect';
+import { shipmentEffect } from './effects/shipment-effect';
+import { startDeadlineWatcher } from './saga/deadline-watcher';
+import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-runtime';
+import { startTrackingPoller } from './saga/tracking-poller';
+import type { CommandLike } from '../lib/kafka/command-protocol';
+
+export interface PipelineOptions {
+  kafka: Kafka;
+  registry: SchemaRegistryAdapter;
+  topics: TopicNames;
+  clients: { gateway: PaymentGatewayClient; carrier: CarrierClient; notifications: NotificationClient };
+  logger: Logger;
+  metrics: Metrics;
+  snapshotEvery?: number;
+  /** A placed order not shipped after this long is cancelled (G6). */
+  sagaDeadlineMs?: number;
+  trackingPollMs?: number;
+  sessionTimeoutMs?: number;
+  onFatal?: (error: Error) => void;
+}
+
+export interface Pipeline {
+  processors: Record<AggregateType, CommandProcessor>;
+  codecs: { orders: EventCodec<OrderEvent> };
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything behind the command API: a command processor per aggregate type, the saga that
+ * choreographs them, the deadline watcher and the tracking poller. One process can run it all
+ * (npm start, tests); a deployment can split it by role with the same parts.
+ */
+export const startPipeline = async (options: PipelineOptions): Promise<Pipeline> => {
+  const { kafka, registry, topics, clients, logger, metrics } = options;
+  const ordersCodec = await createOrderEventCodec(registry, topics.events('orders'));
+  const modules = await sagaModules(registry, topics, {
+    payments: paymentEffect(clients.gateway),
+    shipments: shipmentEffect(clients.carrier),
+    notifications: notificationEffect(clients.notifications),
+  });
+  const common = {
+    kafka,
+    topics,
+    logger,
+    metrics,
+    snapshotEvery: options.snapshotEvery ?? 100,
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+  };
+  const start = <C extends CommandLike, E extends { type: string }, S>(module: AggregateModule<C, E, S>) =>
+    startCommandProcessor({
+      ...common,
+      module,
+      groupId: `${topics.prefix}${module.aggregate}-command-processor`,
+      logger: logger.child({ aggregate: module.aggregate }),
+    });
+  const processors: Record<AggregateType, CommandProcessor> = {
+    orders: await start(ordersModule(ordersCodec)),
+    inventory: await start(modules.inventory),
+    payments: await start(modules.payments),
+    shipments: await start(modules.shipments),
+    notifications: await start(modules.notifications),
+  };
+
+  const decoders = {
+    orders: ordersCodec,
+    inventory: modules.inventory.codec,
+    payments: modules.payments.codec,
+    shipments: modules.shipments.codec,
+    notifications: modules.notifications.codec,
+  } as const;
+  const saga = await startSagaRuntime({
+    kafka,
+    topics,
+    groupId: `${topics.prefix}saga`,
+    sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
+      aggregate,
+      decode: async (type: string, value: Buffer) => (await decoders[aggregate].decode(type, value)).event,
+    })),
+    react: (input: SagaEvent): SagaCommand[] =>
+      react(
+        {
+          aggregate: input.aggregate,
+          aggregateId: input.aggregateId,
+          version: input.version,
+          eventId: input.eventId,
+          event: input.event,
+        } as SagaInput,
+        { correlationId: input.correlationId, issuedAt: input.occurredAt },
+      ) as SagaCommand[],
+    logger: logger.child({ role: 'saga' }),
+    metrics,
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+  });
+  const deadlines = await startDeadlineWatcher({
+    kafka,
+    topics,
+    decode: async (type, value) => (await ordersCodec.decode(type, value)).event,
+    deadlineMs: options.sagaDeadlineMs ?? 120_000,
+    logger: logger.child({ role: 'deadline-watcher' }),
+    metrics,
+  });
+  const tracking = await startTrackingPoller({
+    kafka,
+    topics,
+    decode: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+    carrier: clients.carrier,
+    pollEveryMs: options.trackingPollMs ?? 500,
+    logger: logger.child({ role: 'tracking-poller' }),
+  });
+
+  return {
+    processors,
+    codecs: { orders: ordersCodec },
+    stop: async () => {
+      await tracking.stop();
+      await deadlines.stop();
+      await saga.stop();
+      await Promise.all(Object.values(processors).map((p) => p.stop()));
+    },
+  };
+};
