@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, Producer } from 'kafkajs';
+import pino from 'pino';
+import type { InventoryCommand } from '../../domain/inventory/commands';
+import type { OrderCommand } from '../../domain/order/commands';
+import type { OrderEvent } from '../../domain/order/events';
+import { createKafka } from '../../lib/adapters/kafka';
+import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
+import { createCarrierClient } from '../../lib/clients/carrier-client';
+import { createNotificationClient } from '../../lib/clients/notification-client';
+import { createPaymentGatewayClient } from '../../lib/clients/payment-gateway-client';
+import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
+import { commandMessage } from '../../lib/kafka/command-protocol';
+import { createMetrics } from '../../lib/observability/metrics';
+import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
+import { followEvents } from '../../processors/saga/event-follower';
+import { startPipeline, type Pipeline } from '../../processors/pipeline';
+import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
+import { topicNames, type TopicNames } from '../../topics/names';
+import { testEndpoints, uniqueName } from './env';
+import { startSimulatorProcess, type RunningProcess } from './simulators';
+
+type WithoutMeta<C> = C extends unknown ? Omit<C, 'meta'> : never;
+
+export interface OrderJourney {
+  status: string;
+  events: { type: string; data: unknown }[];
+}
+
+export interface SagaHarness {
+  kafka: Kafka;
+  topics: TopicNames;
+  simulators: { gateway: RunningProcess; carrier: RunningProcess; notifications: RunningProcess };
+  pipeline: Pipeline;
+  order(command: WithoutMeta<OrderCommand>): Promise<void>;
+  inventory(command: WithoutMeta<InventoryCommand>): Promise<void>;
+  journey(orderId: string): OrderJourney | undefined;
+  waitForStatus(orderId: string, statuses: string[], timeoutMs?: number): Promise<OrderJourney>;
+  knobs(simulator: 'gateway' | 'carrier' | 'notifications', knobs: Record<string, number>): Promise<void>;
+  close(): Promise<void>;
+}
+
+const STATUS_OF: Record<string, string> = {
+  OrderCreated: 'Draft',
+  OrderPlaced: 'Placed',
+  OrderInventoryReserved: 'InventoryReserved',
+  OrderPaid: 'PaymentCaptured',
+  OrderShipped: 'Shipped',
+  OrderCompleted: 'Completed',
+  OrderCancelled: 'Cancelled',
+};
+
+/**
+ * The whole saga on the real stack: topics with a fresh prefix, the three simulators as real
+ * processes, the pipeline in this process, and a view of every order's journey built from
+ * orders.events.
+ */
+export const sagaHarness = async (
+  options: { deadlineMs?: number; deliveryAfterMs?: number } = {},
+): Promise<SagaHarness> => {
+  const endpoints = testEndpoints();
+  const topics = topicNames(`${uniqueName('saga')}.`);
+  const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'saga-harness' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, topicDefinitions(topics.prefix));
+  await admin.disconnect();
+
+  const [gateway, carrier, notifications] = await Promise.all([
+    startSimulatorProcess('payment-gateway'),
+    startSimulatorProcess('carrier', { DELIVERY_AFTER_MS: String(options.deliveryAfterMs ?? 300) }),
+    startSimulatorProcess('notifications'),
+  ]);
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const metrics = createMetrics({ service: 'saga-e2e', defaultMetrics: false });
+  const resilience = createResilienceRegistry({ metrics });
+  const clientOptions = { metrics, resilience, logger, timeoutMs: 2_000, retries: 3 };
+  const registry = createSchemaRegistry(endpoints.schemaRegistryUrl);
+  const pipeline = await startPipeline({
+    kafka,
+    registry,
+    topics,
+    clients: {
+      gateway: createPaymentGatewayClient({ ...clientOptions, baseUrl: gateway.url }),
+      carrier: createCarrierClient({ ...clientOptions, baseUrl: carrier.url }),
+      notifications: createNotificationClient({ ...clientOptions, baseUrl: notifications.url }),
+    },
+    logger,
+    metrics,
+    sagaDeadlineMs: options.deadlineMs ?? 60_000,
+    trackingPollMs: 200,
+  });
+
+  const journeys = new Map<string, OrderJourney>();
+  const follower = await followEvents(
+    kafka,
+    topics.events('orders'),
+    async (type, value) => (await pipeline.codecs.orders.decode(type, value)).event as OrderEvent,
+    (event) => {
+      const journey = journeys.get(event.aggregateId) ?? { status: 'Draft', events: [] };
+      journey.events.push({ type: event.type, data: event.data });
+      journey.status = STATUS_OF[event.type] ?? journey.status;
+      journeys.set(event.aggregateId, journey);
+    },
+  );
+  const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
+  await producer.connect();
+  const send = async (aggregate: 'orders' | 'inventory', id: string, command: object): Promise<void> => {
+    const commandId = randomUUID();
+    const full = {
+      ...command,
+      meta: { commandId, correlationId: commandId, issuedAt: new Date().toISOString() },
+    };
+    await producer.send({ topic: topics.commands(aggregate), messages: [commandMessage(id, full as never)] });
+  };
+  const urls = { gateway: gateway.url, carrier: carrier.url, notifications: notifications.url };
+
+  return {
+    kafka,
+    topics,
+    simulators: { gateway, carrier, notifications },
+    pipeline,
+    order: (command) => send('orders', command.orderId, command),
+    inventory: (command) => send('inventory', command.sku, command),
+    journey: (orderId) => journeys.get(orderId),
+    waitForStatus: async (orderId, statuses, timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const journey = journeys.get(orderId);
+        if (journey && statuses.includes(journey.status)) return journey;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(
+        `order ${orderId} did not reach ${statuses.join('|')} within ${timeoutMs} ms; journey: ${JSON.stringify(journeys.get(orderId)?.events.map((e) => e.type))}`,
+      );
+    },
+    knobs: async (simulator, knobs) => {
+      const res = await fetch(`${urls[simulator]}/admin/failures`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(knobs),
+      });
+      if (!res.ok) throw new Error(`setting knobs on ${simulator}: ${res.status} ${await res.text()}`);
+    },
+    close: async () => {
+      await follower.stop();
+      await producer.disconnect();
+      await pipeline.stop();
+      await Promise.all([gateway.stop(), carrier.stop(), notifications.stop()]);
+    },
+  };
+};

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { LISTENING_MESSAGE } from '../../simulators/shared/simulator-main';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface RunningProcess {
+  child: ChildProcess;
+  url: string;
+  output: string[];
+  stop(): Promise<void>;
+}
+
+/** A simulator as a real process on a free port; resolves with its URL once it listens. */
+export const startSimulatorProcess = (
+  name: 'payment-gateway' | 'carrier' | 'notifications',
+  env: Record<string, string> = {},
+): Promise<RunningProcess> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'simulators', name, 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const stop = (): Promise<void> =>
+    child.exitCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not report its URL within 30 s:\n${output.join('')}`));
+    }, 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before listening:\n${output.join('')}`));
+    });
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      output.push(line);
+      try {
+        const parsed = JSON.parse(line) as { msg?: string; url?: string };
+        if (parsed.msg === LISTENING_MESSAGE && parsed.url) {
+          clearTimeout(timer);
+          child.removeAllListeners('exit');
+          resolve({ child, url: parsed.url, output, stop });
+        }
+      } catch {
+        // not a JSON log line; kept for the failure message
+      }
+    });
+  });
+};
