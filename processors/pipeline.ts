@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { InventoryEvent } from '../domain/inventory/events';
 import type { OrderEvent } from '../domain/order/events';
 import { react } from '../domain/saga/reactions';
 import type { SagaInput } from '../domain/saga/types';
@@ -39,7 +40,7 @@ export interface PipelineOptions {
 
 export interface Pipeline {
   processors: Record<AggregateType, CommandProcessor>;
-  codecs: { orders: EventCodec<OrderEvent> };
+  codecs: { orders: EventCodec<OrderEvent>; inventory: EventCodec<InventoryEvent> };
   stop(): Promise<void>;
 }
 
@@ -129,7 +130,7 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
 
   return {
     processors,
-    codecs: { orders: ordersCodec },
+    codecs: { orders: ordersCodec, inventory: modules.inventory.codec },
     stop: async () => {
       await tracking.stop();
       await deadlines.stop();

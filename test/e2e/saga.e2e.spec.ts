@@ -75,4 +75,120 @@ describe('the order saga on the real stack, simulators as processes', () => {
     const next = await placeOrder([{ sku: plenty, quantity: 10 }]);
     expect((await h.waitForStatus(next, ['Completed', 'Cancelled'])).status).toBe('Completed');
   });
+
+  const noFailures = async (): Promise<void> => {
+    await h.knobs('gateway', {});
+    await h.knobs('carrier', {});
+  };
+  afterEach(noFailures);
+
+  const ledgerOf = async (orderId: string) =>
+    (await fetch(`${h.simulators.gateway.url}/admin/ledger?orderId=${orderId}`).then((r) => r.json())) as {
+      orders: { captured: number; refunded: number }[];
+    };
+
+  it('releases stock and cancels with PAYMENT_FAILED when the payment is declined', async () => {
+    const id = await stock(3);
+    await h.knobs('gateway', { declineRate: 1 });
+    const orderId = await placeOrder([{ sku: id, quantity: 2 }]);
+    const journey = await h.waitForStatus(orderId, ['Completed', 'Cancelled']);
+    expect(journey.status).toBe('Cancelled');
+    expect(journey.events.at(-1)?.data).toMatchObject({
+      reasonCode: 'PAYMENT_FAILED',
+      cancelledFromStatus: 'InventoryReserved',
+    });
+    await waitFor(
+      () => h.stock(id)?.status === 'Registered' && (h.stock(id) as { reserved: number }).reserved === 0,
+    );
+    expect(h.stock(id)).toMatchObject({ onHand: 3, reserved: 0, shipped: 0 });
+    expect((await ledgerOf(orderId)).orders).toEqual([]);
+  });
+
+  it('refunds, releases and cancels with SHIPMENT_FAILED when the carrier refuses the shipment', async () => {
+    const id = await stock(3);
+    await h.knobs('carrier', { rejectRate: 1 });
+    const orderId = await placeOrder([{ sku: id, quantity: 1, unitPrice: 2_500 }]);
+    const journey = await h.waitForStatus(orderId, ['Completed', 'Cancelled']);
+    expect(journey.status).toBe('Cancelled');
+    expect(journey.events.at(-1)?.data).toMatchObject({
+      reasonCode: 'SHIPMENT_FAILED',
+      cancelledFromStatus: 'PaymentCaptured',
+    });
+    await waitFor(async () => (await ledgerOf(orderId)).orders[0]?.refunded === 2_500);
+    expect((await ledgerOf(orderId)).orders[0]).toMatchObject({ captured: 2_500, refunded: 2_500 });
+    await waitFor(() => (h.stock(id) as { reserved?: number } | undefined)?.reserved === 0);
+    expect(h.stock(id)).toMatchObject({ onHand: 3, reserved: 0, shipped: 0 });
+  });
+
+  it('compensates a customer cancel in Placed, in InventoryReserved and in PaymentCaptured', async () => {
+    // Placed: the cancel is queued right behind the place, before any reservation answers.
+    const a = await stock(2);
+    const placed = randomUUID();
+    await h.order({
+      type: 'CreateOrder',
+      orderId: placed,
+      customerId: 'c',
+      currency: 'EUR',
+      items: [{ sku: a, quantity: 1, unitPrice: 1_000 }],
+    });
+    await h.order({ type: 'PlaceOrder', orderId: placed });
+    await h.order({
+      type: 'CancelOrder',
+      orderId: placed,
+      reason: 'changed my mind',
+      reasonCode: 'CUSTOMER_REQUEST',
+    });
+    const first = await h.waitForStatus(placed, ['Completed', 'Cancelled']);
+    expect(first.events.at(-1)?.data).toMatchObject({ cancelledFromStatus: 'Placed' });
+
+    // InventoryReserved: a slow gateway keeps the capture in flight while the customer cancels.
+    const b = await stock(2);
+    await h.knobs('gateway', { latencyMs: 1_500 });
+    const reserved = await placeOrder([{ sku: b, quantity: 1, unitPrice: 1_500 }]);
+    await h.waitForStatus(reserved, ['InventoryReserved']);
+    await h.order({
+      type: 'CancelOrder',
+      orderId: reserved,
+      reason: 'too slow',
+      reasonCode: 'CUSTOMER_REQUEST',
+    });
+    const second = await h.waitForStatus(reserved, ['Completed', 'Cancelled']);
+    expect(second.events.at(-1)?.data).toMatchObject({ cancelledFromStatus: 'InventoryReserved' });
+    await noFailures();
+
+    // PaymentCaptured: a slow carrier keeps the shipment in flight while the customer cancels.
+    const c = await stock(2);
+    await h.knobs('carrier', { latencyMs: 1_500 });
+    const paid = await placeOrder([{ sku: c, quantity: 1, unitPrice: 700 }]);
+    await h.waitForStatus(paid, ['PaymentCaptured']);
+    await h.order({
+      type: 'CancelOrder',
+      orderId: paid,
+      reason: 'found it cheaper',
+      reasonCode: 'CUSTOMER_REQUEST',
+    });
+    const third = await h.waitForStatus(paid, ['Completed', 'Cancelled']);
+    expect(third.status).toBe('Cancelled');
+    expect(third.events.at(-1)?.data).toMatchObject({ cancelledFromStatus: 'PaymentCaptured' });
+    await waitFor(async () => (await ledgerOf(paid)).orders[0]?.refunded === 700);
+
+    // No stock and no money is kept by any of the three.
+    for (const sku of [a, b, c]) {
+      await waitFor(() => (h.stock(sku) as { reserved?: number } | undefined)?.reserved === 0);
+      expect(h.stock(sku)).toMatchObject({ onHand: 2, reserved: 0, shipped: 0 });
+    }
+    for (const orderId of [placed, reserved, paid]) {
+      const [entry] = (await ledgerOf(orderId)).orders;
+      expect((entry?.captured ?? 0) - (entry?.refunded ?? 0)).toBe(0);
+    }
+  });
 });
+
+const waitFor = async (condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+};

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import pino from 'pino';
 import type { InventoryCommand } from '../../domain/inventory/commands';
+import { inventoryDecider } from '../../domain/inventory/decider';
+import type { InventoryEvent } from '../../domain/inventory/events';
+import type { InventoryState } from '../../domain/inventory/state';
 import type { OrderCommand } from '../../domain/order/commands';
 import type { OrderEvent } from '../../domain/order/events';
 import { createKafka } from '../../lib/adapters/kafka';
@@ -35,6 +38,10 @@ export interface SagaHarness {
   order(command: WithoutMeta<OrderCommand>): Promise<void>;
   inventory(command: WithoutMeta<InventoryCommand>): Promise<void>;
   journey(orderId: string): OrderJourney | undefined;
+  journeys(): Map<string, OrderJourney>;
+  /** The SKU's inventory state, folded from inventory.events as they arrive. */
+  stock(sku: string): InventoryState | undefined;
+  ledger(): Promise<{ totals: { captured: number; refunded: number; net: number } }>;
   waitForStatus(orderId: string, statuses: string[], timeoutMs?: number): Promise<OrderJourney>;
   knobs(simulator: 'gateway' | 'carrier' | 'notifications', knobs: Record<string, number>): Promise<void>;
   close(): Promise<void>;
@@ -103,6 +110,19 @@ export const sagaHarness = async (
       journeys.set(event.aggregateId, journey);
     },
   );
+  const stocks = new Map<string, InventoryState>();
+  const inventoryFollower = await followEvents(
+    kafka,
+    topics.events('inventory'),
+    async (type, value) => (await pipeline.codecs.inventory.decode(type, value)).event,
+    (event) => {
+      const state = stocks.get(event.aggregateId) ?? inventoryDecider.initialState();
+      stocks.set(
+        event.aggregateId,
+        inventoryDecider.evolve(state, { type: event.type, data: event.data } as InventoryEvent),
+      );
+    },
+  );
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
   await producer.connect();
   const send = async (aggregate: 'orders' | 'inventory', id: string, command: object): Promise<void> => {
@@ -123,6 +143,9 @@ export const sagaHarness = async (
     order: (command) => send('orders', command.orderId, command),
     inventory: (command) => send('inventory', command.sku, command),
     journey: (orderId) => journeys.get(orderId),
+    journeys: () => journeys,
+    stock: (id) => stocks.get(id),
+    ledger: async () => (await fetch(`${gateway.url}/admin/ledger`)).json() as never,
     waitForStatus: async (orderId, statuses, timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
@@ -144,6 +167,7 @@ export const sagaHarness = async (
     },
     close: async () => {
       await follower.stop();
+      await inventoryFollower.stop();
       await producer.disconnect();
       await pipeline.stop();
       await Promise.all([gateway.stop(), carrier.stop(), notifications.stop()]);
