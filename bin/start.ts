@@ -7,7 +7,9 @@ import { endpointsToEnv } from '../stack/layout';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { ensureTopics, topicDefinitions } from '../topics/ensure-topics';
-import { topicNames } from '../topics/names';
+import { topicNames, type AggregateType } from '../topics/names';
+import { catalogs } from '../schemas/catalogs';
+import { seedCatalogue } from './seed-catalogue';
 
 /**
  * `npm start`: find or start the servers (DESIGN §8), apply topics/ and schemas/, then run
@@ -24,22 +26,37 @@ interface ServiceSpec {
 
 const ROOT = join(__dirname, '..');
 
-const services = (prefix: string): ServiceSpec[] => [
-  {
-    name: 'command-api',
-    entry: 'producers/command-api/main.ts',
-    env: { PORT: process.env.COMMAND_API_PORT ?? '8081' },
-    url: `http://localhost:${process.env.COMMAND_API_PORT ?? '8081'}  (POST /api/commands/orders/create, /health, /metrics)`,
-    ready: `http://127.0.0.1:${process.env.COMMAND_API_PORT ?? '8081'}/health/ready`,
-  },
-  {
-    name: 'orders-processor',
-    entry: 'processors/orders-command-processor.ts',
-    env: { HEALTH_PORT: '9100', ORDERSTREAM_TOPIC_PREFIX: prefix },
-    url: 'http://localhost:9100  (/health, /metrics, /api/diagnostics/state)',
-    ready: 'http://127.0.0.1:9100/health/ready',
-  },
-];
+const setting = (name: string, fallback: string): string => process.env[name] ?? fallback;
+
+const services = (prefix: string): ServiceSpec[] => {
+  const api = setting('COMMAND_API_PORT', '8081');
+  const simulator = (name: string, entry: string, port: string, what: string): ServiceSpec => ({
+    name,
+    entry,
+    env: { PORT: port, DELIVERY_AFTER_MS: setting('DELIVERY_AFTER_MS', '5000') },
+    url: `http://localhost:${port}  (${what}, POST /admin/failures)`,
+    ready: `http://127.0.0.1:${port}/health/ready`,
+  });
+  return [
+    simulator('payment-gateway', 'simulators/payment-gateway/main.ts', '8091', 'payment gateway simulator'),
+    simulator('carrier', 'simulators/carrier/main.ts', '8092', 'carrier simulator'),
+    simulator('notifications', 'simulators/notifications/main.ts', '8093', 'email/SMS/push simulator'),
+    {
+      name: 'processors',
+      entry: 'processors/main.ts',
+      env: { HEALTH_PORT: '9100', ORDERSTREAM_TOPIC_PREFIX: prefix },
+      url: 'http://localhost:9100  (command processors, saga, deadlines, tracking: /health, /metrics, /api/resilience/state)',
+      ready: 'http://127.0.0.1:9100/health/ready',
+    },
+    {
+      name: 'command-api',
+      entry: 'producers/command-api/main.ts',
+      env: { PORT: api },
+      url: `http://localhost:${api}  (POST /api/commands/orders/create, /api/admin/events/{id}, /health, /metrics)`,
+      ready: `http://127.0.0.1:${api}/health/ready`,
+    },
+  ];
+};
 
 const prefixLines = (name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void => {
   let buffer = '';
@@ -68,11 +85,18 @@ const main = async (): Promise<void> => {
     `${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
     t0,
   );
-  const schemas = await registerEventSchemas(
-    createSchemaRegistry(found.endpoints.schemaRegistryUrl),
-    topicNames(prefix).events('orders'),
-  );
-  progress.done('schemas', `${schemas.size} order event types registered (BACKWARD_TRANSITIVE)`, t0);
+  const registry = createSchemaRegistry(found.endpoints.schemaRegistryUrl);
+  let registered = 0;
+  for (const [aggregate, schemas] of Object.entries(catalogs)) {
+    registered += (
+      await registerEventSchemas(
+        registry,
+        topicNames(prefix).events(aggregate as AggregateType),
+        schemas.catalog.entries,
+      )
+    ).size;
+  }
+  progress.done('schemas', `${registered} event types of 5 aggregates registered (BACKWARD_TRANSITIVE)`, t0);
 
   const children: ChildProcess[] = [];
   let stopping = false;
@@ -105,6 +129,8 @@ const main = async (): Promise<void> => {
       progress.fail(s.name, `not ready after 60 s; its log lines above say why (${s.ready})`);
     }),
   );
+  const seeded = await seedCatalogue(kafka, topicNames(prefix), Number(setting('SEED_STOCK', '50')));
+  progress.done('catalogue', `${seeded} products registered in the inventory (seed:<sku>, idempotent)`, t0);
   process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
   for (const s of services(prefix)) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);

@@ -4,9 +4,10 @@ import * as avro from 'avsc';
 import { ValidationError } from '../lib/errors';
 
 /*
- * The .avsc files are the source of truth for the orders event schemas: the registry adapter
- * registers them, the codec encodes with the latest one, and the tests hold every version to
- * BACKWARD_TRANSITIVE. Reading them at module load is deliberate (this is not domain code).
+ * The .avsc files are the source of truth for the event schemas, one directory and namespace
+ * per aggregate type: the registry adapter registers them, the serdes encode with the latest
+ * one, and the tests hold every version to BACKWARD_TRANSITIVE. Reading them at module load
+ * is deliberate (this is not domain code). The orders catalog keeps its original flat exports.
  */
 
 export const ORDERS_NAMESPACE = 'io.orderstream.orders';
@@ -29,25 +30,25 @@ export const schemaEntry = (
   version: number,
   schema: unknown,
   source = eventType,
+  namespace = ORDERS_NAMESPACE,
 ): SchemaEntry => {
   const record = schema as Partial<avro.schema.RecordType>;
-  if (record.type !== 'record' || record.name !== eventType || record.namespace !== ORDERS_NAMESPACE) {
-    throw new ValidationError(
-      `${source}: must be a record named ${eventType} in namespace ${ORDERS_NAMESPACE}`,
-      [{ field: 'name', message: `expected ${ORDERS_NAMESPACE}.${eventType}` }],
-    );
+  if (record.type !== 'record' || record.name !== eventType || record.namespace !== namespace) {
+    throw new ValidationError(`${source}: must be a record named ${eventType} in namespace ${namespace}`, [
+      { field: 'name', message: `expected ${namespace}.${eventType}` },
+    ]);
   }
   return {
     eventType,
     version,
-    subjectRecordName: `${ORDERS_NAMESPACE}.${eventType}`,
+    subjectRecordName: `${namespace}.${eventType}`,
     schema: record as avro.schema.RecordType,
     avscType: avro.Type.forSchema(record as avro.schema.RecordType),
   };
 };
 
 /** Loads every `<EventType>.v<N>.avsc` in a directory, sorted by event type then version. */
-export const loadSchemaDir = (dir: string): SchemaEntry[] =>
+export const loadSchemaDir = (dir: string, namespace = ORDERS_NAMESPACE): SchemaEntry[] =>
   readdirSync(dir)
     .filter((file) => file.endsWith('.avsc'))
     .map((file) => {
@@ -58,45 +59,84 @@ export const loadSchemaDir = (dir: string): SchemaEntry[] =>
         ]);
       }
       const schema: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-      return schemaEntry(match[1] as string, Number(match[2]), schema, file);
+      return schemaEntry(match[1] as string, Number(match[2]), schema, file, namespace);
     })
     .sort((a, b) => a.eventType.localeCompare(b.eventType) || a.version - b.version);
 
-export const orderSchemas: readonly SchemaEntry[] = loadSchemaDir(ORDER_SCHEMAS_DIR);
+/** The shipped schemas of one aggregate type's events, and the look-ups the serdes need. */
+export interface SchemaCatalog {
+  namespace: string;
+  /** Every version of every event type, sorted by event type then version. */
+  entries: readonly SchemaEntry[];
+  /** The event types with at least one schema, sorted. */
+  eventTypes: readonly string[];
+  /** The latest version of an event type; throws ValidationError for an unknown type. */
+  latest(eventType: string): SchemaEntry;
+  find(eventType: string, version: number): SchemaEntry | undefined;
+  /**
+   * Which shipped version a writer schema (e.g. fetched from the registry by schema id) is, by
+   * its parsing-canonical-form fingerprint. Registry version numbers are not used because a
+   * subject's numbering depends on what was registered where; upcasters key on ours. Two
+   * versions must therefore differ in more than docs and defaults (the canonical form drops them).
+   */
+  versionOfWriterSchema(eventType: string, writer: avro.Type | avro.Schema): number | undefined;
+}
+
+const fingerprintOf = (type: avro.Type): string => type.fingerprint().toString('hex');
+
+/** A catalog over entries already loaded (tests build small ones by hand). */
+export const schemaCatalogOf = (entries: readonly SchemaEntry[], namespace: string): SchemaCatalog => {
+  const sorted = [...entries].sort((a, b) => a.eventType.localeCompare(b.eventType) || a.version - b.version);
+  const latest = new Map(sorted.map((entry) => [entry.eventType, entry]));
+  return {
+    namespace,
+    entries: sorted,
+    eventTypes: [...latest.keys()],
+    latest: (eventType) => {
+      const entry = latest.get(eventType);
+      if (entry === undefined) {
+        throw new ValidationError(`no schema for event type ${eventType}`, [
+          { field: 'type', message: eventType },
+        ]);
+      }
+      return entry;
+    },
+    find: (eventType, version) =>
+      sorted.find((entry) => entry.eventType === eventType && entry.version === version),
+    versionOfWriterSchema: (eventType, writer) => {
+      const fingerprint = fingerprintOf(writer instanceof avro.Type ? writer : avro.Type.forSchema(writer));
+      return sorted.find(
+        (entry) => entry.eventType === eventType && fingerprintOf(entry.avscType) === fingerprint,
+      )?.version;
+    },
+  };
+};
+
+/** Loads `<dir>/<EventType>.v<N>.avsc`, every record in `namespace`. */
+export const createSchemaCatalog = ({ dir, namespace }: { dir: string; namespace: string }): SchemaCatalog =>
+  schemaCatalogOf(loadSchemaDir(dir, namespace), namespace);
+
+/** The orders catalog; the exports below it are its original, flat interface. */
+export const ordersCatalog: SchemaCatalog = createSchemaCatalog({
+  dir: ORDER_SCHEMAS_DIR,
+  namespace: ORDERS_NAMESPACE,
+});
+
+export const orderSchemas: readonly SchemaEntry[] = ordersCatalog.entries;
 
 export const latestOrderSchemas: ReadonlyMap<string, SchemaEntry> = new Map(
-  orderSchemas.map((entry) => [entry.eventType, entry]),
+  ordersCatalog.eventTypes.map((eventType) => [eventType, ordersCatalog.latest(eventType)]),
 );
 
 export const findSchema = (eventType: string, version: number): SchemaEntry | undefined =>
-  orderSchemas.find((entry) => entry.eventType === eventType && entry.version === version);
+  ordersCatalog.find(eventType, version);
 
-export const latestSchema = (eventType: string): SchemaEntry => {
-  const entry = latestOrderSchemas.get(eventType);
-  if (entry === undefined) {
-    throw new ValidationError(`no schema for event type ${eventType}`, [
-      { field: 'type', message: eventType },
-    ]);
-  }
-  return entry;
-};
+export const latestSchema = (eventType: string): SchemaEntry => ordersCatalog.latest(eventType);
 
-/**
- * Which shipped version a writer schema (e.g. fetched from the registry by schema id) is, by
- * its parsing-canonical-form fingerprint. Registry version numbers are not used because a
- * subject's numbering depends on what was registered where; upcasters key on ours.
- */
 export const versionOfWriterSchema = (
   eventType: string,
   writer: avro.Type | avro.Schema,
-): number | undefined => {
-  const fingerprint = (writer instanceof avro.Type ? writer : avro.Type.forSchema(writer))
-    .fingerprint()
-    .toString('hex');
-  return orderSchemas.find(
-    (entry) => entry.eventType === eventType && entry.avscType.fingerprint().toString('hex') === fingerprint,
-  )?.version;
-};
+): number | undefined => ordersCatalog.versionOfWriterSchema(eventType, writer);
 
 /**
  * BACKWARD_TRANSITIVE: for each event type, every version must read data written with every

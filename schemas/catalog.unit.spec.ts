@@ -4,7 +4,7 @@ import * as avro from 'avsc';
 import { foldEvents } from '../domain/decider';
 import { orderDecider } from '../domain/order/decider';
 import { ORDER_EVENT_TYPES, type OrderEvent } from '../domain/order/events';
-import { COMMANDS } from '../domain/testing/order-fixtures';
+import { COMMANDS, command } from '../domain/testing/order-fixtures';
 import {
   checkBackwardTransitive,
   findSchema,
@@ -33,13 +33,14 @@ const decideAll = (commands: Parameters<typeof orderDecider.decide>[0][]): Order
     (history, cmd) => [...history, ...orderDecider.decide(cmd, foldEvents(orderDecider, history))],
     [],
   );
-// After AddItem (3 × 100) and RemoveItem (SKU-B) the total is 2 × 1250 + 300.
+// After AddItem (3 × 100) and RemoveItem (SKU-B) the lines are SKU-A × 2 and SKU-C × 3, total 2 × 1250 + 300.
 const happyPath = decideAll([
   COMMANDS.CreateOrder,
   COMMANDS.AddItem,
   COMMANDS.RemoveItem,
   COMMANDS.PlaceOrder,
-  COMMANDS.ConfirmInventoryReserved,
+  command({ type: 'RecordStockReservation', sku: 'SKU-A', quantity: 2, reserved: true }),
+  command({ type: 'RecordStockReservation', sku: 'SKU-C', quantity: 3, reserved: true }),
   { ...COMMANDS.CapturePayment, amount: 2800 },
   COMMANDS.ShipOrder,
   COMMANDS.CompleteOrder,
@@ -52,15 +53,22 @@ describe('shipped schemas', () => {
       [
         'OrderCancelled.v1',
         'OrderCancelled.v2',
+        'OrderCancelled.v3',
         'OrderCompleted.v1',
+        'OrderCompleted.v2',
         'OrderCreated.v1',
         'OrderCreated.v2',
         'OrderInventoryReserved.v1',
+        'OrderInventoryReserved.v2',
         'OrderItemAdded.v1',
         'OrderItemRemoved.v1',
+        'OrderItemReserved.v1',
         'OrderPaid.v1',
+        'OrderPaid.v2',
         'OrderPlaced.v1',
+        'OrderPlaced.v2',
         'OrderShipped.v1',
+        'OrderShipped.v2',
       ].sort(),
     );
   });
@@ -74,8 +82,9 @@ describe('shipped schemas', () => {
       expect(() => avro.Type.forSchema(e.schema)).not.toThrow();
     }
     expect(latestSchema('OrderCreated').version).toBe(2);
-    expect(latestSchema('OrderCancelled').version).toBe(2);
-    expect(latestSchema('OrderPaid').version).toBe(1);
+    expect(latestSchema('OrderCancelled').version).toBe(3);
+    expect(latestSchema('OrderPaid').version).toBe(2);
+    expect(latestSchema('OrderItemAdded').version).toBe(1);
   });
 
   it('are BACKWARD_TRANSITIVE compatible', () => {
@@ -172,7 +181,7 @@ describe('reading old data', () => {
     expect(upcasted.reasonCode).toBe(reasonCode);
     expect(decodeOrderEvent('OrderCancelled', 1, payload)).toStrictEqual({
       type: 'OrderCancelled',
-      data: { ...v1Data, reasonCode },
+      data: { ...v1Data, reasonCode, customerId: '', items: [] },
     });
   });
 

@@ -9,7 +9,8 @@ import type { AvroData } from './upcasters';
  * the shapes still differ at run time: avsc decodes records into generated classes and enums
  * into plain strings, and a record read off a topic must be narrowed before the domain trusts it.
  * No event has an optional field today; one added later must become ["null", T] with default null
- * here, since Avro has no undefined.
+ * here, since Avro has no undefined. Fields added in later versions (customerId, currency, items
+ * on the saga's events) have non-null defaults, so they are always present after resolution.
  */
 
 const fail = (type: string, field: string, message: string): never => {
@@ -39,6 +40,9 @@ const line = (type: string) => (e: AvroData) => ({
   unitPrice: int(type, e, 'unitPrice'),
 });
 
+const lines = (type: string, record: AvroData): OrderLine[] =>
+  list<OrderLine>(type, record, 'items', line(type));
+
 /** The record to encode with the latest schema of `event.type`. */
 export const toAvroRecord = (event: OrderEvent): AvroData =>
   // A copy, so the encoder never shares nested arrays with the domain event.
@@ -54,7 +58,7 @@ export const fromAvroRecord = (type: OrderEventType, record: AvroData): OrderEve
         data: {
           customerId: str(type, record, 'customerId'),
           currency: str(type, record, 'currency'),
-          items: list<OrderLine>(type, record, 'items', line(type)),
+          items: lines(type, record),
           salesChannel: str(type, record, 'salesChannel'),
           occurredAt,
         },
@@ -64,7 +68,21 @@ export const fromAvroRecord = (type: OrderEventType, record: AvroData): OrderEve
     case 'OrderItemRemoved':
       return { type, data: { sku: str(type, record, 'sku'), occurredAt } };
     case 'OrderPlaced':
-      return { type, data: { totalAmount: int(type, record, 'totalAmount'), occurredAt } };
+      return {
+        type,
+        data: {
+          totalAmount: int(type, record, 'totalAmount'),
+          customerId: str(type, record, 'customerId'),
+          currency: str(type, record, 'currency'),
+          items: lines(type, record),
+          occurredAt,
+        },
+      };
+    case 'OrderItemReserved':
+      return {
+        type,
+        data: { sku: str(type, record, 'sku'), quantity: int(type, record, 'quantity'), occurredAt },
+      };
     case 'OrderInventoryReserved':
       return {
         type,
@@ -73,13 +91,23 @@ export const fromAvroRecord = (type: OrderEventType, record: AvroData): OrderEve
             sku: str(type, e, 'sku'),
             quantity: int(type, e, 'quantity'),
           })),
+          totalAmount: int(type, record, 'totalAmount'),
+          currency: str(type, record, 'currency'),
+          customerId: str(type, record, 'customerId'),
           occurredAt,
         },
       };
     case 'OrderPaid':
       return {
         type,
-        data: { paymentId: str(type, record, 'paymentId'), amount: int(type, record, 'amount'), occurredAt },
+        data: {
+          paymentId: str(type, record, 'paymentId'),
+          amount: int(type, record, 'amount'),
+          customerId: str(type, record, 'customerId'),
+          currency: str(type, record, 'currency'),
+          items: lines(type, record),
+          occurredAt,
+        },
       };
     case 'OrderShipped':
       return {
@@ -88,11 +116,13 @@ export const fromAvroRecord = (type: OrderEventType, record: AvroData): OrderEve
           shipmentId: str(type, record, 'shipmentId'),
           carrier: str(type, record, 'carrier'),
           trackingNumber: str(type, record, 'trackingNumber'),
+          customerId: str(type, record, 'customerId'),
+          items: lines(type, record),
           occurredAt,
         },
       };
     case 'OrderCompleted':
-      return { type, data: { occurredAt } };
+      return { type, data: { customerId: str(type, record, 'customerId'), occurredAt } };
     case 'OrderCancelled': {
       const reasonCode = record.reasonCode;
       const cancelledFromStatus = str(type, record, 'cancelledFromStatus');
@@ -106,6 +136,8 @@ export const fromAvroRecord = (type: OrderEventType, record: AvroData): OrderEve
           cancelledFromStatus: isCancellableStatus(cancelledFromStatus)
             ? cancelledFromStatus
             : fail(type, 'cancelledFromStatus', 'is not a status an order can be cancelled from'),
+          customerId: str(type, record, 'customerId'),
+          items: lines(type, record),
           occurredAt,
         },
       };

@@ -44,9 +44,15 @@ export interface StockReservation {
   quantity: number;
 }
 
-export interface ConfirmInventoryReserved extends OrderCommandBase<'ConfirmInventoryReserved'> {
-  /** When given it must cover the order's lines exactly; when omitted the lines are taken as reserved. */
-  reservations?: StockReservation[];
+/**
+ * The inventory aggregate's answer for one line of a Placed order (sent by the saga on
+ * StockReserved / StockReservationRejected). Late or repeated answers are normal: outside
+ * Placed this command changes nothing.
+ */
+export interface RecordStockReservation extends OrderCommandBase<'RecordStockReservation'> {
+  sku: string;
+  quantity: number;
+  reserved: boolean;
 }
 
 export interface CapturePayment extends OrderCommandBase<'CapturePayment'> {
@@ -73,7 +79,7 @@ export type OrderCommand =
   | AddItem
   | RemoveItem
   | PlaceOrder
-  | ConfirmInventoryReserved
+  | RecordStockReservation
   | CapturePayment
   | ShipOrder
   | CompleteOrder

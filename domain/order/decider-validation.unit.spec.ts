@@ -1,6 +1,15 @@
 import { InvalidStateError, NotFoundError, ValidationError } from '../../lib/errors';
 import { deciderSpecification } from '../testing/decider-spec';
-import { COMMANDS, EVENTS, HISTORY, ISSUED_AT, command, meta } from '../testing/order-fixtures';
+import {
+  COMMANDS,
+  EVENTS,
+  HISTORY,
+  ISSUED_AT,
+  LINES,
+  cancelledEvent,
+  command,
+  meta,
+} from '../testing/order-fixtures';
 import type { OrderCommand } from './commands';
 import { orderDecider } from './decider';
 
@@ -165,39 +174,6 @@ describe('items in Draft', () => {
 });
 
 describe('later steps', () => {
-  it('accepts explicit reservations that cover the order, in any order', () => {
-    const reservations = [
-      { sku: 'SKU-B', quantity: 1 },
-      { sku: 'SKU-A', quantity: 2 },
-    ];
-    given(HISTORY.Placed)
-      .when(command({ type: 'ConfirmInventoryReserved', reservations }))
-      .then([{ type: 'OrderInventoryReserved', data: { reservations, occurredAt } }]);
-  });
-
-  it.each([
-    ['a missing sku', [{ sku: 'SKU-A', quantity: 2 }]],
-    [
-      'a wrong quantity',
-      [
-        { sku: 'SKU-A', quantity: 1 },
-        { sku: 'SKU-B', quantity: 1 },
-      ],
-    ],
-    [
-      'an extra sku',
-      [
-        { sku: 'SKU-A', quantity: 2 },
-        { sku: 'SKU-B', quantity: 1 },
-        { sku: 'SKU-C', quantity: 1 },
-      ],
-    ],
-  ])('rejects reservations with %s', (_name, reservations) => {
-    given(HISTORY.Placed)
-      .when(command({ type: 'ConfirmInventoryReserved', reservations }))
-      .thenThrows(ValidationError, failsOn('reservations'));
-  });
-
   it.each([0, 3498, 3500])('rejects a payment of %i when the total is 3499', (amount) => {
     given(HISTORY.InventoryReserved)
       .when(command({ type: 'CapturePayment', paymentId: 'pay-1', amount }))
@@ -224,5 +200,102 @@ describe('later steps', () => {
     given([])
       .when(COMMANDS.CancelOrder)
       .thenThrows(NotFoundError, (e) => e.message.includes('order-1'));
+  });
+});
+
+describe('per-SKU stock reservation (RecordStockReservation)', () => {
+  const reply = (sku: string, quantity: number, reserved = true) =>
+    command({ type: 'RecordStockReservation', sku, quantity, reserved });
+
+  it('records one line and waits for the others', () => {
+    given(HISTORY.Placed).when(reply('SKU-A', 2)).then([EVENTS.itemReservedA]);
+  });
+
+  it('the reply that completes the set also emits OrderInventoryReserved, whatever the reply order', () => {
+    given([...HISTORY.Placed, EVENTS.itemReservedA])
+      .when(reply('SKU-B', 1))
+      .then([EVENTS.itemReservedB, EVENTS.reserved]);
+    given([...HISTORY.Placed, EVENTS.itemReservedB])
+      .when(reply('SKU-A', 2))
+      .then([EVENTS.itemReservedA, EVENTS.reserved]);
+  });
+
+  it('a single-line order is reserved by its one reply', () => {
+    const line = { sku: 'SKU-A', quantity: 2, unitPrice: 1250 };
+    const created = { type: 'OrderCreated' as const, data: { ...EVENTS.created.data, items: [line] } };
+    const placed = {
+      type: 'OrderPlaced' as const,
+      data: { ...EVENTS.placed.data, items: [line], totalAmount: 2500 },
+    };
+    given([created, placed])
+      .when(reply('SKU-A', 2))
+      .then([
+        EVENTS.itemReservedA,
+        {
+          type: 'OrderInventoryReserved',
+          data: {
+            reservations: [{ sku: 'SKU-A', quantity: 2 }],
+            totalAmount: 2500,
+            currency: 'EUR',
+            customerId: 'cust-1',
+            occurredAt,
+          },
+        },
+      ]);
+  });
+
+  it('a repeated reply changes nothing', () => {
+    given([...HISTORY.Placed, EVENTS.itemReservedA])
+      .when(reply('SKU-A', 2))
+      .then([]);
+  });
+
+  it('a rejected line cancels the order OUT_OF_STOCK, naming the sku and carrying every line to release', () => {
+    const expected = [
+      {
+        type: 'OrderCancelled',
+        data: {
+          reason: 'out of stock: SKU-B (1 requested)',
+          reasonCode: 'OUT_OF_STOCK',
+          cancelledFromStatus: 'Placed',
+          customerId: 'cust-1',
+          items: LINES,
+          occurredAt,
+        },
+      },
+    ] as const;
+    given(HISTORY.Placed)
+      .when(reply('SKU-B', 1, false))
+      .then([...expected]);
+    given([...HISTORY.Placed, EVENTS.itemReservedA])
+      .when(reply('SKU-B', 1, false))
+      .then([...expected]);
+  });
+
+  it('late replies after a cancel, or after the set is complete, change nothing', () => {
+    const cancelledWhilePlaced = [...HISTORY.Placed, cancelledEvent('Placed')];
+    given(cancelledWhilePlaced).when(reply('SKU-A', 2)).then([]);
+    given(cancelledWhilePlaced)
+      .when(reply('SKU-A', 2, false))
+      .then([]);
+    given(HISTORY.InventoryReserved)
+      .when(reply('SKU-B', 1, false))
+      .then([]);
+  });
+
+  it('refuses a reply for a sku not on the order, or for another quantity', () => {
+    given(HISTORY.Placed).when(reply('SKU-Z', 1)).thenThrows(ValidationError, failsOn('sku'));
+    given(HISTORY.Placed).when(reply('SKU-A', 3)).thenThrows(ValidationError, failsOn('quantity'));
+  });
+
+  it('refuses a malformed reply before looking at the order', () => {
+    const bad = { ...reply('', 0), reserved: 'yes' } as unknown as OrderCommand;
+    given([])
+      .when(bad)
+      .thenThrows(ValidationError, failsOn('sku', 'quantity', 'reserved'));
+  });
+
+  it('is not expected on a Draft order', () => {
+    given(HISTORY.Draft).when(reply('SKU-A', 2)).thenThrows(InvalidStateError);
   });
 });

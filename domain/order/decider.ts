@@ -1,8 +1,9 @@
-import { InvalidStateError, NotFoundError, ValidationError } from '../../lib/errors';
+import { InvalidStateError, NotFoundError } from '../../lib/errors';
 import type { Decider } from '../decider';
 import { MAX_LINE_QUANTITY, orderTotal, type OrderLine } from './money';
-import type { OrderCommand, OrderCommandType, StockReservation } from './commands';
-import { DEFAULT_SALES_CHANNEL, type OrderEvent } from './events';
+import type { OrderCommand, OrderCommandType, RecordStockReservation } from './commands';
+import { DEFAULT_SALES_CHANNEL, type CancellationReasonCode, type OrderEvent } from './events';
+import { invalidField as invalid } from './field-checks';
 import {
   CANCELLABLE_STATUSES,
   initialOrderState,
@@ -22,15 +23,21 @@ const ALLOWED_IN: Record<Exclude<OrderCommandType, 'CreateOrder'>, readonly Orde
   AddItem: ['Draft'],
   RemoveItem: ['Draft'],
   PlaceOrder: ['Draft'],
-  ConfirmInventoryReserved: ['Placed'],
+  // Accepted in every status after Draft, but only Placed acts on it: inventory replies that
+  // arrive after a cancel (or twice) are normal in a choreography, not errors.
+  RecordStockReservation: [
+    'Placed',
+    'InventoryReserved',
+    'PaymentCaptured',
+    'Shipped',
+    'Completed',
+    'Cancelled',
+  ],
   CapturePayment: ['InventoryReserved'],
   ShipOrder: ['PaymentCaptured'],
   CompleteOrder: ['Shipped'],
   CancelOrder: CANCELLABLE_STATUSES,
 };
-
-const invalid = (field: string, message: string): ValidationError =>
-  new ValidationError(`${field} ${message}`, [{ field, message }]);
 
 /** Merges lines with the same sku, as AddItem would; one sku cannot carry two prices. */
 const mergeLines = (lines: readonly OrderLine[], field: string): OrderLine[] => {
@@ -57,13 +64,66 @@ const mergeLines = (lines: readonly OrderLine[], field: string): OrderLine[] => 
   return merged;
 };
 
-const sameReservations = (
-  reservations: readonly StockReservation[],
-  items: readonly OrderLine[],
-): boolean => {
-  const reserved = new Map<string, number>();
-  for (const r of reservations) reserved.set(r.sku, (reserved.get(r.sku) ?? 0) + r.quantity);
-  return reserved.size === items.length && items.every((item) => reserved.get(item.sku) === item.quantity);
+/** What the saga needs from the order on its later events (see OrderFacts in events.ts). */
+const facts = (state: ExistingOrder) => ({
+  customerId: state.customerId,
+  currency: state.currency,
+  items: state.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+});
+
+const cancelled = (
+  state: ExistingOrder,
+  reason: string,
+  reasonCode: CancellationReasonCode,
+  occurredAt: string,
+): OrderEvent => {
+  const cancelledFromStatus = state.status;
+  if (!isCancellableStatus(cancelledFromStatus)) {
+    throw new InvalidStateError(`an order in status ${cancelledFromStatus} cannot be cancelled`);
+  }
+  const { customerId, items } = facts(state);
+  return {
+    type: 'OrderCancelled',
+    data: { reason, reasonCode, cancelledFromStatus, customerId, items, occurredAt },
+  };
+};
+
+/**
+ * Per-SKU reservation (DESIGN §5): each line is reserved by its own inventory aggregate, and
+ * the reply that completes the set also emits OrderInventoryReserved, in the same decide, so
+ * "all lines reserved" is a fact in the log rather than something every reader recomputes.
+ */
+const recordStockReservation = (command: RecordStockReservation, state: ExistingOrder): OrderEvent[] => {
+  if (state.status !== 'Placed') return [];
+  const occurredAt = command.meta.issuedAt;
+  const { sku, quantity } = command;
+  const line = state.items.find((item) => item.sku === sku);
+  if (line === undefined) throw invalid('sku', `${sku} is not on order ${command.orderId}`);
+  if (!command.reserved) {
+    return [cancelled(state, `out of stock: ${sku} (${quantity} requested)`, 'OUT_OF_STOCK', occurredAt)];
+  }
+  if (quantity !== line.quantity) {
+    throw invalid('quantity', `must equal the ${line.quantity} units of ${sku} on the order`);
+  }
+  const already = state.reservedItems ?? [];
+  if (already.some((r) => r.sku === sku)) return [];
+  const itemReserved: OrderEvent = { type: 'OrderItemReserved', data: { sku, quantity, occurredAt } };
+  const reserved = [...already, { sku, quantity }];
+  if (!state.items.every((item) => reserved.some((r) => r.sku === item.sku))) return [itemReserved];
+  return [
+    itemReserved,
+    {
+      type: 'OrderInventoryReserved',
+      data: {
+        // In line order, whatever order the replies came in.
+        reservations: state.items.map((item) => ({ sku: item.sku, quantity: item.quantity })),
+        totalAmount: state.totalAmount,
+        currency: state.currency,
+        customerId: state.customerId,
+        occurredAt,
+      },
+    },
+  ];
 };
 
 const decideForExisting = (
@@ -98,43 +158,33 @@ const decideForExisting = (
       if (state.items.length === 0) {
         throw new InvalidStateError(`order ${command.orderId} has no items and cannot be placed`);
       }
-      return [{ type: 'OrderPlaced', data: { totalAmount: state.totalAmount, occurredAt } }];
-    case 'ConfirmInventoryReserved': {
-      const reservations =
-        command.reservations ?? state.items.map(({ sku, quantity }) => ({ sku, quantity }));
-      if (!sameReservations(reservations, state.items)) {
-        throw invalid('reservations', `must cover exactly the lines of order ${command.orderId}`);
-      }
-      return [
-        {
-          type: 'OrderInventoryReserved',
-          data: { reservations: reservations.map(({ sku, quantity }) => ({ sku, quantity })), occurredAt },
-        },
-      ];
-    }
+      return [{ type: 'OrderPlaced', data: { totalAmount: state.totalAmount, ...facts(state), occurredAt } }];
+    case 'RecordStockReservation':
+      return recordStockReservation(command, state);
     case 'CapturePayment':
       if (command.amount !== state.totalAmount) {
         throw invalid('amount', `must equal the order total ${state.totalAmount}, got ${command.amount}`);
       }
       return [
-        { type: 'OrderPaid', data: { paymentId: command.paymentId, amount: command.amount, occurredAt } },
+        {
+          type: 'OrderPaid',
+          data: { paymentId: command.paymentId, amount: command.amount, ...facts(state), occurredAt },
+        },
       ];
     case 'ShipOrder': {
       const { shipmentId, carrier, trackingNumber } = command;
-      return [{ type: 'OrderShipped', data: { shipmentId, carrier, trackingNumber, occurredAt } }];
+      const { customerId, items } = facts(state);
+      return [
+        {
+          type: 'OrderShipped',
+          data: { shipmentId, carrier, trackingNumber, customerId, items, occurredAt },
+        },
+      ];
     }
     case 'CompleteOrder':
-      return [{ type: 'OrderCompleted', data: { occurredAt } }];
-    case 'CancelOrder': {
-      const cancelledFromStatus = state.status;
-      if (!isCancellableStatus(cancelledFromStatus)) {
-        throw new InvalidStateError(
-          `order ${command.orderId} in status ${cancelledFromStatus} cannot be cancelled`,
-        );
-      }
-      const { reason, reasonCode } = command;
-      return [{ type: 'OrderCancelled', data: { reason, reasonCode, cancelledFromStatus, occurredAt } }];
-    }
+      return [{ type: 'OrderCompleted', data: { customerId: state.customerId, occurredAt } }];
+    case 'CancelOrder':
+      return [cancelled(state, command.reason, command.reasonCode, occurredAt)];
     default: {
       const unhandled: never = command;
       throw invalid(

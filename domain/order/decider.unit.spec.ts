@@ -1,7 +1,15 @@
 import { InvalidStateError, NotFoundError } from '../../lib/errors';
 import { foldEvents } from '../decider';
 import { deciderSpecification } from '../testing/decider-spec';
-import { COMMANDS, EVENTS, HISTORY, ISSUED_AT, LINES, TOTAL } from '../testing/order-fixtures';
+import {
+  COMMANDS,
+  EVENTS,
+  HISTORY,
+  ISSUED_AT,
+  LINES,
+  TOTAL,
+  cancelledEvent,
+} from '../testing/order-fixtures';
 import type { OrderCommandType } from './commands';
 import { orderDecider } from './decider';
 import type { OrderEvent } from './events';
@@ -11,7 +19,7 @@ const given = deciderSpecification(orderDecider);
 const occurredAt = ISSUED_AT;
 
 type Status = OrderStatus | 'None';
-type Outcome = 'ok' | 'NotFound' | 'Invalid';
+type Outcome = 'ok' | 'NotFound' | 'Invalid' | 'Nothing';
 
 /*
  * The lifecycle of DESIGN §5 written out by hand, cell by cell, independently of the decider's
@@ -22,7 +30,7 @@ const COLUMNS: OrderCommandType[] = [
   'AddItem',
   'RemoveItem',
   'PlaceOrder',
-  'ConfirmInventoryReserved',
+  'RecordStockReservation',
   'CapturePayment',
   'ShipOrder',
   'CompleteOrder',
@@ -31,17 +39,18 @@ const COLUMNS: OrderCommandType[] = [
 const o = 'ok' as const;
 const N = 'NotFound' as const;
 const X = 'Invalid' as const;
+const _ = 'Nothing' as const; // accepted, no events: a late or repeated saga reply
 // prettier-ignore
 const MATRIX: Record<Status, Outcome[]> = {
-  //                 Create Add Remove Place Confirm Capture Ship Complete Cancel
-  None:              [o,    N,  N,     N,    N,      N,      N,   N,       N],
-  Draft:             [X,    o,  o,     o,    X,      X,      X,   X,       o],
-  Placed:            [X,    X,  X,     X,    o,      X,      X,   X,       o],
-  InventoryReserved: [X,    X,  X,     X,    X,      o,      X,   X,       o],
-  PaymentCaptured:   [X,    X,  X,     X,    X,      X,      o,   X,       o],
-  Shipped:           [X,    X,  X,     X,    X,      X,      X,   o,       X],
-  Completed:         [X,    X,  X,     X,    X,      X,      X,   X,       X],
-  Cancelled:         [X,    X,  X,     X,    X,      X,      X,   X,       X],
+  //                 Create Add Remove Place Record Capture Ship Complete Cancel
+  None:              [o,    N,  N,     N,    N,     N,      N,   N,       N],
+  Draft:             [X,    o,  o,     o,    X,     X,      X,   X,       o],
+  Placed:            [X,    X,  X,     X,    o,     X,      X,   X,       o],
+  InventoryReserved: [X,    X,  X,     X,    _,     o,      X,   X,       o],
+  PaymentCaptured:   [X,    X,  X,     X,    _,     X,      o,   X,       o],
+  Shipped:           [X,    X,  X,     X,    _,     X,      X,   o,       X],
+  Completed:         [X,    X,  X,     X,    _,     X,      X,   X,       X],
+  Cancelled:         [X,    X,  X,     X,    _,     X,      X,   X,       X],
 };
 
 /** The events each allowed command must produce, given the fixture histories. */
@@ -55,8 +64,8 @@ const expectedEvents = (command: OrderCommandType, from: Status): OrderEvent[] =
       return [{ type: 'OrderItemRemoved', data: { sku: 'SKU-B', occurredAt } }];
     case 'PlaceOrder':
       return [EVENTS.placed];
-    case 'ConfirmInventoryReserved':
-      return [EVENTS.reserved];
+    case 'RecordStockReservation':
+      return [EVENTS.itemReservedA];
     case 'CapturePayment':
       return [EVENTS.paid];
     case 'ShipOrder':
@@ -64,17 +73,7 @@ const expectedEvents = (command: OrderCommandType, from: Status): OrderEvent[] =
     case 'CompleteOrder':
       return [EVENTS.completed];
     case 'CancelOrder':
-      return [
-        {
-          type: 'OrderCancelled',
-          data: {
-            reason: 'customer changed their mind',
-            reasonCode: 'CUSTOMER_REQUEST',
-            cancelledFromStatus: from as 'Draft',
-            occurredAt,
-          },
-        },
-      ];
+      return [cancelledEvent(from as 'Draft')];
   }
 };
 
@@ -96,6 +95,13 @@ describe('order lifecycle matrix (status × command)', () => {
     '$status × $command throws InvalidStateError',
     ({ status, command }) => {
       given(HISTORY[status]).when(COMMANDS[command]).thenThrows(InvalidStateError, 'INVALID_STATE');
+    },
+  );
+
+  it.each(cells.filter((c) => c.outcome === 'Nothing'))(
+    '$status × $command is accepted and changes nothing',
+    ({ status, command }) => {
+      given(HISTORY[status]).when(COMMANDS[command]).then([]);
     },
   );
 
@@ -134,6 +140,10 @@ describe('order state (evolve)', () => {
       totalAmount: TOTAL,
       createdAt: occurredAt,
       updatedAt: occurredAt,
+      reservedItems: [
+        { sku: 'SKU-A', quantity: 2 },
+        { sku: 'SKU-B', quantity: 1 },
+      ],
       payment: { paymentId: 'pay-1', amount: TOTAL },
       shipment: { shipmentId: 'ship-1', carrier: 'DHL', trackingNumber: 'TRK-1' },
     });

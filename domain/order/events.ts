@@ -33,20 +33,41 @@ export type OrderCreated = OrderEventOf<
 >;
 export type OrderItemAdded = OrderEventOf<'OrderItemAdded', OrderLine>;
 export type OrderItemRemoved = OrderEventOf<'OrderItemRemoved', { sku: string }>;
-export type OrderPlaced = OrderEventOf<'OrderPlaced', { totalAmount: MinorUnits }>;
+
+/*
+ * From OrderPlaced on, events also carry what the saga needs to react without reading state
+ * (customerId, currency, items): reactions are pure functions of one event. These fields were
+ * added with Avro defaults ('' and []), so a record written before them decodes with the
+ * default, and the reactions treat '' / [] as "not known" (see domain/saga/reactions.ts).
+ */
+interface OrderFacts {
+  customerId: string;
+  currency: string;
+  items: OrderLine[];
+}
+
+export type OrderPlaced = OrderEventOf<'OrderPlaced', { totalAmount: MinorUnits } & OrderFacts>;
+/** The inventory aggregate reserved one line; OrderInventoryReserved follows once every line is. */
+export type OrderItemReserved = OrderEventOf<'OrderItemReserved', StockReservation>;
 export type OrderInventoryReserved = OrderEventOf<
   'OrderInventoryReserved',
-  { reservations: StockReservation[] }
+  { reservations: StockReservation[]; totalAmount: MinorUnits; currency: string; customerId: string }
 >;
-export type OrderPaid = OrderEventOf<'OrderPaid', { paymentId: string; amount: MinorUnits }>;
+export type OrderPaid = OrderEventOf<'OrderPaid', { paymentId: string; amount: MinorUnits } & OrderFacts>;
 export type OrderShipped = OrderEventOf<
   'OrderShipped',
-  { shipmentId: string; carrier: string; trackingNumber: string }
+  { shipmentId: string; carrier: string; trackingNumber: string; customerId: string; items: OrderLine[] }
 >;
-export type OrderCompleted = OrderEventOf<'OrderCompleted', Record<never, never>>;
+export type OrderCompleted = OrderEventOf<'OrderCompleted', { customerId: string }>;
 export type OrderCancelled = OrderEventOf<
   'OrderCancelled',
-  { reason: string; reasonCode: CancellationReasonCode; cancelledFromStatus: CancellableStatus }
+  {
+    reason: string;
+    reasonCode: CancellationReasonCode;
+    cancelledFromStatus: CancellableStatus;
+    customerId: string;
+    items: OrderLine[];
+  }
 >;
 
 export type OrderEvent =
@@ -54,6 +75,7 @@ export type OrderEvent =
   | OrderItemAdded
   | OrderItemRemoved
   | OrderPlaced
+  | OrderItemReserved
   | OrderInventoryReserved
   | OrderPaid
   | OrderShipped
@@ -68,6 +90,7 @@ export const ORDER_EVENT_TYPES = [
   'OrderItemAdded',
   'OrderItemRemoved',
   'OrderPlaced',
+  'OrderItemReserved',
   'OrderInventoryReserved',
   'OrderPaid',
   'OrderShipped',

@@ -53,6 +53,10 @@ export const evolveOrder = (state: OrderState, event: OrderEvent): OrderState =>
       );
     case 'OrderPlaced':
       return { ...state, status: 'Placed', updatedAt: at };
+    case 'OrderItemReserved': {
+      const { sku, quantity } = event.data;
+      return { ...state, reservedItems: [...(state.reservedItems ?? []), { sku, quantity }], updatedAt: at };
+    }
     case 'OrderInventoryReserved':
       return { ...state, status: 'InventoryReserved', updatedAt: at };
     case 'OrderPaid':

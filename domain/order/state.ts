@@ -1,5 +1,6 @@
 import type { MinorUnits, OrderLine } from './money';
 import type { CancellationReasonCode } from './events';
+import type { StockReservation } from './commands';
 
 export const ORDER_STATUSES = [
   'Draft',
@@ -39,6 +40,8 @@ export interface ExistingOrder {
   totalAmount: MinorUnits;
   createdAt: string;
   updatedAt: string;
+  /** Lines the inventory aggregate has reserved so far, while Placed (absent until the first). */
+  reservedItems?: StockReservation[];
   /** Kept for compensation (refund) and for the shipment saga. */
   payment?: { paymentId: string; amount: MinorUnits };
   shipment?: { shipmentId: string; carrier: string; trackingNumber: string };

@@ -1,6 +1,6 @@
 import type { CommandMeta, OrderCommand } from '../order/commands';
-import type { OrderEvent } from '../order/events';
-import type { OrderStatus } from '../order/state';
+import type { CancellationReasonCode, OrderEvent } from '../order/events';
+import type { CancellableStatus, OrderStatus } from '../order/state';
 
 /** Shared by the decider and schema tests: one order walked through its whole lifecycle. */
 
@@ -35,7 +35,12 @@ export const COMMANDS = {
   AddItem: command({ type: 'AddItem', sku: 'SKU-C', quantity: 3, unitPrice: 100 }),
   RemoveItem: command({ type: 'RemoveItem', sku: 'SKU-B' }),
   PlaceOrder: command({ type: 'PlaceOrder' }),
-  ConfirmInventoryReserved: command({ type: 'ConfirmInventoryReserved' }),
+  RecordStockReservation: command({
+    type: 'RecordStockReservation',
+    sku: 'SKU-A',
+    quantity: 2,
+    reserved: true,
+  }),
   CapturePayment: command({ type: 'CapturePayment', paymentId: 'pay-1', amount: TOTAL }),
   ShipOrder: command({ type: 'ShipOrder', shipmentId: 'ship-1', carrier: 'DHL', trackingNumber: 'TRK-1' }),
   CompleteOrder: command({ type: 'CompleteOrder' }),
@@ -47,13 +52,20 @@ export const COMMANDS = {
 } satisfies { [T in OrderCommand['type']]: Extract<OrderCommand, { type: T }> };
 
 const occurredAt = ISSUED_AT;
+const CUSTOMER = 'cust-1';
+const CURRENCY = 'EUR';
 
 export const EVENTS = {
   created: {
     type: 'OrderCreated',
-    data: { customerId: 'cust-1', currency: 'EUR', items: LINES, salesChannel: 'web', occurredAt },
+    data: { customerId: CUSTOMER, currency: CURRENCY, items: LINES, salesChannel: 'web', occurredAt },
   },
-  placed: { type: 'OrderPlaced', data: { totalAmount: TOTAL, occurredAt } },
+  placed: {
+    type: 'OrderPlaced',
+    data: { totalAmount: TOTAL, customerId: CUSTOMER, currency: CURRENCY, items: LINES, occurredAt },
+  },
+  itemReservedA: { type: 'OrderItemReserved', data: { sku: 'SKU-A', quantity: 2, occurredAt } },
+  itemReservedB: { type: 'OrderItemReserved', data: { sku: 'SKU-B', quantity: 1, occurredAt } },
   reserved: {
     type: 'OrderInventoryReserved',
     data: {
@@ -61,31 +73,63 @@ export const EVENTS = {
         { sku: 'SKU-A', quantity: 2 },
         { sku: 'SKU-B', quantity: 1 },
       ],
+      totalAmount: TOTAL,
+      currency: CURRENCY,
+      customerId: CUSTOMER,
       occurredAt,
     },
   },
-  paid: { type: 'OrderPaid', data: { paymentId: 'pay-1', amount: TOTAL, occurredAt } },
+  paid: {
+    type: 'OrderPaid',
+    data: {
+      paymentId: 'pay-1',
+      amount: TOTAL,
+      customerId: CUSTOMER,
+      currency: CURRENCY,
+      items: LINES,
+      occurredAt,
+    },
+  },
   shipped: {
     type: 'OrderShipped',
-    data: { shipmentId: 'ship-1', carrier: 'DHL', trackingNumber: 'TRK-1', occurredAt },
+    data: {
+      shipmentId: 'ship-1',
+      carrier: 'DHL',
+      trackingNumber: 'TRK-1',
+      customerId: CUSTOMER,
+      items: LINES,
+      occurredAt,
+    },
   },
-  completed: { type: 'OrderCompleted', data: { occurredAt } },
+  completed: { type: 'OrderCompleted', data: { customerId: CUSTOMER, occurredAt } },
 } satisfies Record<string, OrderEvent>;
+
+/** The OrderCancelled the fixture order gets when cancelled from `from` (customer request by default). */
+export const cancelledEvent = (
+  from: CancellableStatus,
+  reason = 'customer changed their mind',
+  reasonCode: CancellationReasonCode = 'CUSTOMER_REQUEST',
+): OrderEvent => ({
+  type: 'OrderCancelled',
+  data: { reason, reasonCode, cancelledFromStatus: from, customerId: CUSTOMER, items: LINES, occurredAt },
+});
+
+const reservedHistory = [
+  EVENTS.created,
+  EVENTS.placed,
+  EVENTS.itemReservedA,
+  EVENTS.itemReservedB,
+  EVENTS.reserved,
+];
 
 /** A history that leaves the order in each status (Cancelled: cancelled while Draft). */
 export const HISTORY: Record<OrderStatus | 'None', OrderEvent[]> = {
   None: [],
   Draft: [EVENTS.created],
   Placed: [EVENTS.created, EVENTS.placed],
-  InventoryReserved: [EVENTS.created, EVENTS.placed, EVENTS.reserved],
-  PaymentCaptured: [EVENTS.created, EVENTS.placed, EVENTS.reserved, EVENTS.paid],
-  Shipped: [EVENTS.created, EVENTS.placed, EVENTS.reserved, EVENTS.paid, EVENTS.shipped],
-  Completed: [EVENTS.created, EVENTS.placed, EVENTS.reserved, EVENTS.paid, EVENTS.shipped, EVENTS.completed],
-  Cancelled: [
-    EVENTS.created,
-    {
-      type: 'OrderCancelled',
-      data: { reason: 'duplicate', reasonCode: 'OTHER', cancelledFromStatus: 'Draft', occurredAt },
-    },
-  ],
+  InventoryReserved: reservedHistory,
+  PaymentCaptured: [...reservedHistory, EVENTS.paid],
+  Shipped: [...reservedHistory, EVENTS.paid, EVENTS.shipped],
+  Completed: [...reservedHistory, EVENTS.paid, EVENTS.shipped, EVENTS.completed],
+  Cancelled: [EVENTS.created, cancelledEvent('Draft', 'duplicate', 'OTHER')],
 };

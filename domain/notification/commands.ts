@@ -1,0 +1,25 @@
+import type { CommandMeta } from '../order/commands';
+import type { NotificationChannel } from './templates';
+
+/** What the provider answered; `attempts` counts the runtime's tries behind this one outcome. */
+export type SendOutcome =
+  | { status: 'sent'; providerRef: string; attempts: number }
+  | { status: 'failed'; reason: string; attempts: number };
+
+export interface SendNotification {
+  type: 'SendNotification';
+  /** The aggregate id, `<orderId>:<trigger event type>:<channel>` (notificationIdOf). */
+  notificationId: string;
+  orderId: string;
+  customerId: string;
+  channel: NotificationChannel;
+  /** A TemplateId of templates.ts. */
+  template: string;
+  params: Record<string, string>;
+  /** Required exactly when `effectNeeded` says the provider must be called. */
+  outcome?: SendOutcome;
+  expectedVersion?: number;
+  meta: CommandMeta;
+}
+
+export type NotificationCommand = SendNotification;

@@ -1,0 +1,32 @@
+import type { NotificationChannel } from './templates';
+
+interface NotificationEventOf<Type extends string, Data> {
+  type: Type;
+  data: Data & { occurredAt: string };
+}
+
+interface Addressed {
+  orderId: string;
+  customerId: string;
+  channel: NotificationChannel;
+  template: string;
+  attempts: number;
+}
+
+export type NotificationSent = NotificationEventOf<'NotificationSent', Addressed & { providerRef: string }>;
+export type NotificationFailed = NotificationEventOf<'NotificationFailed', Addressed & { reason: string }>;
+
+export type NotificationEvent = NotificationSent | NotificationFailed;
+
+export type NotificationEventType = NotificationEvent['type'];
+
+export const NOTIFICATION_EVENT_TYPES = [
+  'NotificationSent',
+  'NotificationFailed',
+] as const satisfies readonly NotificationEventType[];
+
+const _everyEventTypeListed: [
+  Exclude<NotificationEventType, (typeof NOTIFICATION_EVENT_TYPES)[number]>,
+] extends [never]
+  ? true
+  : never = true;

@@ -1,0 +1,7 @@
+export type NotificationState =
+  | { status: 'None' }
+  | { status: 'Sent'; providerRef: string; attempts: number }
+  /** Failed so far; a later SendNotification tries again (notifications are best effort, not final). */
+  | { status: 'Failed'; reason: string; attempts: number; failures: number };
+
+export const initialNotificationState = (): NotificationState => ({ status: 'None' });

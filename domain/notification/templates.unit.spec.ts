@@ -1,0 +1,85 @@
+import { ValidationError } from '../../lib/errors';
+import { EVENTS, ORDER_ID, cancelledEvent } from '../testing/order-fixtures';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../order/events';
+import {
+  DEFAULT_PREFERENCE_PROFILES,
+  TEMPLATES,
+  channelsFor,
+  defaultPreferences,
+  fnv1a,
+  formatMoney,
+  notificationFor,
+  notificationIdOf,
+  renderTemplate,
+} from './templates';
+
+describe('templates', () => {
+  it('one template per customer-facing order event, each rendering from its params', () => {
+    expect(Object.values(TEMPLATES).map((t) => t.trigger)).toEqual([
+      'OrderPlaced',
+      'OrderPaid',
+      'OrderShipped',
+      'OrderCompleted',
+      'OrderCancelled',
+    ]);
+    expect(renderTemplate('order-placed', { orderId: 'o-7', total: '34.99 EUR' })).toEqual({
+      subject: 'We received your order o-7',
+      body: 'Thank you! Order o-7 for 34.99 EUR is placed and we are reserving your items.',
+    });
+    expect(
+      renderTemplate('order-shipped', { orderId: 'o-7', carrier: 'DHL', trackingNumber: 'T-1' }).body,
+    ).toBe('Order o-7 shipped with DHL, tracking number T-1.');
+  });
+
+  it('refuses an unknown template or missing params', () => {
+    expect(() => renderTemplate('nope', {})).toThrow(ValidationError);
+    expect(() => renderTemplate('order-shipped', { orderId: 'o-7' })).toThrow(/carrier, trackingNumber/);
+  });
+
+  it('formats money from minor units without a locale', () => {
+    expect(formatMoney(3499, 'EUR')).toBe('34.99 EUR');
+    expect(formatMoney(5, 'USD')).toBe('0.05 USD');
+    expect(formatMoney(1200, 'JPY')).toBe('1200 JPY');
+  });
+
+  it('maps the order events to a template and renderable params; other events notify no one', () => {
+    const notifying: OrderEvent[] = [
+      EVENTS.placed,
+      EVENTS.paid,
+      EVENTS.shipped,
+      EVENTS.completed,
+      cancelledEvent('Placed'),
+    ];
+    for (const event of notifying) {
+      const message = notificationFor(ORDER_ID, event);
+      expect(message).toBeDefined();
+      if (message) expect(() => renderTemplate(message.template, message.params)).not.toThrow();
+    }
+    expect(notificationFor(ORDER_ID, EVENTS.placed)?.params).toEqual({
+      orderId: ORDER_ID,
+      total: '34.99 EUR',
+    });
+    expect(notificationFor(ORDER_ID, cancelledEvent('Placed', 'x', 'OUT_OF_STOCK'))?.params.reason).toBe(
+      'an item is out of stock',
+    );
+    expect(notificationFor(ORDER_ID, EVENTS.created)).toBeUndefined();
+    expect(notificationFor(ORDER_ID, EVENTS.reserved)).toBeUndefined();
+    expect(ORDER_EVENT_TYPES.length - notifying.length).toBe(5);
+  });
+});
+
+describe('channel preferences', () => {
+  it('picks a stable profile per customer from a hash of the id, spreading customers over all profiles', () => {
+    expect(defaultPreferences('cust-1')).toBe(defaultPreferences('cust-1'));
+    const used = new Set(Array.from({ length: 60 }, (_, i) => defaultPreferences(`customer-${i}`)));
+    expect(used.size).toBe(DEFAULT_PREFERENCE_PROFILES.length);
+    expect(fnv1a('')).toBe(0x811c9dc5);
+    expect(fnv1a('a')).toBe(0xe40c292c); // the published FNV-1a test vector
+  });
+
+  it('lists each channel once, in a fixed order', () => {
+    expect(channelsFor({ channels: ['push', 'email', 'push'] })).toEqual(['email', 'push']);
+    expect(channelsFor({ channels: [] })).toEqual([]);
+    expect(notificationIdOf('o-1', 'OrderPaid', 'sms')).toBe('o-1:OrderPaid:sms');
+  });
+});

@@ -1,0 +1,119 @@
+import { createKafka } from '../lib/adapters/kafka';
+import { createSchemaRegistry } from '../lib/adapters/schema-registry';
+import { createCarrierClient } from '../lib/clients/carrier-client';
+import { createNotificationClient } from '../lib/clients/notification-client';
+import { createPaymentGatewayClient } from '../lib/clients/payment-gateway-client';
+import { envVar, readConfig } from '../lib/config/env';
+import { createHttpApp, listen } from '../lib/http/app';
+import { createHealth } from '../lib/http/health';
+import { createFailureInjector } from '../lib/observability/failure-injector';
+import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
+import { createLogger } from '../lib/observability/logger';
+import { createMetrics } from '../lib/observability/metrics';
+import { createResilienceRegistry } from '../lib/observability/resilience-registry';
+import { topicNames } from '../topics/names';
+import { startPipeline } from './pipeline';
+
+const SERVICE = 'processors';
+
+/**
+ * Every processor behind the command API in one process: the five command processors, the
+ * saga, the deadline watcher and the tracking poller, with health, metrics, diagnostics and
+ * the breakers' state on one port (default 9100).
+ */
+const main = async (): Promise<void> => {
+  const config = readConfig(process.env, {
+    KAFKA_BROKERS: envVar.string({ required: true }),
+    SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
+    ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    PAYMENT_GATEWAY_URL: envVar.url({ default: 'http://127.0.0.1:8091' }),
+    CARRIER_URL: envVar.url({ default: 'http://127.0.0.1:8092' }),
+    NOTIFICATIONS_URL: envVar.url({ default: 'http://127.0.0.1:8093' }),
+    SNAPSHOT_EVERY: envVar.int({ default: 100, min: 1 }),
+    SAGA_DEADLINE_MS: envVar.int({ default: 120_000, min: 1_000 }),
+    TRACKING_POLL_MS: envVar.int({ default: 500, min: 50 }),
+    EXTERNAL_TIMEOUT_MS: envVar.int({ default: 2_000, min: 50 }),
+    EXTERNAL_RETRIES: envVar.int({ default: 3, min: 0, max: 10 }),
+    HEALTH_PORT: envVar.int({ default: 9100, min: 0, max: 65535 }),
+    HOST: envVar.string({ default: '0.0.0.0' }),
+    LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
+  });
+  const recentLogs = createLogRingBuffer();
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
+  const metrics = createMetrics({ service: SERVICE });
+  const resilience = createResilienceRegistry({ metrics });
+  const failures = createFailureInjector();
+  const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: SERVICE,
+    log: (level, message, extra) => logger[level](extra, message),
+  });
+  const client = {
+    metrics,
+    resilience,
+    failures,
+    logger,
+    timeoutMs: config.EXTERNAL_TIMEOUT_MS,
+    retries: config.EXTERNAL_RETRIES,
+  };
+  const pipeline = await startPipeline({
+    kafka,
+    registry: createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
+    topics,
+    clients: {
+      gateway: createPaymentGatewayClient({ ...client, baseUrl: config.PAYMENT_GATEWAY_URL }),
+      carrier: createCarrierClient({ ...client, baseUrl: config.CARRIER_URL }),
+      notifications: createNotificationClient({ ...client, baseUrl: config.NOTIFICATIONS_URL }),
+    },
+    logger,
+    metrics,
+    snapshotEvery: config.SNAPSHOT_EVERY,
+    sagaDeadlineMs: config.SAGA_DEADLINE_MS,
+    trackingPollMs: config.TRACKING_POLL_MS,
+    onFatal: () => process.exit(1),
+  });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const health = createHealth({
+    checks: [{ name: 'kafka', check: async () => void (await admin.describeCluster()) }],
+  });
+  const app = createHttpApp({
+    service: SERVICE,
+    logger,
+    metrics,
+    health,
+    routers: [],
+    diagnostics: {
+      recentLogs,
+      failures,
+      resilience,
+      state: () =>
+        Object.fromEntries(
+          Object.entries(pipeline.processors).map(([name, p]) => [
+            name,
+            { ownedPartitions: p.ownedPartitions() },
+          ]),
+        ),
+    },
+  });
+  const server = await listen(app, config.HEALTH_PORT, config.HOST);
+  health.markStarted();
+  logger.info({ url: server.url }, 'processors running');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down');
+    await pipeline.stop().catch((err: unknown) => logger.error({ err }, 'pipeline stop failed'));
+    await admin.disconnect().catch(() => {});
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+};
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
