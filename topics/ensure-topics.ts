@@ -37,7 +37,14 @@ export const topicDefinitions = (prefix = '', source: Definitions = definitions)
     partitions: source.deadLetters.partitions,
     configs: stripComments(source.deadLetters.configs),
   }));
-  return [...perAggregate, ...shared, ...deadLetters];
+  const retries = source.retries.groups.flatMap((group) =>
+    source.retries.delaysMs.map((_, i) => ({
+      name: `${prefix}retry.${group}.${i + 1}`,
+      partitions: source.retries.partitions,
+      configs: stripComments(source.retries.configs),
+    })),
+  );
+  return [...perAggregate, ...shared, ...deadLetters, ...retries];
 };
 
 const stripComments = (configs: Record<string, string>): Record<string, string> =>

@@ -9,6 +9,8 @@ export interface TopicNames {
   replies: string;
   /** The dead-letter topic of one consumer group (its logical name, without the prefix). */
   deadLetter(group: string): string;
+  /** Retry level `level` (1-based) of one consumer group. */
+  retry(group: string, level: number): string;
   prefix: string;
 }
 
@@ -21,4 +23,5 @@ export const topicNames = (prefix = ''): TopicNames => ({
   snapshots: (aggregate) => `${prefix}${aggregate}.snapshots`,
   replies: `${prefix}command-replies`,
   deadLetter: (group) => `${prefix}deadletter.${group}`,
+  retry: (group, level) => `${prefix}retry.${group}.${level}`,
 });

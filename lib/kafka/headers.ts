@@ -16,6 +16,11 @@ export const HEADERS = {
   deadLetterSource: 'dlq-source',
   deadLetterAttempts: 'dlq-attempts',
   deadLetterStack: 'dlq-stack',
+  retrySource: 'retry-source',
+  retrySourceTopic: 'retry-source-topic',
+  retryAttempt: 'retry-attempt',
+  retryNotBefore: 'retry-not-before',
+  retryReason: 'retry-reason',
 } as const;
 
 export const headerString = (headers: IHeaders | undefined, name: string): string | undefined => {

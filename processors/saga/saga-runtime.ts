@@ -8,6 +8,7 @@ import type { Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
 import { sendAll } from '../../lib/kafka/chunked-send';
+import definitions from '../../topics/topics.json';
 
 /** One event as a saga reaction sees it. */
 export interface SagaEvent {
@@ -42,8 +43,10 @@ export interface SagaRuntimeOptions {
   logger: Logger;
   metrics: Metrics;
   sessionTimeoutMs?: number;
-  /** Logical group name for the dead-letter topic (deadletter.<name>). */
+  /** Logical group name for the dead-letter and retry topics (deadletter.<name>, retry.<name>.<n>). */
   deadLetterGroup?: string;
+  /** Wait before each retry level; defaults to topics.json's retries.delaysMs. */
+  retryDelaysMs?: number[];
 }
 
 export interface SagaRuntime {
@@ -124,35 +127,89 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
     );
     for (const key of [...producers.keys()]) if (!assigned.has(key)) void release(key);
   });
+  const retryDelays = options.retryDelaysMs ?? definitions.retries.delaysMs;
+  const group = options.deadLetterGroup ?? 'saga';
+  const retryTopics = retryDelays.map((_, i) => topics.retry(group, i + 1));
+  const levelOf = (topic: string): number => retryTopics.indexOf(topic) + 1;
+  const retried = metrics.counter<'level'>({
+    name: 'retries_total',
+    help: 'Records moved to a retry topic, by level',
+    labelNames: ['level'],
+  });
+
+  /** The record again, for a later try: original key, value and headers, plus where and when. */
+  const retryMessage = (
+    message: KafkaMessage,
+    from: string,
+    partition: number,
+    level: number,
+    err: unknown,
+  ): Message => ({
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      [HEADERS.retrySourceTopic]: headerString(message.headers, HEADERS.retrySourceTopic) ?? from,
+      [HEADERS.retrySource]:
+        headerString(message.headers, HEADERS.retrySource) ?? `${from}/${partition}/${message.offset}`,
+      [HEADERS.retryAttempt]: String(level),
+      [HEADERS.retryNotBefore]: String(Date.now() + (retryDelays[level - 1] ?? 0)),
+      [HEADERS.retryReason]: (err as Error).message.slice(0, 1_000),
+    },
+  });
+
   await consumer.connect();
-  for (const topic of byTopic.keys()) await consumer.subscribe({ topic, fromBeginning: true });
+  for (const topic of [...byTopic.keys(), ...retryTopics])
+    await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 4,
-    eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
+    eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat, pause }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      const source = byTopic.get(batch.topic);
-      if (!source) return;
+      const level = levelOf(batch.topic);
       const outgoing = new Map<string, Message[]>();
       const deadLetters: Message[] = [];
+      let last: KafkaMessage | undefined;
+      let deferred: { offset: string; waitMs: number } | undefined;
       for (const message of batch.messages) {
+        if (level > 0) {
+          // One delay per level, so records come due in offset order: the first one not due
+          // yet ends the batch, and the partition sleeps until it is.
+          const waitMs = Number(headerString(message.headers, HEADERS.retryNotBefore) ?? 0) - Date.now();
+          if (waitMs > 0) {
+            deferred = { offset: message.offset, waitMs };
+            break;
+          }
+        }
+        const sourceTopic =
+          level > 0 ? (headerString(message.headers, HEADERS.retrySourceTopic) ?? '') : batch.topic;
+        const source = byTopic.get(sourceTopic);
+        last = message;
         let input: SagaEvent;
         let produced: SagaCommand[];
         try {
+          if (!source) throw new Error(`no saga source for topic ${sourceTopic}`);
           input = await toSagaEvent(source, message);
           produced = options.react(input);
         } catch (err) {
-          if (isRetriable(err)) throw err; // the registry is away: retry the batch, do not park
           const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-          deadLetters.push(
-            deadLetterMessage(message, where, `saga ${groupId}: ${(err as Error).message}`, err),
-          );
+          const eventType = headerString(message.headers, HEADERS.eventType) ?? 'unknown';
+          if (isRetriable(err) && level < retryTopics.length) {
+            // A dependency is away: park the record on the next retry level, keep the partition moving.
+            const next = retryTopics[level] as string;
+            outgoing.set(next, [
+              ...(outgoing.get(next) ?? []),
+              retryMessage(message, sourceTopic, batch.partition, level + 1, err),
+            ]);
+            retried.inc({ level: String(level + 1) });
+            reactions.inc({ event: eventType, outcome: 'retry' });
+            continue;
+          }
+          const reason = `saga ${groupId}: ${(err as Error).message}`;
+          deadLetters.push(deadLetterMessage(message, where, reason, err, level + 1));
           deadLettered.inc({ source: batch.topic });
-          reactions.inc({
-            event: headerString(message.headers, HEADERS.eventType) ?? 'unknown',
-            outcome: 'dead-lettered',
-          });
+          reactions.inc({ event: eventType, outcome: 'dead-lettered' });
           continue;
         }
         reactions.inc({ event: input.event.type, outcome: produced.length > 0 ? 'commands' : 'none' });
@@ -161,31 +218,37 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
           outgoing.set(topic, [...(outgoing.get(topic) ?? []), commandMessage(aggregateId, command)]);
         }
       }
-      const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
-      const producer = await producerFor(batch.topic, batch.partition);
-      const transaction = await producer.transaction();
-      try {
-        await sendAll(transaction, [
-          ...[...outgoing].map(([topic, messages]) => ({ topic, messages })),
-          { topic: topics.deadLetter(options.deadLetterGroup ?? 'saga'), messages: deadLetters },
-        ]);
-        await transaction.sendOffsets({
-          consumerGroupId: groupId,
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
-            },
-          ],
-        });
-        await transaction.commit();
-      } catch (err) {
-        await transaction.abort().catch(() => {});
-        logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'saga batch failed; retrying');
-        await release(`${batch.topic}.${batch.partition}`);
-        throw err;
+      if (last) {
+        const producer = await producerFor(batch.topic, batch.partition);
+        const transaction = await producer.transaction();
+        try {
+          await sendAll(transaction, [
+            ...[...outgoing].map(([topic, messages]) => ({ topic, messages })),
+            { topic: topics.deadLetter(group), messages: deadLetters },
+          ]);
+          await transaction.sendOffsets({
+            consumerGroupId: groupId,
+            topics: [
+              {
+                topic: batch.topic,
+                partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
+              },
+            ],
+          });
+          await transaction.commit();
+        } catch (err) {
+          await transaction.abort().catch(() => {});
+          logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'saga batch failed; retrying');
+          await release(`${batch.topic}.${batch.partition}`);
+          throw err;
+        }
+        resolveOffset(last.offset);
       }
-      resolveOffset(last.offset);
+      if (deferred) {
+        const resume = pause();
+        consumer.seek({ topic: batch.topic, partition: batch.partition, offset: deferred.offset });
+        setTimeout(resume, deferred.waitMs).unref();
+      }
       await heartbeat();
     },
   });
