@@ -1,8 +1,6 @@
-import type { KafkaMessage } from 'kafkajs';
 import { createKafka } from '../lib/adapters/kafka';
-import { aggregatePartitioner } from '../lib/kafka/aggregate-partitioner';
 import { HEADERS, headerString, headersToObject } from '../lib/kafka/headers';
-import { readPartition } from '../lib/kafka/partition-reader';
+import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/kafka/dead-letters';
 import definitions from '../topics/topics.json';
 import { topicNames } from '../topics/names';
 
@@ -16,26 +14,10 @@ const USAGE = `usage: npm run dlq -- <command>
 groups: ${definitions.deadLetters.groups.join(', ')}
 Needs KAFKA_BROKERS (eval "$(npm run -s stack -- env)") and ORDERSTREAM_TOPIC_PREFIX if one is used.`;
 
-interface DeadLetter {
-  partition: number;
-  message: KafkaMessage;
-}
-
 const brokers = process.env.KAFKA_BROKERS;
 const topics = topicNames(process.env.ORDERSTREAM_TOPIC_PREFIX ?? '');
-
-const readAll = async (group: string): Promise<DeadLetter[]> => {
-  const kafka = createKafka({ brokers: brokers as string, clientId: 'orderstream-dlq' });
-  const found: DeadLetter[] = [];
-  for (let partition = 0; partition < definitions.deadLetters.partitions; partition++) {
-    await readPartition(kafka, {
-      topic: topics.deadLetter(group),
-      partition,
-      onMessage: (message) => void found.push({ partition, message }),
-    });
-  }
-  return found;
-};
+const kafka = () => createKafka({ brokers: brokers as string, clientId: 'orderstream-dlq' });
+const readAll = (group: string): Promise<DeadLetter[]> => readDeadLetters(kafka(), topics.deadLetter(group));
 
 const summary = (group: string, d: DeadLetter): string => {
   const h = d.message.headers;
@@ -59,36 +41,8 @@ const locate = (all: DeadLetter[], ref: string | undefined): DeadLetter => {
 };
 
 const redrive = async (group: string, letters: DeadLetter[]): Promise<void> => {
-  const kafka = createKafka({ brokers: brokers as string, clientId: 'orderstream-dlq' });
-  const producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
-  await producer.connect();
-  try {
-    for (const d of letters) {
-      const source = headerString(d.message.headers, HEADERS.deadLetterSource)?.split('/')[0];
-      if (!source)
-        throw new Error(`${d.partition}:${d.message.offset} has no ${HEADERS.deadLetterSource} header`);
-      const headers = Object.fromEntries(
-        Object.entries(headersToObject(d.message.headers)).filter(
-          ([k]) => !k.startsWith('dlq-') || k === HEADERS.deadLetterAttempts,
-        ),
-      );
-      await producer.send({
-        topic: source,
-        messages: [
-          {
-            key: d.message.key,
-            value: d.message.value,
-            headers: {
-              ...headers,
-              'dlq-redriven-from': `${topics.deadLetter(group)}/${d.partition}/${d.message.offset}`,
-            },
-          },
-        ],
-      });
-      process.stdout.write(`re-driven ${d.partition}:${d.message.offset} → ${source}\n`);
-    }
-  } finally {
-    await producer.disconnect();
+  for (const r of await redriveDeadLetters(kafka(), topics.deadLetter(group), letters)) {
+    process.stdout.write(`re-driven ${r.partition}:${r.offset} → ${r.to}\n`);
   }
 };
 
