@@ -22,6 +22,9 @@ const REPLY_TIMEOUT_MS = 2_500;
 const topics = topicNames(`${uniqueName('cmdapi')}.`);
 const partitions = topicDefinitions(topics.prefix).find((t) => t.name === topics.commands('orders'))
   ?.partitions as number;
+const inventoryPartitions = topicDefinitions(topics.prefix).find(
+  (t) => t.name === topics.commands('inventory'),
+)?.partitions as number;
 let kafka: Kafka;
 let redis: Redis;
 let processor: ScriptedProcessor;
@@ -78,6 +81,11 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
   });
 
 const commandsFor = (key: string) => processor.received.filter((r) => r.key === key);
+
+const waitForCommand = async (key: string): Promise<ReceivedCommand | undefined> => {
+  for (let i = 0; i < 200 && commandsFor(key).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  return commandsFor(key)[0];
+};
 
 describe('command API on real Kafka and Redis', () => {
   it('publishes a create keyed and partitioned by order id, with headers, and turns the reply into 201', async () => {
@@ -224,11 +232,160 @@ describe('command API on real Kafka and Redis', () => {
     });
   });
 
-  it('is ready with Kafka, Redis and the reply consumer up', async () => {
+  it('is ready with Kafka, Redis, the reply consumer and both buses up', async () => {
     const response = await fetch(`${server.url}/health/ready`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
-      checks: { kafka: { status: 'ok' }, redis: { status: 'ok' }, 'command-replies': { status: 'ok' } },
+      checks: {
+        kafka: { status: 'ok' },
+        redis: { status: 'ok' },
+        'command-replies': { status: 'ok' },
+        'command-buses': { status: 'ok' },
+      },
     });
+  });
+});
+
+describe('inventory commands on real Kafka and Redis', () => {
+  // Unique per test, so commandsFor(sku) sees only that test's records.
+  const sku = uniqueName;
+  const product = { name: 'Garden Hose', price: 2999, category: 'garden', initialStock: 20 };
+
+  it('has the inventory commands topic at 6 partitions, as the processor partitions by sku', () => {
+    expect(inventoryPartitions).toBe(6);
+  });
+
+  it('publishes RegisterProduct to inventory.commands keyed and partitioned by sku, and answers 201', async () => {
+    const id = sku('GARD');
+    processor.script = ok(1);
+    const response = await post(
+      '/api/commands/inventory/products',
+      { sku: id, ...product },
+      { 'x-correlation-id': 'corr-int-register' },
+    );
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ sku: id, version: 1 });
+    expect(response.headers.get('location')).toBe(`/api/products/${id}`);
+
+    const records = commandsFor(id);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toEqual({
+      topic: `${topics.prefix}inventory.commands`,
+      key: id,
+      partition: partitionForKey(id, 6),
+      headers: {
+        'command-id': records[0]?.command.meta.commandId,
+        'correlation-id': 'corr-int-register',
+        'command-type': 'RegisterProduct',
+      },
+      command: {
+        type: 'RegisterProduct',
+        sku: id,
+        ...product,
+        lowStockThreshold: 5,
+        meta: {
+          commandId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          correlationId: 'corr-int-register',
+          issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        },
+      },
+    });
+  });
+
+  it('publishes ReplenishStock with If-Match as expectedVersion and answers 200 with the version', async () => {
+    const id = sku('BOOK');
+    processor.script = ok(4);
+    const response = await post(
+      `/api/commands/inventory/${id}/replenish`,
+      { quantity: 250 },
+      { 'If-Match': '"3"' },
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ sku: id, version: 4 });
+    expect(response.headers.get('etag')).toBe('"4"');
+    expect(commandsFor(id)).toEqual([
+      expect.objectContaining({
+        topic: topics.commands('inventory'),
+        partition: partitionForKey(id, 6),
+        command: expect.objectContaining({
+          type: 'ReplenishStock',
+          sku: id,
+          quantity: 250,
+          expectedVersion: 3,
+        }),
+      }),
+    ]);
+  });
+
+  it('answers an INVALID_STATE reply to RegisterProduct of a registered sku with 409', async () => {
+    const id = sku('DUP');
+    processor.script = ({ key, command }) => ({
+      commandId: command.meta.commandId,
+      aggregateId: key,
+      ok: false,
+      error: { code: 'INVALID_STATE', message: `product ${key} is already registered with other details` },
+    });
+    const response = await post('/api/commands/inventory/products', { sku: id, ...product });
+    expect(response.status).toBe(409);
+    expect(response.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+    expect(await response.json()).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      detail: expect.stringContaining('already registered'),
+    });
+  });
+
+  it('answers 202 when the inventory processor is slow, and its status URL gives the late reply by sku', async () => {
+    const id = sku('SLOW');
+    processor.script = () => undefined;
+    const response = await post(`/api/commands/inventory/${id}/replenish`, { quantity: 1 });
+    expect(response.status).toBe(202);
+    const pending = (await response.json()) as { statusUrl: string };
+    expect(pending).toMatchObject({ sku: id, status: 'pending' });
+
+    await processor.reply(ok(2)((await waitForCommand(id)) as ReceivedCommand));
+    let status: Response | undefined;
+    for (let i = 0; i < 100 && status?.status !== 200; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      status = await fetch(`${server.url}${pending.statusUrl}`);
+    }
+    expect(status?.status).toBe(200);
+    expect(await status?.json()).toEqual({ sku: id, version: 2 });
+  });
+
+  it.each([
+    [
+      'a missing price',
+      '/api/commands/inventory/products',
+      { sku: 'X-1', ...product, price: undefined },
+      'price',
+    ],
+    [
+      'a fractional price',
+      '/api/commands/inventory/products',
+      { sku: 'X-1', ...product, price: 29.99 },
+      'price',
+    ],
+    [
+      'a negative initial stock',
+      '/api/commands/inventory/products',
+      { sku: 'X-1', ...product, initialStock: -1 },
+      'initialStock',
+    ],
+    [
+      'an unknown field',
+      '/api/commands/inventory/products',
+      { sku: 'X-1', ...product, colour: 'green' },
+      'colour',
+    ],
+    ['quantity 0', '/api/commands/inventory/X-1/replenish', { quantity: 0 }, 'quantity'],
+    ['quantity above 100000', '/api/commands/inventory/X-1/replenish', { quantity: 100_001 }, 'quantity'],
+  ])('answers %s with 400 naming the field, publishing nothing', async (_, path, body, field) => {
+    const sent = processor.received.length;
+    const response = await post(path, body);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain(PROBLEM_CONTENT_TYPE);
+    expect(await response.json()).toMatchObject({ status: 400, errors: [{ field }] });
+    expect(processor.received).toHaveLength(sent);
   });
 });

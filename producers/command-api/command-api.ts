@@ -13,6 +13,8 @@ import type { TopicNames } from '../../topics/names';
 import { createAdminRouter, type ReadEvents } from './admin-routes';
 import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
+import { createInventoryRouter } from './inventory-routes';
+import { createReplyListener, type ReplyListener } from './reply-listener';
 import { createCommandRouter } from './routes';
 
 export const SERVICE = 'command-api';
@@ -34,19 +36,25 @@ export interface CommandApiDeps {
   version?: string;
 }
 
+/** The aggregates the API sends commands to, one bus each. */
+export type CommandApiAggregate = 'orders' | 'inventory';
+
 export interface CommandApi {
   app: Koa;
-  bus: CommandBus;
+  buses: Readonly<Record<CommandApiAggregate, CommandBus>>;
+  /** The one reply consumer the buses share. */
+  replies: ReplyListener;
   health: Health;
   logger: Logger;
   metrics: Metrics;
-  /** Stops the bus and the health probe's admin client; the HTTP server is the caller's to close first. */
+  /** Stops the buses, the reply listener and the health probe's admin client; close the HTTP server first. */
   stop(): Promise<void>;
 }
 
 /**
- * The command API, ready to serve: the bus has joined the reply topic when this resolves. Listen
- * with lib/http/app `listen(api.app, port)`, then `api.health.markStarted()`.
+ * The command API, ready to serve: the buses are connected and their shared reply listener has
+ * joined the reply topic when this resolves. Listen with lib/http/app `listen(api.app, port)`,
+ * then `api.health.markStarted()`.
  */
 export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi> {
   const { kafka, redis, topics, readEvents, version } = deps;
@@ -56,14 +64,22 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
   const failures = createFailureInjector();
   const resilience = createResilienceRegistry({ metrics });
 
-  const bus = createCommandBus({
-    kafka,
-    topics,
-    replyTimeoutMs: deps.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS,
-    logger,
-    metrics,
-    failures,
-  });
+  // Every processor replies on the one reply topic, so one consumer (and one reply cache) serves
+  // both buses; a consumer per bus would read every reply twice and join two groups per instance.
+  const replies = createReplyListener({ kafka, replyTopic: topics.replies, logger });
+  const busFor = (aggregate: CommandApiAggregate) =>
+    createCommandBus({
+      kafka,
+      topics,
+      replies,
+      aggregate,
+      replyTimeoutMs: deps.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS,
+      logger,
+      metrics,
+      failures,
+    });
+  const buses = { orders: busFor('orders'), inventory: busFor('inventory') };
+  const allBuses = Object.values(buses);
   const admin = kafka.admin();
   const health = createHealth({
     checks: [
@@ -87,50 +103,74 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       {
         name: 'command-replies',
         async check() {
-          const { replyConsumer } = bus.state();
+          const { replyConsumer } = replies.state();
           if (replyConsumer !== 'running') throw new Error(`reply consumer is ${replyConsumer}`);
+        },
+      },
+      {
+        name: 'command-buses',
+        async check() {
+          const stopped = allBuses.filter((b) => !b.state().running).map((b) => b.state().aggregate);
+          if (stopped.length > 0) throw new Error(`command bus not running for ${stopped.join(', ')}`);
+          return { detail: allBuses.map((b) => b.state().commandTopic).join(', ') };
         },
       },
     ],
   });
 
   await admin.connect();
-  try {
-    await bus.start();
-  } catch (err) {
-    await admin.disconnect();
-    throw err;
+  const started = await Promise.allSettled([replies.start(), ...allBuses.map((b) => b.start())]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Half an API would hold connections open and keep the process alive; close what did start.
+    await Promise.allSettled([...allBuses.map((b) => b.stop()), replies.stop(), admin.disconnect()]);
+    throw failed.reason;
   }
 
+  // One store for both routers: a key reused across them is a different request, refused with 422.
+  const idempotency = createRedisIdempotencyStore({
+    redis,
+    // The topic prefix namespaces a deployment (and a test) in Redis as it does in Kafka.
+    namespace: `orderstream:${topics.prefix}${SERVICE}:idempotency:`,
+    failures,
+  });
   const app = createHttpApp({
     service: SERVICE,
     logger,
     metrics,
     health,
-    diagnostics: { version, recentLogs, failures, resilience, state: () => ({ bus: bus.state() }) },
+    diagnostics: {
+      version,
+      recentLogs,
+      failures,
+      resilience,
+      state: () => ({
+        replies: replies.state(),
+        buses: { orders: buses.orders.state(), inventory: buses.inventory.state() },
+      }),
+    },
     routers: [
       createCommandRouter({
-        bus,
-        idempotency: createRedisIdempotencyStore({
-          redis,
-          // The topic prefix namespaces a deployment (and a test) in Redis as it does in Kafka.
-          namespace: `orderstream:${topics.prefix}${SERVICE}:idempotency:`,
-          failures,
-        }),
+        bus: buses.orders,
+        idempotency,
         catalog: deps.catalog ?? seedCatalog,
       }),
-      createAdminRouter({ bus, readEvents }),
+      createInventoryRouter({ bus: buses.inventory, idempotency }),
+      createAdminRouter({ bus: buses.orders, readEvents }),
     ],
   });
 
   return {
     app,
-    bus,
+    buses,
+    replies,
     health,
     logger,
     metrics,
     async stop() {
-      await bus.stop();
+      // Buses first: their waiting requests answer pending before the consumer goes.
+      await Promise.allSettled(allBuses.map((b) => b.stop()));
+      await replies.stop();
       await admin.disconnect();
     },
   };

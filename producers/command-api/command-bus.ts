@@ -1,38 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, KafkaMessage, Producer } from '../../lib/adapters/kafka';
+import type { Kafka, Producer } from '../../lib/adapters/kafka';
 import { DependencyError } from '../../lib/errors';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import {
-  commandMessage,
-  parseReply,
-  type CommandLike,
-  type CommandReply,
-} from '../../lib/kafka/command-protocol';
+import { commandMessage, type CommandLike, type CommandReply } from '../../lib/kafka/command-protocol';
 import type { FailureInjector } from '../../lib/observability/failure-injector';
 import type { Logger } from '../../lib/observability/logger';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
-import { createReplyCache } from './reply-cache';
-import { startReplyConsumer, type ReplyConsumerState } from './reply-consumer';
+import type { ReplyListener } from './reply-listener';
 
 export type SendResult =
   { status: 'replied'; reply: CommandReply } | { status: 'pending'; commandId: string };
 
 export interface CommandBusState {
   running: boolean;
+  aggregate: AggregateType;
   commandTopic: string;
-  replyTopic: string;
-  replyGroupId: string;
-  /** Requests waiting for their reply right now. */
+  /** This bus's requests waiting for their reply right now. */
   waiting: number;
-  cachedReplies: number;
-  replyConsumer: ReplyConsumerState;
 }
 
 export interface CommandBus {
-  /** Resolves once the reply consumer has joined its group, so no reply to a later send is missed. */
+  /** Connects the producer. The shared reply listener is started by its owner, not here. */
   start(): Promise<void>;
-  /** Waiting requests resolve as pending (their commands are out); then the clients disconnect. */
+  /** Waiting requests resolve as pending (their commands are out); then the producer disconnects. */
   stop(): Promise<void>;
   /** Publishes the command and waits for its reply, at most `replyTimeoutMs` in all. */
   send(aggregateId: string, command: CommandLike): Promise<SendResult>;
@@ -44,71 +34,45 @@ export interface CommandBus {
 export interface CommandBusOptions {
   kafka: Kafka;
   topics: TopicNames;
+  /** Shared by the buses of one instance: every processor replies on the one reply topic. */
+  replies: ReplyListener;
   replyTimeoutMs: number;
   logger: Logger;
   aggregate?: AggregateType;
-  replyCacheCapacity?: number;
-  /** Gives up joining the reply group after this long (default 30 s). */
-  startTimeoutMs?: number;
   metrics?: Metrics;
   failures?: FailureInjector;
 }
 
-type Waiter = (reply: CommandReply | undefined) => void;
-
 /**
- * Request/reply over Kafka for the HTTP command API (DESIGN §4). Commands go to the aggregate's
- * commands topic keyed by aggregate id, through the murmur2 aggregate partitioner, so a command
- * lands on the partition that owns the aggregate. Replies are read by a consumer group of its own
- * per instance: every instance sees every reply and keeps the ones its requests wait for.
+ * Request/reply over Kafka for the HTTP command API (DESIGN §4), for one aggregate. Commands go
+ * to the aggregate's commands topic keyed by aggregate id, through the murmur2 aggregate
+ * partitioner, so a command lands on the partition that owns the aggregate; the reply comes
+ * through the listener shared with the other aggregates' buses.
  */
 export function createCommandBus({
   kafka,
   topics,
+  replies,
   replyTimeoutMs,
   logger: rootLogger,
   aggregate = 'orders',
-  replyCacheCapacity = 10_000,
-  startTimeoutMs = 30_000,
   metrics,
   failures,
 }: CommandBusOptions): CommandBus {
-  const logger = rootLogger.child({ component: 'command-bus' });
+  const logger = rootLogger.child({ component: 'command-bus', aggregate });
   const commandTopic = topics.commands(aggregate);
-  const replyTopic = topics.replies;
-  const replyGroupId = `command-api-replies-${randomUUID()}`;
-  const waiters = new Map<string, Set<Waiter>>();
-  const replies = createReplyCache({ capacity: replyCacheCapacity });
+  // Every bus registers the same histogram; the registry hands back the one already there.
   const duration = metrics?.histogram<'command' | 'outcome'>({
     name: 'command_duration_seconds',
     help: 'Time from publishing a command to its reply (or giving up), by command type and outcome',
     labelNames: ['command', 'outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
+  // This bus's waits, released as pending on stop(); the listener may outlive the bus.
+  const inFlight = new Set<() => void>();
 
   let producer: Producer | undefined;
-  let consumer: Consumer | undefined;
   let running = false;
-  let replyConsumer: CommandBusState['replyConsumer'] = 'stopped';
-
-  const settle = (commandId: string, reply: CommandReply | undefined) => {
-    const waiting = waiters.get(commandId);
-    waiters.delete(commandId);
-    waiting?.forEach((resolve) => resolve(reply));
-  };
-
-  const onReply = (message: KafkaMessage) => {
-    const reply = parseReply(message.value);
-    if (!reply) {
-      logger.warn(
-        { offset: message.offset },
-        'ignoring a record on the reply topic that is not a command reply',
-      );
-      return;
-    }
-    replies.set(reply);
-    settle(reply.commandId, reply);
-  };
 
   async function startProducer(): Promise<Producer> {
     const p = kafka.producer({
@@ -124,59 +88,36 @@ export function createCommandBus({
     return p;
   }
 
-  async function waitForReply(commandId: string, waiter: Promise<CommandReply | undefined>, ms: number) {
+  async function waitForReply(commandId: string, reply: Promise<CommandReply | undefined>, ms: number) {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, ms), undefined);
     });
-    const reply = await Promise.race([waiter, timeout]);
+    const replied = await Promise.race([reply, timeout]);
     clearTimeout(timer);
-    return reply ?? replies.get(commandId);
+    return replied ?? replies.get(commandId);
   }
 
   return {
     async start() {
       if (running) return;
-      const [c, p] = await Promise.allSettled([
-        startReplyConsumer({
-          kafka,
-          topic: replyTopic,
-          groupId: replyGroupId,
-          startTimeoutMs,
-          logger,
-          onMessage: onReply,
-          onState: (state) => (replyConsumer = state),
-        }),
-        startProducer(),
-      ]);
-      if (c.status === 'rejected' || p.status === 'rejected') {
-        // Half a bus would hold connections open and keep the process alive; close what did start.
-        await Promise.allSettled([
-          c.status === 'fulfilled' ? c.value.disconnect() : undefined,
-          p.status === 'fulfilled' ? p.value.disconnect() : undefined,
-        ]);
-        replyConsumer = 'stopped';
-        const failure: unknown = c.status === 'rejected' ? c.reason : (p as PromiseRejectedResult).reason;
-        throw failure instanceof DependencyError
-          ? failure
-          : new DependencyError('kafka', `command bus failed to start: ${(failure as Error).message}`, {
-              cause: failure,
-            });
+      try {
+        producer = await startProducer();
+      } catch (err) {
+        throw new DependencyError('kafka', `command bus failed to start: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
-      consumer = c.value;
-      producer = p.value;
       running = true;
-      logger.info({ commandTopic, replyTopic, replyGroupId }, 'command bus started');
+      logger.info({ commandTopic }, 'command bus started');
     },
 
     async stop() {
       running = false;
-      for (const commandId of [...waiters.keys()]) settle(commandId, undefined);
-      const [c, p] = [consumer, producer];
-      consumer = undefined;
+      for (const release of [...inFlight]) release();
+      const p = producer;
       producer = undefined;
-      await Promise.allSettled([c?.disconnect(), p?.disconnect()]);
-      replyConsumer = 'stopped';
+      await p?.disconnect().catch(() => undefined);
     },
 
     async send(aggregateId, command) {
@@ -195,15 +136,11 @@ export function createCommandBus({
         return { status: 'replied', reply: known };
       }
 
-      // Registered before publishing: the reply may arrive before `send` returns.
-      let resolveWaiter: Waiter = () => undefined;
-      const waiter = new Promise<CommandReply | undefined>((resolve) => (resolveWaiter = resolve));
-      const forCommand = waiters.get(commandId) ?? new Set<Waiter>();
-      forCommand.add(resolveWaiter);
-      waiters.set(commandId, forCommand);
+      const awaited = replies.awaitReply(commandId);
+      inFlight.add(awaited.release);
       const forget = () => {
-        forCommand.delete(resolveWaiter);
-        if (forCommand.size === 0 && waiters.get(commandId) === forCommand) waiters.delete(commandId);
+        inFlight.delete(awaited.release);
+        awaited.release();
       };
 
       try {
@@ -222,7 +159,11 @@ export function createCommandBus({
         });
       }
 
-      const reply = await waitForReply(commandId, waiter, replyTimeoutMs - (performance.now() - started));
+      const reply = await waitForReply(
+        commandId,
+        awaited.reply,
+        replyTimeoutMs - (performance.now() - started),
+      );
       forget();
       if (!reply) {
         observe('pending');
@@ -235,14 +176,6 @@ export function createCommandBus({
 
     replyFor: (commandId) => replies.get(commandId),
 
-    state: () => ({
-      running,
-      commandTopic,
-      replyTopic,
-      replyGroupId,
-      waiting: [...waiters.values()].reduce((n, set) => n + set.size, 0),
-      cachedReplies: replies.size,
-      replyConsumer,
-    }),
+    state: () => ({ running, aggregate, commandTopic, waiting: inFlight.size }),
   };
 }

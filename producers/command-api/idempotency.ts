@@ -9,6 +9,10 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /** What a key is bound to: the ids the first attempt used, and a hash of that request. */
 export interface IdempotencyRecord {
   commandId: string;
+  /**
+   * The aggregate id the first attempt addressed: an order id, or a sku for inventory commands.
+   * Named for orders, which came first; renaming it would make records already in Redis unreadable.
+   */
   orderId: string;
   requestHash: string;
 }

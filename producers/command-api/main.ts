@@ -62,7 +62,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     });
     const server = await listen(api.app, config.PORT, config.HOST);
     api.health.markStarted();
-    logger.info({ url: server.url, commandTopic: topics.commands('orders') }, 'command API started');
+    logger.info(
+      { url: server.url, commandTopics: [topics.commands('orders'), topics.commands('inventory')] },
+      'command API started',
+    );
 
     let stopping: Promise<void> | undefined;
     const shutdown = (signal: NodeJS.Signals) => {

@@ -9,12 +9,36 @@ import {
 import type { CommandReply, ReplyError } from '../../lib/kafka/command-protocol';
 import type { SendResult } from './command-bus';
 
-/** Where a client polls for the outcome of a command that outlived its request. */
+/** Where a client polls for the outcome of an order command that outlived its request. */
 export const statusUrl = (commandId: string): string =>
   `/api/commands/status/${encodeURIComponent(commandId)}`;
 
+/** The same for an inventory command, so the late answer names the sku, not an order id. */
+export const inventoryStatusUrl = (commandId: string): string =>
+  `/api/commands/inventory/status/${encodeURIComponent(commandId)}`;
+
 /** The read model of an order (query API), for `Location` after a create. */
 export const orderUrl = (orderId: string): string => `/api/queries/orders/${encodeURIComponent(orderId)}`;
+
+/** The inventory record of a product, for `Location` after a registration. */
+export const productUrl = (sku: string): string => `/api/products/${encodeURIComponent(sku)}`;
+
+/**
+ * How an aggregate's id is named in response bodies, where a created one can be read, and where
+ * a pending command's outcome is polled (a reply does not say which aggregate type it is about).
+ */
+export interface ResourceKind {
+  idField: string;
+  url(id: string): string;
+  statusUrl(commandId: string): string;
+}
+
+export const orderResource: ResourceKind = { idField: 'orderId', url: orderUrl, statusUrl };
+export const productResource: ResourceKind = {
+  idField: 'sku',
+  url: productUrl,
+  statusUrl: inventoryStatusUrl,
+};
 
 /** Seconds a client should wait before polling a pending command's status URL. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -26,11 +50,13 @@ export interface CommandResponse {
 }
 
 export interface ResponseContext {
-  orderId: string;
+  aggregateId: string;
   /** A create answers 201 with a Location; every other command 200. */
   created?: boolean;
   /** The version the command asked for, for the conflict message. */
   expectedVersion?: number;
+  /** Orders unless told otherwise. */
+  resource?: ResourceKind;
 }
 
 /**
@@ -76,11 +102,15 @@ export function acceptedReply(
   return reply;
 }
 
-export function pendingResponse(orderId: string, commandId: string): CommandResponse {
-  const url = statusUrl(commandId);
+export function pendingResponse(
+  aggregateId: string,
+  commandId: string,
+  resource: ResourceKind = orderResource,
+): CommandResponse {
+  const url = resource.statusUrl(commandId);
   return {
     status: 202,
-    body: { orderId, commandId, status: 'pending', statusUrl: url },
+    body: { [resource.idField]: aggregateId, commandId, status: 'pending', statusUrl: url },
     headers: { Location: url, 'Retry-After': String(RETRY_AFTER_SECONDS) },
   };
 }
@@ -88,15 +118,15 @@ export function pendingResponse(orderId: string, commandId: string): CommandResp
 /** The HTTP answer to a sent command; throws (see rejectionError) when the command was rejected. */
 export function commandResponse(
   result: SendResult,
-  { orderId, created = false, expectedVersion }: ResponseContext,
+  { aggregateId: requested, created = false, expectedVersion, resource = orderResource }: ResponseContext,
 ) {
-  if (result.status === 'pending') return pendingResponse(orderId, result.commandId);
+  if (result.status === 'pending') return pendingResponse(requested, result.commandId, resource);
   const { aggregateId, version } = acceptedReply(result.reply, expectedVersion);
   const response: CommandResponse = {
     status: created ? 201 : 200,
-    body: { orderId: aggregateId, version },
+    body: { [resource.idField]: aggregateId, version },
     headers: { ETag: `"${version}"` },
   };
-  if (created) response.headers.Location = orderUrl(aggregateId);
+  if (created) response.headers.Location = resource.url(aggregateId);
   return response;
 }

@@ -7,7 +7,7 @@ import {
 } from '../../lib/errors';
 import { problemFromError } from '../../lib/http/problem';
 import type { CommandReply, ReplyError } from '../../lib/kafka/command-protocol';
-import { commandResponse, rejectionError } from './reply-mapping';
+import { commandResponse, productResource, rejectionError } from './reply-mapping';
 import { okReply } from './testing/fake-command-bus';
 
 const rejected = (error: ReplyError): CommandReply => ({
@@ -20,7 +20,7 @@ const rejected = (error: ReplyError): CommandReply => ({
 /** The status and body a client sees for a rejected command, through the kit's problem mapping. */
 const problemFor = (error: ReplyError, expectedVersion?: number) => {
   try {
-    commandResponse({ status: 'replied', reply: rejected(error) }, { orderId: 'o-1', expectedVersion });
+    commandResponse({ status: 'replied', reply: rejected(error) }, { aggregateId: 'o-1', expectedVersion });
   } catch (err) {
     return problemFromError(err).problem;
   }
@@ -31,7 +31,7 @@ describe('commandResponse', () => {
   it('answers a create with 201, the order id and version, an ETag and the order Location', () => {
     const response = commandResponse(
       { status: 'replied', reply: okReply('c-1', 'o-1', 1) },
-      { orderId: 'o-1', created: true },
+      { aggregateId: 'o-1', created: true },
     );
     expect(response).toEqual({
       status: 201,
@@ -43,13 +43,30 @@ describe('commandResponse', () => {
   it('answers other commands with 200 and no Location', () => {
     const response = commandResponse(
       { status: 'replied', reply: okReply('c-1', 'o-1', 4) },
-      { orderId: 'o-1' },
+      { aggregateId: 'o-1' },
     );
     expect(response).toEqual({ status: 200, body: { orderId: 'o-1', version: 4 }, headers: { ETag: '"4"' } });
   });
 
+  it('names a product by sku and locates it under /api/products', () => {
+    const created = commandResponse(
+      { status: 'replied', reply: okReply('c-1', 'BOOK 1', 1) },
+      { aggregateId: 'BOOK 1', created: true, resource: productResource },
+    );
+    expect(created).toEqual({
+      status: 201,
+      body: { sku: 'BOOK 1', version: 1 },
+      headers: { ETag: '"1"', Location: '/api/products/BOOK%201' },
+    });
+    const pending = commandResponse(
+      { status: 'pending', commandId: 'c-2' },
+      { aggregateId: 'BOOK 1', resource: productResource },
+    );
+    expect(pending.body).toMatchObject({ sku: 'BOOK 1', status: 'pending' });
+  });
+
   it('answers a command without a reply yet with 202 and a status URL to poll', () => {
-    expect(commandResponse({ status: 'pending', commandId: 'c 1' }, { orderId: 'o-1' })).toEqual({
+    expect(commandResponse({ status: 'pending', commandId: 'c 1' }, { aggregateId: 'o-1' })).toEqual({
       status: 202,
       body: { orderId: 'o-1', commandId: 'c 1', status: 'pending', statusUrl: '/api/commands/status/c%201' },
       headers: { Location: '/api/commands/status/c%201', 'Retry-After': '1' },

@@ -159,6 +159,67 @@ export const cancelOrderSchema = {
   },
 } as const;
 
+/** The low-stock threshold of a product registered without one. */
+export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
+/** One delivery's worth; a larger number is far more likely a typo than a delivery. */
+export const MAX_REPLENISH_QUANTITY = 100_000;
+
+/**
+ * The domain requires text that is not blank, so an all-space name is refused here, by field.
+ * The pattern alone also refuses "" (with minLength too, an empty value would be reported twice).
+ */
+const nonBlankTextSchema = (maxLength: number) =>
+  ({ type: 'string', maxLength, pattern: '\\S', description: 'Must not be blank.' }) as const;
+
+const stockCountSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+export interface RegisterProductBody {
+  sku: string;
+  name: string;
+  price: number;
+  category: string;
+  initialStock: number;
+  lowStockThreshold?: number;
+}
+
+export const registerProductSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sku', 'name', 'price', 'category', 'initialStock'],
+  properties: {
+    sku: idSchema,
+    name: nonBlankTextSchema(200),
+    price: {
+      type: 'integer',
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Integer minor units (cents).',
+    },
+    category: nonBlankTextSchema(100),
+    initialStock: stockCountSchema,
+    lowStockThreshold: {
+      ...stockCountSchema,
+      default: DEFAULT_LOW_STOCK_THRESHOLD,
+      description: 'LowStockDetected fires when available units drop below this; 0 disables it.',
+    },
+  },
+} as const;
+
+export interface ReplenishStockBody {
+  quantity: number;
+  expectedVersion?: number;
+}
+
+export const replenishStockSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['quantity'],
+  properties: {
+    quantity: { type: 'integer', minimum: 1, maximum: MAX_REPLENISH_QUANTITY },
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
 /** Every body schema by route name, for the OpenAPI document. */
 export const requestSchemas = {
   create: createOrderSchema,
@@ -168,4 +229,6 @@ export const requestSchemas = {
   pay: payOrderSchema,
   ship: shipOrderSchema,
   cancel: cancelOrderSchema,
+  'inventory/products': registerProductSchema,
+  'inventory/replenish': replenishStockSchema,
 } as const;

@@ -10,7 +10,13 @@ import type { CommandBus } from './command-bus';
 import { createOrderRequest, orderCommandRequests, type CommandRequest } from './command-requests';
 import { parseIfMatch, resolveExpectedVersion } from './expected-version';
 import { IDEMPOTENCY_HEADER, idsForRequest, parseIdempotencyKey, type IdempotencyStore } from './idempotency';
-import { commandResponse, RETRY_AFTER_SECONDS, statusUrl, type CommandResponse } from './reply-mapping';
+import {
+  commandResponse,
+  orderResource,
+  RETRY_AFTER_SECONDS,
+  type CommandResponse,
+  type ResourceKind,
+} from './reply-mapping';
 import { isValidId } from './request-schemas';
 import { requestHash } from './request-hash';
 
@@ -40,6 +46,30 @@ export function applyResponse(ctx: Context, response: CommandResponse): void {
   ctx.status = response.status;
   ctx.set(response.headers);
   ctx.body = response.body;
+}
+
+/** `GET <status URL>`: the outcome of a command that outlived its request, from the reply cache. */
+export function answerStatus(
+  ctx: Context,
+  bus: Pick<CommandBus, 'replyFor'>,
+  resource: ResourceKind = orderResource,
+): void {
+  const commandId = pathId(ctx, 'commandId');
+  const reply = bus.replyFor(commandId);
+  // Polled: a cached "pending" would hide the outcome from the client.
+  ctx.set('Cache-Control', 'no-store');
+  if (reply) {
+    applyResponse(
+      ctx,
+      commandResponse({ status: 'replied', reply }, { aggregateId: reply.aggregateId, resource }),
+    );
+    return;
+  }
+  // "Never seen" and "not replied yet" look the same here: the reply may still be on its way,
+  // or went to another instance's cache, so the honest answer is "not known yet".
+  ctx.status = 202;
+  ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  ctx.body = { commandId, status: 'pending', statusUrl: resource.statusUrl(commandId) };
 }
 
 /**
@@ -92,7 +122,7 @@ export function createCommandRouter({
     } as OrderCommand;
 
     const result = await bus.send(ids.orderId, command);
-    applyResponse(ctx, commandResponse(result, { orderId: ids.orderId, created, expectedVersion }));
+    applyResponse(ctx, commandResponse(result, { aggregateId: ids.orderId, created, expectedVersion }));
     if (ids.replayed) ctx.set('Idempotent-Replayed', 'true');
   }
 
@@ -104,21 +134,7 @@ export function createCommandRouter({
     );
   }
 
-  router.get('/api/commands/status/:commandId', (ctx) => {
-    const commandId = pathId(ctx, 'commandId');
-    const reply = bus.replyFor(commandId);
-    // Polled: a cached "pending" would hide the outcome from the client.
-    ctx.set('Cache-Control', 'no-store');
-    if (reply) {
-      applyResponse(ctx, commandResponse({ status: 'replied', reply }, { orderId: reply.aggregateId }));
-      return;
-    }
-    // "Never seen" and "not replied yet" look the same here: the reply may still be on its way,
-    // or went to another instance's cache, so the honest answer is "not known yet".
-    ctx.status = 202;
-    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    ctx.body = { commandId, status: 'pending', statusUrl: statusUrl(commandId) };
-  });
+  router.get('/api/commands/status/:commandId', (ctx) => answerStatus(ctx, bus));
 
   return router;
 }

@@ -5,10 +5,12 @@ import { headersToObject } from '../../../lib/kafka/headers';
 import type { TopicNames } from '../../../topics/names';
 
 export interface ReceivedCommand {
+  topic: string;
   key: string;
   partition: number;
   headers: Record<string, string>;
-  command: { type: string; orderId: string; meta: { commandId: string }; [field: string]: unknown };
+  /** Orders carry `orderId`, inventory commands `sku`; the record key is the aggregate id either way. */
+  command: { type: string; meta: { commandId: string }; [field: string]: unknown };
 }
 
 /** Returns the reply to write for a command, or undefined to stay silent (a slow processor). */
@@ -24,15 +26,18 @@ export interface ScriptedProcessor {
   stop(): Promise<void>;
 }
 
+/** The aggregates whose commands the API sends, so the ones the stand-in reads. */
+const AGGREGATES = ['orders', 'inventory'] as const;
+
 /**
- * A stand-in for the command processor in integration tests of the API: reads the orders
- * commands topic like the real one and answers on the reply topic per `script`.
+ * A stand-in for the command processors in integration tests of the API: reads the orders and
+ * inventory commands topics like the real ones and answers on the one reply topic per `script`.
  */
 export async function startScriptedProcessor(kafka: Kafka, topics: TopicNames): Promise<ScriptedProcessor> {
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: `scripted-processor-${randomUUID()}`, maxWaitTimeInMs: 50 });
   await Promise.all([producer.connect(), consumer.connect()]);
-  await consumer.subscribe({ topic: topics.commands('orders'), fromBeginning: true });
+  await consumer.subscribe({ topics: AGGREGATES.map((a) => topics.commands(a)), fromBeginning: true });
 
   const processor: ScriptedProcessor = {
     received: [],
@@ -55,8 +60,9 @@ export async function startScriptedProcessor(kafka: Kafka, topics: TopicNames): 
   };
 
   await consumer.run({
-    eachMessage: async ({ partition, message }) => {
+    eachMessage: async ({ topic, partition, message }) => {
       const received: ReceivedCommand = {
+        topic,
         key: message.key?.toString() ?? '',
         partition,
         headers: headersToObject(message.headers),
