@@ -4,14 +4,13 @@ import { createCarrierClient } from '../lib/clients/carrier-client';
 import { createNotificationClient } from '../lib/clients/notification-client';
 import { createPaymentGatewayClient } from '../lib/clients/payment-gateway-client';
 import { envVar, readConfig } from '../lib/config/env';
-import { createHttpApp, listen } from '../lib/http/app';
-import { createHealth } from '../lib/http/health';
 import { createFailureInjector } from '../lib/observability/failure-injector';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { topicNames } from '../topics/names';
+import { startOpsServer } from './ops-server';
 import { startPipeline } from './pipeline';
 
 const SERVICE = 'processors';
@@ -74,43 +73,25 @@ const main = async (): Promise<void> => {
     onFatal: () => process.exit(1),
   });
 
-  const admin = kafka.admin();
-  await admin.connect();
-  const health = createHealth({
-    checks: [{ name: 'kafka', check: async () => void (await admin.describeCluster()) }],
-  });
-  const app = createHttpApp({
+  await startOpsServer({
     service: SERVICE,
+    kafka,
     logger,
     metrics,
-    health,
-    routers: [],
-    diagnostics: {
-      recentLogs,
-      failures,
-      resilience,
-      state: () =>
-        Object.fromEntries(
-          Object.entries(pipeline.processors).map(([name, p]) => [
-            name,
-            { ownedPartitions: p.ownedPartitions() },
-          ]),
-        ),
-    },
+    recentLogs,
+    failures,
+    resilience,
+    state: () =>
+      Object.fromEntries(
+        Object.entries(pipeline.processors).map(([name, p]) => [
+          name,
+          { ownedPartitions: p.ownedPartitions() },
+        ]),
+      ),
+    port: config.HEALTH_PORT,
+    host: config.HOST,
+    stop: () => pipeline.stop(),
   });
-  const server = await listen(app, config.HEALTH_PORT, config.HOST);
-  health.markStarted();
-  logger.info({ url: server.url }, 'processors running');
-
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'shutting down');
-    await pipeline.stop().catch((err: unknown) => logger.error({ err }, 'pipeline stop failed'));
-    await admin.disconnect().catch(() => {});
-    await server.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
 };
 
 main().catch((err: unknown) => {

@@ -1,14 +1,13 @@
 import { createKafka } from '../lib/adapters/kafka';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
-import { createHttpApp, listen } from '../lib/http/app';
-import { createHealth } from '../lib/http/health';
 import { createFailureInjector } from '../lib/observability/failure-injector';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { topicNames } from '../topics/names';
+import { startOpsServer } from './ops-server';
 import { startCommandProcessor } from './command-side/command-processor';
 import { createOrderEventCodec } from './command-side/event-codec';
 import { ordersModule } from './command-side/orders-module';
@@ -54,37 +53,19 @@ const main = async (): Promise<void> => {
     metrics,
   });
 
-  const admin = kafka.admin();
-  await admin.connect();
-  const health = createHealth({
-    checks: [{ name: 'kafka', check: async () => void (await admin.describeCluster()) }],
-  });
-  const app = createHttpApp({
+  await startOpsServer({
     service: SERVICE,
+    kafka,
     logger,
     metrics,
-    health,
-    routers: [],
-    diagnostics: {
-      recentLogs,
-      failures: createFailureInjector(),
-      resilience: createResilienceRegistry({ metrics }),
-      state: () => ({ ownedPartitions: processor.ownedPartitions() }),
-    },
+    recentLogs,
+    failures: createFailureInjector(),
+    resilience: createResilienceRegistry({ metrics }),
+    state: () => ({ ownedPartitions: processor.ownedPartitions() }),
+    port: config.HEALTH_PORT,
+    host: config.HOST,
+    stop: () => processor.stop(),
   });
-  const server = await listen(app, config.HEALTH_PORT, config.HOST);
-  health.markStarted();
-  logger.info({ url: server.url }, 'orders command processor running');
-
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'shutting down');
-    await processor.stop().catch((err: unknown) => logger.error({ err }, 'processor stop failed'));
-    await admin.disconnect().catch(() => {});
-    await server.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
 };
 
 main().catch((err: unknown) => {

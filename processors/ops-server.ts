@@ -1,0 +1,64 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { createHttpApp, listen, type HttpServerHandle } from '../lib/http/app';
+import { createHealth } from '../lib/http/health';
+import type { FailureInjector } from '../lib/observability/failure-injector';
+import type { LogRingBuffer } from '../lib/observability/log-ring-buffer';
+import type { Metrics } from '../lib/observability/metrics';
+import type { ResilienceRegistry } from '../lib/observability/resilience-registry';
+
+export interface OpsServerOptions {
+  service: string;
+  kafka: Kafka;
+  logger: Logger;
+  metrics: Metrics;
+  recentLogs: LogRingBuffer;
+  failures: FailureInjector;
+  resilience: ResilienceRegistry;
+  state: () => unknown;
+  port: number;
+  host: string;
+  /** Stops the work; the server and the Kafka admin are closed after it. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * What every processor process serves beside its work (DESIGN §7 "every service"): health with
+ * a Kafka check, metrics, diagnostics and the breakers' state; and a graceful stop on
+ * SIGTERM/SIGINT.
+ */
+export const startOpsServer = async (options: OpsServerOptions): Promise<HttpServerHandle> => {
+  const { service, kafka, logger, metrics } = options;
+  const admin = kafka.admin();
+  await admin.connect();
+  const health = createHealth({
+    checks: [{ name: 'kafka', check: async () => void (await admin.describeCluster()) }],
+  });
+  const app = createHttpApp({
+    service,
+    logger,
+    metrics,
+    health,
+    routers: [],
+    diagnostics: {
+      recentLogs: options.recentLogs,
+      failures: options.failures,
+      resilience: options.resilience,
+      state: options.state,
+    },
+  });
+  const server = await listen(app, options.port, options.host);
+  health.markStarted();
+  logger.info({ url: server.url }, `${service} running`);
+
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down');
+    await options.stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
+    await admin.disconnect().catch(() => {});
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return server;
+};
