@@ -16,6 +16,8 @@ import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
 import { createCommandRouter } from './routes';
+import { commandApiDocument } from '../../lib/http/openapi/command-api-document';
+import { openApiRouter } from '../../lib/http/openapi/router';
 
 export const SERVICE = 'command-api';
 export const DEFAULT_REPLY_TIMEOUT_MS = 5000;
@@ -150,6 +152,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       }),
     },
     routers: [
+      openApiRouter(commandApiDocument(version)),
       createCommandRouter({
         bus: buses.orders,
         idempotency,

@@ -155,4 +155,22 @@ describe('command side end to end over HTTP', () => {
     )) as { count: number };
     expect(history.count).toBe(1);
   });
+
+  it('serves its OpenAPI document and a readable page of it', async () => {
+    const doc = (await fetch(`${server.url}/openapi.json`).then((r) => r.json())) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/commands/orders/create',
+        '/api/commands/orders/{id}/place',
+        '/api/admin/events/{aggregateId}',
+      ]),
+    );
+    const page = await fetch(`${server.url}/docs`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('/api/commands/orders/create');
+  });
 });

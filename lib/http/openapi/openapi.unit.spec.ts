@@ -1,0 +1,122 @@
+import type Router from '@koa/router';
+import { createAdminRouter } from '../../../producers/command-api/admin-routes';
+import { createInventoryRouter } from '../../../producers/command-api/inventory-routes';
+import { requestSchemas } from '../../../producers/command-api/request-schemas';
+import { createCommandRouter } from '../../../producers/command-api/routes';
+import { HTTP_METHODS, createOpenApiBuilder, schemaRef, type OpenApiDocument } from './builder';
+import { checkOpenApiDocument, resolvePointer } from './check';
+import { commandApiDocument } from './command-api-document';
+import { renderDocsHtml } from './docs-html';
+import { queryApiDocument } from './query-api-document';
+
+const documents: [string, OpenApiDocument][] = [
+  ['query API', queryApiDocument()],
+  ['command API', commandApiDocument()],
+];
+
+/** `METHOD /path/{param}` for every operation of a document. */
+const operationsOf = (document: OpenApiDocument): string[] =>
+  Object.entries(document.paths).flatMap(([path, item]) =>
+    HTTP_METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`),
+  );
+
+/** `METHOD /path/{param}` for every route a Koa router registers (HEAD is implied by GET). */
+const routesOf = (router: Router): string[] =>
+  router.stack.flatMap((layer) =>
+    layer.methods
+      .filter((m) => m !== 'HEAD')
+      .map((m) => `${m} ${String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
+  );
+
+describe.each(documents)('%s document', (_name, document) => {
+  it('is structurally valid: operations with responses, declared path params, resolving $refs', () => {
+    expect(checkOpenApiDocument(document)).toEqual([]);
+    expect(Object.keys(document.paths).length).toBeGreaterThan(5);
+    for (const item of Object.values(document.paths)) {
+      for (const method of HTTP_METHODS) {
+        const op = item[method];
+        if (op) expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('survives a JSON round trip unchanged (it is served as JSON)', () => {
+    expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+  });
+
+  it('renders every operation and schema into the docs page, escaped, without scripts', () => {
+    const html = renderDocsHtml(document);
+    for (const path of Object.keys(document.paths)) expect(html).toContain(`<code>${path}</code>`);
+    for (const name of Object.keys(document.components.schemas))
+      expect(html).toContain(`id="schema-${name}"`);
+    expect(html).not.toMatch(/<script/i);
+  });
+});
+
+describe('checkOpenApiDocument', () => {
+  it('reports dangling refs, undeclared path params and operations without responses', () => {
+    const b = createOpenApiBuilder({ title: 't', version: '1' });
+    b.operation('get', '/things/{id}', {
+      operationId: 'getThing',
+      summary: 's',
+      responses: {
+        '200': { description: 'ok', content: { 'application/json': { schema: schemaRef('Missing') } } },
+      },
+    });
+    b.operation('post', '/things', { operationId: 'getThing', summary: 's', responses: {} });
+    expect(checkOpenApiDocument(b.build())).toEqual([
+      'GET /things/{id}: path parameter id is not declared',
+      'POST /things: operationId getThing repeats',
+      'POST /things: no responses',
+      '#/paths/~1things~1{id}/get/responses/200/content/application~1json/schema: $ref #/components/schemas/Missing does not resolve',
+    ]);
+  });
+
+  it('resolves JSON pointers with escapes', () => {
+    expect(resolvePointer({ a: { 'b/c': 1 } }, '#/a/b~1c')).toBe(1);
+    expect(resolvePointer({ a: {} }, '#/a/x')).toBeUndefined();
+  });
+});
+
+describe('command API document', () => {
+  const document = commandApiDocument();
+
+  it('documents exactly the routes the command API registers', () => {
+    const stub = {} as never;
+    const registered = [
+      ...routesOf(createCommandRouter({ bus: stub, idempotency: stub })),
+      ...routesOf(createInventoryRouter({ bus: stub, idempotency: stub })),
+      ...routesOf(createAdminRouter({ bus: stub })),
+    ];
+    const documented = operationsOf(document).filter((op) => op.includes('/api/'));
+    expect(documented.sort()).toEqual([...new Set(registered)].sort());
+  });
+
+  it('embeds the request schemas the validators are compiled from', () => {
+    const createBody =
+      document.paths['/api/commands/orders/create']?.post?.requestBody?.content['application/json'];
+    const ref = createBody?.schema.$ref as string;
+    expect(resolvePointer(document, ref)).toBe(requestSchemas.create);
+    const pay =
+      document.paths['/api/commands/orders/{id}/pay']?.post?.requestBody?.content['application/json'];
+    expect(resolvePointer(document, pay?.schema.$ref as string)).toBe(requestSchemas.pay);
+  });
+});
+
+describe('query API document', () => {
+  it('lists every DESIGN §7 query route', () => {
+    expect(operationsOf(queryApiDocument())).toEqual(
+      expect.arrayContaining([
+        'GET /api/queries/orders/{id}',
+        'GET /api/queries/orders',
+        'GET /api/queries/orders/{id}/stream',
+        'GET /api/products',
+        'GET /api/products/{id}',
+        'GET /api/products/search',
+        'GET /api/queries/inventory/{sku}',
+        'POST /api/admin/projections/replay',
+        'GET /api/admin/projections/replay/{jobId}',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,70 @@
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import type { Middleware } from 'koa';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+export type Coding = 'br' | 'gzip' | 'identity';
+
+/**
+ * Picks the coding from Accept-Encoding (RFC 9110 §12.5.3): the highest q wins, br before gzip on
+ * a tie, `q=0` refuses, `*` stands for any coding not named. Identity when nothing acceptable.
+ */
+export function negotiateEncoding(header: string | undefined): Coding {
+  if (!header) return 'identity';
+  const weights = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    if (name === '') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    weights.set(name.trim(), Number.isFinite(weight) ? weight : 0);
+  }
+  const weightOf = (coding: string) => weights.get(coding) ?? weights.get('*') ?? 0;
+  const best = (['br', 'gzip'] as const)
+    .map((coding) => ({ coding, weight: weightOf(coding) }))
+    .filter((c) => c.weight > 0)
+    .sort((a, b) => b.weight - a.weight)[0];
+  return best?.coding ?? 'identity';
+}
+
+/**
+ * Compresses JSON responses of at least `thresholdBytes`: below ~1 KiB the coding's header and
+ * the CPU cost outweigh the saved bytes. Streams (SSE) are left alone, as they must flush
+ * event by event. Brotli runs at quality 4, which compresses JSON about as well as gzip -9 at a
+ * fraction of the default quality 11's CPU time.
+ */
+export function compression({ thresholdBytes = 1024 }: { thresholdBytes?: number } = {}): Middleware {
+  return async (ctx, next) => {
+    await next();
+    const body: unknown = ctx.body;
+    if (body == null || ctx.status !== 200 || ctx.response.get('Content-Encoding')) return;
+    let bytes: Buffer;
+    if (Buffer.isBuffer(body)) bytes = body;
+    else if (typeof body === 'string') bytes = Buffer.from(body);
+    else if (typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
+      bytes = Buffer.from(JSON.stringify(body));
+    } else return;
+
+    // Vary even when not compressing: a cache must not hand this identity body to a gzip client
+    // for a document that would have been compressed, or the reverse.
+    ctx.vary('Accept-Encoding');
+    if (bytes.length < thresholdBytes) return;
+    const coding = negotiateEncoding(ctx.get('Accept-Encoding'));
+    if (coding === 'identity') return;
+    const type = ctx.type;
+    ctx.body =
+      coding === 'br'
+        ? await brotli(bytes, {
+            params: {
+              [constants.BROTLI_PARAM_QUALITY]: 4,
+              [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+              [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+            },
+          })
+        : await gzipAsync(bytes);
+    ctx.type = type;
+    ctx.set('Content-Encoding', coding);
+  };
+}

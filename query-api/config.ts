@@ -1,0 +1,26 @@
+import { envVar, readConfig, type ConfigOf, type Env } from '../lib/config/env';
+
+/** Every variable the query API reads; read once at start-up, all problems reported together. */
+export const queryApiConfigSpec = {
+  PORT: envVar.port({ default: 8080 }),
+  HOST: envVar.string({ default: '0.0.0.0' }),
+  // May carry credentials (and may list several hosts), so it is read as a secret string.
+  MONGODB_URI: envVar.string({ pattern: /^mongodb(\+srv)?:\/\//, secret: true }),
+  MONGODB_DATABASE: envVar.string({ default: 'orderstream', pattern: /^[A-Za-z0-9_-]{1,63}$/ }),
+  REDIS_URL: envVar.url({ protocols: ['redis:', 'rediss:'], secret: true }),
+  /** Redis cache-aside TTL of a single-document view. */
+  QUERY_CACHE_TTL_SECONDS: envVar.int({ default: 30, min: 1, max: 86_400 }),
+  /** How long the stale copy served during a MongoDB outage is kept. */
+  QUERY_CACHE_STALE_TTL_SECONDS: envVar.int({ default: 86_400, min: 1, max: 30 * 86_400 }),
+  /** In-process LRU in front of Redis: short, so other instances' invalidations cannot be missed for long. */
+  QUERY_LOCAL_CACHE_TTL_MS: envVar.int({ default: 1000, min: 0, max: 60_000 }),
+  QUERY_LOCAL_CACHE_ENTRIES: envVar.int({ default: 5000, min: 1, max: 1_000_000 }),
+  SSE_HEARTBEAT_MS: envVar.int({ default: 15_000, min: 100, max: 300_000 }),
+  LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)({
+    default: 'info',
+  }),
+};
+
+export type QueryApiConfig = ConfigOf<typeof queryApiConfigSpec>;
+
+export const readQueryApiConfig = (env: Env): QueryApiConfig => readConfig(env, queryApiConfigSpec);

@@ -1,0 +1,87 @@
+import { connectMongo } from '../lib/adapters/mongo';
+import { createRedis } from '../lib/adapters/redis';
+import { ConfigError } from '../lib/errors';
+import { listen } from '../lib/http/app';
+import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
+import { createLogger } from '../lib/observability/logger';
+import { readQueryApiConfig } from './config';
+import { createQueryApi, SERVICE } from './query-api';
+import type { ReplayControl } from './replay-routes';
+
+/**
+ * Process entry of the query API: config once, clients from the adapters, subscribed, port
+ * bound, then "started". SIGTERM/SIGINT drain in-flight requests (SSE streams are cut after the
+ * grace period; browsers reconnect) before the clients close.
+ */
+export async function main(
+  env: NodeJS.ProcessEnv = process.env,
+  { replay }: { replay?: ReplayControl } = {},
+): Promise<void> {
+  let config;
+  try {
+    config = readQueryApiConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${SERVICE}: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const recentLogs = createLogRingBuffer();
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
+  const redis = createRedis(config.REDIS_URL, SERVICE);
+  const subscriber = createRedis(config.REDIS_URL, `${SERVICE}-subscriber`);
+  // ioredis reconnects by itself; without a listener each failed attempt is printed to stderr.
+  for (const client of [redis, subscriber]) {
+    client.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
+  }
+  let mongo: Awaited<ReturnType<typeof connectMongo>> | undefined;
+
+  try {
+    mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
+    const api = await createQueryApi({
+      db: mongo.db,
+      redis,
+      subscriber,
+      cache: {
+        ttlSeconds: config.QUERY_CACHE_TTL_SECONDS,
+        staleTtlSeconds: config.QUERY_CACHE_STALE_TTL_SECONDS,
+        localTtlMs: config.QUERY_LOCAL_CACHE_TTL_MS,
+        localEntries: config.QUERY_LOCAL_CACHE_ENTRIES,
+      },
+      sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
+      replay,
+      logger,
+      recentLogs,
+      version: process.env.npm_package_version,
+    });
+    const server = await listen(api.app, config.PORT, config.HOST);
+    api.health.markStarted();
+    logger.info({ url: server.url, database: config.MONGODB_DATABASE }, 'query API started');
+
+    const connected = mongo;
+    let stopping: Promise<void> | undefined;
+    const shutdown = (signal: NodeJS.Signals) => {
+      stopping ??= (async () => {
+        logger.info({ signal }, 'shutting down');
+        await server.close();
+        await api.stop();
+        await Promise.allSettled([redis.quit(), subscriber.quit(), connected.close()]);
+        logger.info('stopped');
+      })().catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exitCode = 1;
+      });
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  } catch (err) {
+    logger.fatal({ err }, 'query API failed to start');
+    redis.disconnect();
+    subscriber.disconnect();
+    await mongo?.close().catch(() => undefined);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,191 @@
+import { HTTP_METHODS, type JsonSchema, type OpenApiDocument } from '../lib/http/openapi/builder';
+import { resolvePointer } from '../lib/http/openapi/check';
+import { queryApiDocument } from '../lib/http/openapi/query-api-document';
+import { startTestApp, type TestApp } from '../lib/http/testing';
+import { uniqueName } from '../test/support/env';
+import { createReplayRouter, type ReplayControl } from './replay-routes';
+import {
+  orderView,
+  productView,
+  startQueryApiHarness,
+  upsertOrder,
+  upsertProduct,
+  type QueryApiHarness,
+} from './testing/harness';
+
+jest.setTimeout(30_000);
+
+const run = uniqueName('qa-doc');
+const order = `${run}-order`;
+const done = `${run}-done`;
+const sku = `${run}-sku`;
+const document = queryApiDocument();
+let h: QueryApiHarness;
+let noReplay: TestApp;
+const replay: ReplayControl = {
+  start: async () => ({ jobId: 'job-1' }),
+  progress: (jobId) => (jobId === 'job-1' ? { state: 'running' } : undefined),
+};
+
+beforeAll(async () => {
+  h = await startQueryApiHarness(run.replace(/-/g, '_'), { replay });
+  noReplay = await startTestApp({ routers: [createReplayRouter({})] });
+  await upsertOrder(h.db, orderView(order, { version: 3 }));
+  await upsertOrder(h.db, orderView(done, { status: 'Completed', version: 9 }));
+  await upsertProduct(h.db, productView(sku, { name: 'Documented widget' }));
+});
+afterAll(async () => {
+  await noReplay?.close();
+  await h?.close();
+});
+
+interface Case {
+  /** The concrete request: path with query, optional method/headers/body. */
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  status: number;
+  /** Served by an app without a replay engine. */
+  app?: 'noReplay';
+}
+
+const etagOf = async (path: string) => (await fetch(`${h.url}${path}`)).headers.get('etag') as string;
+
+/** At least one request per documented operation, covering the statuses we can provoke. */
+const cases: Record<string, () => Promise<Case[]>> = {
+  'GET /api/queries/orders/{id}': async () => [
+    { path: `/api/queries/orders/${order}`, status: 200 },
+    {
+      path: `/api/queries/orders/${order}`,
+      headers: { 'If-None-Match': await etagOf(`/api/queries/orders/${order}`) },
+      status: 304,
+    },
+    { path: `/api/queries/orders/${run}-none`, status: 404 },
+    { path: `/api/queries/orders/${order}?x=1`, status: 400 },
+  ],
+  'GET /api/queries/orders': async () => [
+    { path: '/api/queries/orders?customerId=customer-1&status=Draft&page=1&pageSize=5', status: 200 },
+    { path: '/api/queries/orders?status[$ne]=Draft', status: 400 },
+  ],
+  'GET /api/queries/orders/{id}/stream': async () => [
+    { path: `/api/queries/orders/${done}/stream`, status: 200 },
+    { path: `/api/queries/orders/${run}-none/stream`, status: 404 },
+    { path: `/api/queries/orders/${done}/stream?$where=1`, status: 400 },
+  ],
+  'GET /api/queries/inventory/{sku}': async () => [
+    { path: `/api/queries/inventory/${sku}`, status: 200 },
+    {
+      path: `/api/queries/inventory/${sku}`,
+      headers: { 'If-None-Match': await etagOf(`/api/queries/inventory/${sku}`) },
+      status: 304,
+    },
+    { path: `/api/queries/inventory/${run}-none`, status: 404 },
+    { path: `/api/queries/inventory/${encodeURIComponent('bad sku')}`, status: 400 },
+  ],
+  'GET /api/products': async () => [
+    { path: '/api/products?category=general&page=1&pageSize=10', status: 200 },
+    { path: '/api/products?pageSize=0', status: 400 },
+  ],
+  'GET /api/products/search': async () => [
+    { path: '/api/products/search?query=widget', status: 200 },
+    { path: '/api/products/search', status: 400 },
+  ],
+  'GET /api/products/{id}': async () => [
+    { path: `/api/products/${sku}`, status: 200 },
+    {
+      path: `/api/products/${sku}`,
+      headers: { 'If-None-Match': await etagOf(`/api/products/${sku}`) },
+      status: 304,
+    },
+    { path: `/api/products/${run}-none`, status: 404 },
+    { path: `/api/products/${sku}?category=x`, status: 400 },
+  ],
+  'POST /api/admin/projections/replay': async () => [
+    { path: '/api/admin/projections/replay', method: 'POST', status: 202 },
+    {
+      path: '/api/admin/projections/replay',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"x":1}',
+      status: 400,
+    },
+    { path: '/api/admin/projections/replay', method: 'POST', status: 501, app: 'noReplay' },
+  ],
+  'GET /api/admin/projections/replay/{jobId}': async () => [
+    { path: '/api/admin/projections/replay/job-1', status: 200 },
+    { path: '/api/admin/projections/replay/job-2', status: 404 },
+    { path: '/api/admin/projections/replay/job-1?verbose=1', status: 400 },
+    { path: '/api/admin/projections/replay/job-1', status: 501, app: 'noReplay' },
+  ],
+  'GET /health': async () => [{ path: '/health', status: 200 }],
+  'GET /health/live': async () => [{ path: '/health/live', status: 200 }],
+  'GET /health/ready': async () => [{ path: '/health/ready', status: 200 }],
+  'GET /health/startup': async () => [{ path: '/health/startup', status: 200 }],
+  'GET /metrics': async () => [{ path: '/metrics', status: 200 }],
+};
+
+const operations = (doc: OpenApiDocument) =>
+  Object.entries(doc.paths).flatMap(([path, item]) =>
+    HTTP_METHODS.filter((m) => item[m]).map((m) => ({ key: `${m.toUpperCase()} ${path}`, op: item[m]! })),
+  );
+
+const resolve = (schema: JsonSchema): JsonSchema =>
+  typeof schema.$ref === 'string' ? (resolvePointer(document, schema.$ref) as JsonSchema) : schema;
+
+it('has a test case for every documented operation, and documents every tested one', () => {
+  expect(Object.keys(cases).sort()).toEqual(
+    operations(document)
+      .map((o) => o.key)
+      .sort(),
+  );
+});
+
+describe.each(operations(document))('$key', ({ key, op }) => {
+  it('answers only documented statuses, with the documented media type and required fields', async () => {
+    const made = await cases[key]!();
+    const statuses = new Set<number>();
+    for (const c of made) {
+      const base = c.app === 'noReplay' ? noReplay.url : h.url;
+      const res = await fetch(`${base}${c.path}`, {
+        method: c.method ?? 'GET',
+        headers: c.headers,
+        body: c.body,
+        signal: AbortSignal.timeout(5000),
+      });
+      expect({ request: `${c.method ?? 'GET'} ${c.path}`, status: res.status }).toEqual({
+        request: `${c.method ?? 'GET'} ${c.path}`,
+        status: c.status,
+      });
+      const documented = op.responses[String(res.status)];
+      expect(documented).toBeDefined();
+      statuses.add(res.status);
+      if (res.status === 304) continue;
+      const mediaTypes = Object.keys(documented?.content ?? {});
+      const contentType = (res.headers.get('content-type') ?? '').split(';')[0] as string;
+      if (mediaTypes.length > 0) expect(mediaTypes).toContain(contentType);
+      const schema = documented?.content?.[contentType]?.schema;
+      const text = await res.text();
+      if (schema && contentType.endsWith('json')) {
+        const body = JSON.parse(text) as Record<string, unknown>;
+        for (const field of (resolve(schema).required as string[] | undefined) ?? []) {
+          expect({ field, present: field in body }).toEqual({ field, present: true });
+        }
+      }
+    }
+    // The success answer of every operation is exercised, not only its errors.
+    expect([...statuses].some((s) => s >= 200 && s < 300)).toBe(true);
+  });
+});
+
+describe('the document itself', () => {
+  it('is served at /openapi.json and rendered at /docs', async () => {
+    expect(await (await fetch(`${h.url}/openapi.json`)).json()).toEqual(JSON.parse(JSON.stringify(document)));
+    const docs = await fetch(`${h.url}/docs`);
+    expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(docs.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await docs.text();
+    expect(html).toContain('/api/queries/orders/{id}/stream');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!127)/i);
+  });
+});

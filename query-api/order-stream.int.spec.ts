@@ -1,0 +1,104 @@
+import { uniqueName } from '../test/support/env';
+import {
+  announceChange,
+  orderView,
+  readSse,
+  startQueryApiHarness,
+  upsertOrder,
+  type QueryApiHarness,
+  type SseEvent,
+} from './testing/harness';
+
+jest.setTimeout(30_000);
+
+const run = uniqueName('qa-sse');
+const id = (name: string) => `${run}-${name}`;
+let h: QueryApiHarness;
+
+beforeAll(async () => {
+  h = await startQueryApiHarness(run.replace(/-/g, '_'), { sseHeartbeatMs: 200 });
+});
+afterAll(() => h?.close());
+
+/** Opens the stream and collects events until it ends; `onEvent` may act on each (publish the next change). */
+async function collect(path: string, onEvent: (e: SseEvent, all: SseEvent[]) => Promise<void>, headers = {}) {
+  const res = await fetch(`${h.url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const events: SseEvent[] = [];
+  for await (const event of readSse(res.body as ReadableStream<Uint8Array>)) {
+    events.push(event);
+    await onEvent(event, events);
+  }
+  return events;
+}
+
+const statuses = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'status')
+    .map((e) => JSON.parse(e.data as string) as { status: string; version: number });
+
+describe('GET /api/queries/orders/{id}/stream', () => {
+  it('sends the current status, then published changes, heartbeats, and ends after a terminal status', async () => {
+    const orderId = id('o-1');
+    await upsertOrder(h.db, orderView(orderId, { status: 'Placed', version: 2 }));
+    let step = 0;
+    const events = await collect(`/api/queries/orders/${orderId}/stream`, async (event, all) => {
+      if (event.event === 'status' && step === 0) {
+        step = 1;
+        expect(JSON.parse(event.data as string)).toEqual({
+          orderId,
+          status: 'Placed',
+          version: 2,
+          updatedAt: '2025-01-01T10:00:00.000Z',
+        });
+        expect(event.id).toBe('2');
+        await announceChange(h.redis, 'orders', orderId, 3, 'InventoryReserved');
+      } else if (event.comment?.startsWith('heartbeat') && step === 1 && statuses(all).length === 2) {
+        step = 2;
+        // A replayed (older) message must not be sent again.
+        await announceChange(h.redis, 'orders', orderId, 3, 'InventoryReserved');
+        await announceChange(h.redis, 'orders', orderId, 4, 'Cancelled');
+      }
+    });
+    expect(statuses(events).map((e) => [e.status, e.version])).toEqual([
+      ['Placed', 2],
+      ['InventoryReserved', 3],
+      ['Cancelled', 4],
+    ]);
+    expect(events.some((e) => e.comment?.startsWith('heartbeat'))).toBe(true);
+  });
+
+  it('skips what Last-Event-ID says the client has, and closes at once on a terminal order', async () => {
+    const orderId = id('o-2');
+    await upsertOrder(h.db, orderView(orderId, { status: 'Completed', version: 7 }));
+    const again = await collect(`/api/queries/orders/${orderId}/stream`, async () => undefined, {
+      'Last-Event-ID': '7',
+    });
+    expect(statuses(again)).toEqual([]);
+    const fresh = await collect(`/api/queries/orders/${orderId}/stream`, async () => undefined);
+    expect(statuses(fresh).map((e) => e.status)).toEqual(['Completed']);
+  });
+
+  it('answers 404 for an unknown order before any stream starts', async () => {
+    const res = await fetch(`${h.url}/api/queries/orders/${id('none')}/stream`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('releases the order channel when the client goes away', async () => {
+    const orderId = id('o-3');
+    await upsertOrder(h.db, orderView(orderId, { status: 'Placed', version: 1 }));
+    const controller = new AbortController();
+    const res = await fetch(`${h.url}/api/queries/orders/${orderId}/stream`, { signal: controller.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const channel = `orderstream:order:${orderId}`;
+    const subscribers = async () => ((await h.redis.pubsub('NUMSUB', channel)) as [string, number])[1];
+    expect(await subscribers()).toBe(1);
+    controller.abort();
+    const deadline = Date.now() + 3000;
+    while ((await subscribers()) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await subscribers()).toBe(0);
+  });
+});

@@ -1,0 +1,132 @@
+import type Koa from 'koa';
+import type { Db } from 'mongodb';
+import type { Redis } from '../lib/adapters/redis';
+import { createHttpApp } from '../lib/http/app';
+import { createHealth, type Health } from '../lib/http/health';
+import { queryApiDocument } from '../lib/http/openapi/query-api-document';
+import { openApiRouter } from '../lib/http/openapi/router';
+import { createFailureInjector, type FailureInjector } from '../lib/observability/failure-injector';
+import { createLogRingBuffer, type LogRingBuffer } from '../lib/observability/log-ring-buffer';
+import { createLogger, type Logger } from '../lib/observability/logger';
+import { createMetrics, type Metrics } from '../lib/observability/metrics';
+import { createResilienceRegistry } from '../lib/observability/resilience-registry';
+import { createChangeFeed, type ChangeFeed } from './change-feed';
+import { createOrderStreamRouter } from './order-stream';
+import { createReplayRouter, type ReplayControl } from './replay-routes';
+import { createViewCache, type ViewCache } from './view-cache';
+import { createViewCollections } from './view-collections';
+import { createViewReader } from './view-reader';
+import { createViewRouter } from './view-routes';
+
+export const SERVICE = 'query-api';
+
+export interface QueryApiDeps {
+  /** Clients built by lib/adapters; the caller owns them and closes them after `stop()`. */
+  db: Db;
+  /** Cache reads and writes. */
+  redis: Redis;
+  /** A connection of its own: once subscribed it can run no other command. */
+  subscriber: Redis;
+  cache?: {
+    ttlSeconds?: number;
+    staleTtlSeconds?: number;
+    localTtlMs?: number;
+    localEntries?: number;
+  };
+  /** How long a `view_aliases` lookup is reused (default 1 s). */
+  aliasTtlMs?: number;
+  sseHeartbeatMs?: number;
+  compressionThresholdBytes?: number;
+  /** The projection replay engine; its admin routes answer 501 without it. */
+  replay?: ReplayControl;
+  logger?: Logger;
+  recentLogs?: LogRingBuffer;
+  metrics?: Metrics;
+  version?: string;
+}
+
+export interface QueryApi {
+  app: Koa;
+  cache: ViewCache;
+  feed: ChangeFeed;
+  health: Health;
+  failures: FailureInjector;
+  logger: Logger;
+  metrics: Metrics;
+  /** Unsubscribes from Redis; close the HTTP server first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The query API, ready to serve: subscribed to the change channel when this resolves, so no
+ * invalidation published after it can be missed. Listen with lib/http/app
+ * `listen(api.app, port)`, then `api.health.markStarted()`.
+ */
+export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
+  const { db, redis, subscriber, version } = deps;
+  const recentLogs = deps.recentLogs ?? createLogRingBuffer();
+  const logger = deps.logger ?? createLogger({ service: SERVICE, recentLogs });
+  const metrics = deps.metrics ?? createMetrics({ service: SERVICE });
+  const failures = createFailureInjector();
+  const resilience = createResilienceRegistry({ metrics });
+
+  const collections = createViewCollections({ db, ttlMs: deps.aliasTtlMs ?? 1000 });
+  const reader = createViewReader({ collections, failures });
+  const cache = createViewCache({
+    redis,
+    metrics,
+    logger,
+    ttlSeconds: deps.cache?.ttlSeconds ?? 30,
+    staleTtlSeconds: deps.cache?.staleTtlSeconds ?? 86_400,
+    localTtlMs: deps.cache?.localTtlMs ?? 1000,
+    localEntries: deps.cache?.localEntries ?? 5000,
+  });
+  const feed = createChangeFeed({ subscriber, logger });
+  feed.onChange((change) => cache.invalidate(change));
+  await feed.start();
+
+  const health = createHealth({
+    checks: [
+      {
+        name: 'mongodb',
+        async check() {
+          await db.command({ ping: 1 });
+        },
+      },
+      {
+        // Without Redis every read goes to MongoDB and SSE streams get no updates: degraded, not down.
+        name: 'redis',
+        critical: false,
+        async check() {
+          await redis.ping();
+          if (subscriber.status !== 'ready') throw new Error(`subscriber is ${subscriber.status}`);
+        },
+      },
+    ],
+  });
+
+  const app = createHttpApp({
+    service: SERVICE,
+    logger,
+    metrics,
+    health,
+    diagnostics: { version, recentLogs, failures, resilience, state: () => ({ cache: cache.state() }) },
+    routers: [
+      createViewRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
+      createOrderStreamRouter({ reader, cache, feed, logger, heartbeatMs: deps.sseHeartbeatMs }),
+      createReplayRouter({ replay: deps.replay }),
+      openApiRouter(queryApiDocument(version)),
+    ],
+  });
+
+  return {
+    app,
+    cache,
+    feed,
+    health,
+    failures,
+    logger,
+    metrics,
+    stop: () => feed.stop(),
+  };
+}

@@ -1,0 +1,180 @@
+import { MongoClient, type Db } from 'mongodb';
+import { createRedis, type Redis } from '../../lib/adapters/redis';
+import { listen, type HttpServerHandle } from '../../lib/http/app';
+import { createLogger } from '../../lib/observability/logger';
+import {
+  CHANGES_CHANNEL,
+  cacheKey,
+  defaultCollection,
+  orderChannel,
+  type OrderStatus,
+  type OrderView,
+  type ProductView,
+  type ViewName,
+} from '../../lib/read-models/views';
+import { testEndpoints } from '../../test/support/env';
+import { createQueryApi, type QueryApi, type QueryApiDeps } from '../query-api';
+
+/**
+ * A query API on an ephemeral port over a database of its own, plus the writes the projections
+ * would make (documents shaped exactly as views.ts says, cache DEL, change publication).
+ */
+export interface QueryApiHarness {
+  api: QueryApi;
+  server: HttpServerHandle;
+  url: string;
+  db: Db;
+  redis: Redis;
+  logLines: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function startQueryApiHarness(
+  database: string,
+  options: Partial<Omit<QueryApiDeps, 'db' | 'redis' | 'subscriber'>> & { db?: Db } = {},
+): Promise<QueryApiHarness & { mongo: MongoClient }> {
+  const { mongodbUri, redisUrl } = testEndpoints();
+  const mongo = new MongoClient(mongodbUri, { serverSelectionTimeoutMS: 5000, retryWrites: false });
+  await mongo.connect();
+  const db = mongo.db(database);
+  const redis = createRedis(redisUrl, 'query-api-test');
+  const subscriber = createRedis(redisUrl, 'query-api-test-sub');
+  const logLines: Record<string, unknown>[] = [];
+  const api = await createQueryApi({
+    ...options,
+    db: options.db ?? db,
+    redis,
+    subscriber,
+    logger: createLogger({
+      service: 'query-api-test',
+      level: 'debug',
+      destination: {
+        write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>),
+      },
+    }),
+  });
+  const server = await listen(api.app, 0, '127.0.0.1', { graceMs: 100 });
+  api.health.markStarted();
+  return {
+    api,
+    server,
+    url: server.url,
+    db,
+    mongo,
+    redis,
+    logLines,
+    async close() {
+      await server.close();
+      await api.stop();
+      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      await db.dropDatabase().catch(() => undefined);
+      await mongo.close();
+    },
+  };
+}
+
+export function orderView(orderId: string, overrides: Partial<OrderView> = {}): OrderView {
+  const at = overrides.updatedAt ?? '2025-01-01T10:00:00.000Z';
+  return {
+    _id: orderId,
+    orderId,
+    customerId: 'customer-1',
+    status: 'Draft',
+    items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 1250 }],
+    totalAmount: 2500,
+    currency: 'EUR',
+    version: 1,
+    createdAt: '2025-01-01T10:00:00.000Z',
+    updatedAt: at,
+    timeline: [{ type: 'OrderCreated', version: 1, at }],
+    reservedSkus: [],
+    ...overrides,
+  };
+}
+
+export function productView(sku: string, overrides: Partial<ProductView> = {}): ProductView {
+  return {
+    _id: sku,
+    sku,
+    name: `Product ${sku}`,
+    price: 1999,
+    category: 'general',
+    onHand: 10,
+    reserved: 2,
+    available: 8,
+    shipped: 0,
+    lowStockThreshold: 5,
+    lowStock: false,
+    version: 1,
+    updatedAt: '2025-01-01T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** What a projection does after writing: DEL the cache key, announce the change. */
+export async function announceChange(
+  redis: Redis,
+  view: ViewName,
+  id: string,
+  version: number,
+  status?: OrderStatus,
+): Promise<void> {
+  await redis.del(cacheKey(view, id));
+  await redis.publish(CHANGES_CHANNEL, JSON.stringify({ view, id, version, ...(status ? { status } : {}) }));
+  if (view === 'orders' && status) {
+    await redis.publish(
+      orderChannel(id),
+      JSON.stringify({ orderId: id, status, version, updatedAt: new Date().toISOString() }),
+    );
+  }
+}
+
+export async function upsertOrder(db: Db, doc: OrderView, collection = defaultCollection('orders')) {
+  await db.collection<OrderView>(collection).replaceOne({ _id: doc._id }, doc, { upsert: true });
+}
+
+export async function upsertProduct(db: Db, doc: ProductView, collection = defaultCollection('products')) {
+  await db.collection<ProductView>(collection).replaceOne({ _id: doc._id }, doc, { upsert: true });
+}
+
+/** Polls until `check` passes or the time is up (for effects that travel through Redis pub/sub). */
+export async function eventually(check: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+}
+
+/** Reads a Server-Sent Events body event by event (comments included) until it ends. */
+export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event: SseEvent = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) event.comment = line.slice(1).trim();
+        const match = /^(id|event|data): ?(.*)$/.exec(line);
+        if (match) event[match[1] as 'id' | 'event' | 'data'] = match[2];
+      }
+      yield event;
+    }
+  }
+}
