@@ -49,6 +49,13 @@ const services = (prefix: string): ServiceSpec[] => {
       ready: 'http://127.0.0.1:9100/health/ready',
     },
     {
+      name: 'query-api',
+      entry: 'query-api/main.ts',
+      env: { PORT: setting('QUERY_API_PORT', '8080') },
+      url: `http://localhost:${setting('QUERY_API_PORT', '8080')}  (GET /api/queries/orders/{id}, /api/products, /docs)`,
+      ready: `http://127.0.0.1:${setting('QUERY_API_PORT', '8080')}/health/ready`,
+    },
+    {
       name: 'command-api',
       entry: 'producers/command-api/main.ts',
       env: { PORT: api },
