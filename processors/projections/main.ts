@@ -1,0 +1,96 @@
+import { createKafka } from '../../lib/adapters/kafka';
+import { connectMongo } from '../../lib/adapters/mongo';
+import { createRedis } from '../../lib/adapters/redis';
+import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
+import { envVar, readConfig } from '../../lib/config/env';
+import { createHttpApp, listen } from '../../lib/http/app';
+import { createHealth } from '../../lib/http/health';
+import { createFailureInjector } from '../../lib/observability/failure-injector';
+import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
+import { createLogger } from '../../lib/observability/logger';
+import { createMetrics } from '../../lib/observability/metrics';
+import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
+import { topicNames } from '../../topics/names';
+import { startProjections } from './projection-runner';
+
+const SERVICE = 'projections';
+
+/**
+ * The read-model writer as its own process: the projections consumer group, with health,
+ * metrics and diagnostics on HEALTH_PORT (default 9101).
+ */
+const main = async (): Promise<void> => {
+  const config = readConfig(process.env, {
+    KAFKA_BROKERS: envVar.string({ required: true }),
+    SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
+    MONGODB_URI: envVar.string({ required: true }),
+    MONGODB_DATABASE: envVar.string({ default: 'orderstream', pattern: /^[A-Za-z0-9_-]{1,63}$/ }),
+    REDIS_URL: envVar.string({ required: true }),
+    ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    HEALTH_PORT: envVar.int({ default: 9101, min: 0, max: 65535 }),
+    HOST: envVar.string({ default: '0.0.0.0' }),
+    LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
+  });
+  const recentLogs = createLogRingBuffer();
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
+  const metrics = createMetrics({ service: SERVICE });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: SERVICE,
+    log: (level, message, extra) => logger[level](extra, message),
+  });
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
+  const redis = createRedis(config.REDIS_URL, SERVICE);
+  const projections = await startProjections({
+    kafka,
+    registry: createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
+    topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
+    db: mongo.db,
+    redis,
+    logger,
+    metrics,
+  });
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const health = createHealth({
+    checks: [
+      { name: 'kafka', check: async () => void (await admin.describeCluster()) },
+      { name: 'mongodb', check: async () => void (await mongo.db.command({ ping: 1 })) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+    ],
+  });
+  const app = createHttpApp({
+    service: SERVICE,
+    logger,
+    metrics,
+    health,
+    routers: [],
+    diagnostics: {
+      recentLogs,
+      failures: createFailureInjector(),
+      resilience: createResilienceRegistry({ metrics }),
+      state: () => ({ groupId: projections.groupId, database: config.MONGODB_DATABASE }),
+    },
+  });
+  const server = await listen(app, config.HEALTH_PORT, config.HOST);
+  health.markStarted();
+  logger.info({ url: server.url }, 'projections running');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down');
+    await projections.stop().catch((err: unknown) => logger.error({ err }, 'projections stop failed'));
+    await admin.disconnect().catch(() => {});
+    await mongo.close().catch(() => {});
+    redis.disconnect();
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+};
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import {
+  MongoBulkWriteError,
+  MongoServerError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+} from 'mongodb';
+import { ALIAS_COLLECTION, VIEWS, defaultCollection, type ViewName } from '../../lib/read-models/views';
+import { foldEvents, VIEW_SPECS, type ProjectionEvent, type ViewDocument } from './projection-views';
+
+/**
+ * FerretDB v1 (SQLite) stalls on an `update` command of about 100 statements and scans the
+ * collection for every update filter, so one logical bulk write is sent in slices this big.
+ */
+const WRITE_SLICE = 50;
+const DUPLICATE_KEY = 11000;
+
+export interface AliasDocument {
+  _id: ViewName;
+  collection: string;
+  swappedAt: string;
+}
+
+export type PhysicalCollections = Record<ViewName, string>;
+
+/** The physical collection behind each view: its alias document, else `<view>_view`. */
+export const resolveCollections = async (db: Db): Promise<PhysicalCollections> => {
+  const aliases = await db.collection<AliasDocument>(ALIAS_COLLECTION).find({}).toArray();
+  const named = new Map(aliases.map((a) => [a._id, a.collection]));
+  return Object.fromEntries(
+    VIEWS.map((v) => [v, named.get(v) ?? defaultCollection(v)]),
+  ) as PhysicalCollections;
+};
+
+export const ensureIndexes = async (db: Db, view: ViewName, collection: string): Promise<void> => {
+  for (const key of VIEW_SPECS[view].indexes) await db.collection(collection).createIndex(key);
+};
+
+const isDuplicateKey = (err: unknown): boolean =>
+  (err instanceof MongoServerError && err.code === DUPLICATE_KEY) ||
+  (err instanceof MongoBulkWriteError &&
+    err.writeErrors !== undefined &&
+    (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).every(
+      (w) => w.code === DUPLICATE_KEY,
+    ));
+
+const guardedReplace = (doc: ViewDocument, upsert: boolean): AnyBulkWriteOperation<ViewDocument> => ({
+  replaceOne: { filter: { _id: doc._id, version: { $lt: doc.version } }, replacement: doc, upsert },
+});
+
+/**
+ * Writes documents only where the stored one is older (G4). Known documents are replaced
+ * without upsert; new ones are upserted, and a duplicate key there means another writer put a
+ * document with this id at the same or a higher version meanwhile: "already newer", not a
+ * failure. FerretDB stops an ordered bulk at that error and reports the wrong index, so the
+ * slice is re-sent one operation at a time; every operation is idempotent under the guard.
+ */
+export const writeGuarded = async (
+  collection: Collection<ViewDocument>,
+  docs: readonly ViewDocument[],
+  stored: ReadonlySet<string>,
+): Promise<void> => {
+  const ops = docs.map((d) => guardedReplace(d, !stored.has(d._id)));
+  for (let i = 0; i < ops.length; i += WRITE_SLICE) {
+    const slice = ops.slice(i, i + WRITE_SLICE);
+    try {
+      await collection.bulkWrite(slice, { ordered: true });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      for (const op of slice) {
+        await collection.bulkWrite([op], { ordered: true }).catch((one: unknown) => {
+          if (!isDuplicateKey(one)) throw one;
+        });
+      }
+    }
+  }
+};
+
+/**
+ * One view's share of a batch: read the current documents once, fold the events onto them in
+ * memory, write each changed document once. Returns the documents written.
+ */
+export const projectInto = async (
+  db: Db,
+  collectionName: string,
+  events: readonly ProjectionEvent[],
+): Promise<ViewDocument[]> => {
+  if (events.length === 0) return [];
+  const collection = db.collection<ViewDocument>(collectionName);
+  const ids = [...new Set(events.map((e) => e.aggregateId))];
+  const current = await collection.find({ _id: { $in: ids } }).toArray();
+  const docs = new Map(current.map((d) => [d._id, d]));
+  const stored = new Set(docs.keys());
+  const changed = [...foldEvents(docs, events)].map((id) => docs.get(id) as ViewDocument);
+  await writeGuarded(collection, changed, stored);
+  return changed;
+};
