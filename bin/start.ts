@@ -49,6 +49,13 @@ const services = (prefix: string): ServiceSpec[] => {
       ready: 'http://127.0.0.1:9100/health/ready',
     },
     {
+      name: 'projections',
+      entry: 'processors/projections/main.ts',
+      env: { HEALTH_PORT: '9101', ORDERSTREAM_TOPIC_PREFIX: prefix },
+      url: 'http://localhost:9101  (read models in MongoDB: /health, /metrics)',
+      ready: 'http://127.0.0.1:9101/health/ready',
+    },
+    {
       name: 'query-api',
       entry: 'query-api/main.ts',
       env: { PORT: setting('QUERY_API_PORT', '8080') },

@@ -105,7 +105,9 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
           eventId: input.eventId,
           event: input.event,
         } as SagaInput,
-        { correlationId: input.correlationId, issuedAt: input.occurredAt },
+        // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
+        // is still harmless, because the command ids come from the event's position.
+        { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
       ) as SagaCommand[],
     logger: logger.child({ role: 'saga' }),
     metrics,

@@ -23,6 +23,8 @@ export interface ChangeFeed {
   /** Subscribes to CHANGES_CHANNEL; resolves once Redis confirmed the subscription. */
   start(): Promise<void>;
   onChange(listener: (change: ViewChange) => void): () => void;
+  /** A replay swapped every view to rebuilt collections (`{view: '*', replayed: true}`). */
+  onReplay(listener: () => void): () => void;
   /** Shares one Redis subscription per order among all its SSE streams. */
   subscribeOrder(orderId: string, listener: (message: OrderStatusMessage) => void): Promise<() => void>;
   stop(): Promise<void>;
@@ -50,6 +52,12 @@ export function parseViewChange(text: string): ViewChange | undefined {
   };
 }
 
+/** The projections' replay announces itself once for every view: `{view: '*', replayed: true}`. */
+export function isReplayAnnouncement(text: string): boolean {
+  const m = asObject(text);
+  return m?.view === '*' && m.replayed === true;
+}
+
 export function parseOrderStatusMessage(text: string): OrderStatusMessage | undefined {
   const m = asObject(text);
   if (!m) return undefined;
@@ -68,6 +76,7 @@ export function parseOrderStatusMessage(text: string): OrderStatusMessage | unde
  */
 export function createChangeFeed({ subscriber, logger }: { subscriber: Redis; logger: Logger }): ChangeFeed {
   const changeListeners = new Set<(change: ViewChange) => void>();
+  const replayListeners = new Set<() => void>();
   const orderListeners = new Map<
     string,
     { listeners: Set<(message: OrderStatusMessage) => void>; subscribed: Promise<void> }
@@ -75,6 +84,10 @@ export function createChangeFeed({ subscriber, logger }: { subscriber: Redis; lo
 
   const onMessage = (channel: string, text: string) => {
     if (channel === CHANGES_CHANNEL) {
+      if (isReplayAnnouncement(text)) {
+        for (const listener of replayListeners) listener();
+        return;
+      }
       const change = parseViewChange(text);
       if (!change) return logger.warn({ channel, text: text.slice(0, 200) }, 'malformed change message');
       for (const listener of changeListeners) listener(change);
@@ -107,6 +120,10 @@ export function createChangeFeed({ subscriber, logger }: { subscriber: Redis; lo
         });
       }
       await subscriber.subscribe(CHANGES_CHANNEL);
+    },
+    onReplay(listener) {
+      replayListeners.add(listener);
+      return () => replayListeners.delete(listener);
     },
     onChange(listener) {
       changeListeners.add(listener);

@@ -2,6 +2,10 @@ import { envVar, readConfig, type ConfigOf, type Env } from '../lib/config/env';
 
 /** Every variable the query API reads; read once at start-up, all problems reported together. */
 export const queryApiConfigSpec = {
+  // Optional: with both, POST /api/admin/projections/replay rebuilds the views from Kafka.
+  KAFKA_BROKERS: envVar.string({ required: false }),
+  SCHEMA_REGISTRY_URL: envVar.url({ protocols: ['http:', 'https:'], required: false }),
+  ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
   PORT: envVar.port({ default: 8080 }),
   HOST: envVar.string({ default: '0.0.0.0' }),
   // May carry credentials (and may list several hosts), so it is read as a secret string.

@@ -7,6 +7,10 @@ import { createLogger } from '../lib/observability/logger';
 import { readQueryApiConfig } from './config';
 import { createQueryApi, SERVICE } from './query-api';
 import type { ReplayControl } from './replay-routes';
+import { createKafka } from '../lib/adapters/kafka';
+import { createSchemaRegistry } from '../lib/adapters/schema-registry';
+import { createReplayTracker } from '../processors/projections/replay-tracker';
+import { topicNames } from '../topics/names';
 
 /**
  * Process entry of the query API: config once, clients from the adapters, subscribed, port
@@ -39,6 +43,19 @@ export async function main(
 
   try {
     mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
+    const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+    const replayControl =
+      replay ??
+      (config.KAFKA_BROKERS && config.SCHEMA_REGISTRY_URL
+        ? createReplayTracker({
+            kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${SERVICE}-replay` }),
+            registry: createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
+            topics,
+            db: mongo.db,
+            redis,
+            projectionsGroupId: `${topics.prefix}projections`,
+          })
+        : undefined);
     const api = await createQueryApi({
       db: mongo.db,
       redis,
@@ -50,7 +67,7 @@ export async function main(
         localEntries: config.QUERY_LOCAL_CACHE_ENTRIES,
       },
       sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
-      replay,
+      replay: replayControl,
       logger,
       recentLogs,
       version: process.env.npm_package_version,

@@ -83,6 +83,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
   });
   const feed = createChangeFeed({ subscriber, logger });
   feed.onChange((change) => cache.invalidate(change));
+  feed.onReplay(() => cache.clearLocal());
   await feed.start();
 
   const health = createHealth({

@@ -26,6 +26,8 @@ export interface ViewCache {
   ): Promise<CacheLookup<T>>;
   /** Drops the in-process copy; called for every change announced on CHANGES_CHANNEL. */
   invalidate(change: Pick<ViewChange, 'view' | 'id' | 'version'>): void;
+  /** Drops every in-process entry (a replay swapped the collections under them). */
+  clearLocal(): void;
   state(): { localEntries: number; loadsInFlight: number };
 }
 
@@ -142,6 +144,9 @@ export function createViewCache(options: ViewCacheOptions): ViewCache {
         : await flights.run(key, () => lookup(view, id, load));
       requests.inc({ view, result: found.result });
       return found as CacheLookup<T>;
+    },
+    clearLocal() {
+      local.clear();
     },
     invalidate({ view, id, version }) {
       const key = cacheKey(view, id);
