@@ -58,7 +58,7 @@ export const machine = (): Machine => ({
 export const provenance = (): Pick<BenchmarkResult, 'date' | 'commit' | 'dirty' | 'machine'> => ({
   date: new Date().toISOString(),
   commit: git('rev-parse', '--short', 'HEAD') ?? 'unknown',
-  // --no-optional-locks: reading the status must not rewrite the index under the other engineers.
+  // --no-optional-locks: reading the status must not rewrite the index while other git commands run.
   dirty: (git('--no-optional-locks', 'status', '--porcelain') ?? '') !== '',
   machine: machine(),
 });

@@ -45,8 +45,7 @@ describe('idsForRequest', () => {
 });
 
 describe('IdempotencyKeyReusedError', () => {
-  // Needs IDEMPOTENCY_KEY_REUSED → 422 in lib/http/problem.ts (owned by the lead); until then the
-  // kit answers any unknown code with 500, and this test says so.
+  // The mapping lives in lib/http/problem.ts; without it the kit answers an unknown code with 500.
   it('is answered 422 with a problem naming the key', () => {
     const { problem } = problemFromError(new IdempotencyKeyReusedError('k-1'));
     expect(problem).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
