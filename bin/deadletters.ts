@@ -12,7 +12,7 @@ const USAGE = `usage: npm run dlq -- <command>
                                       send the record(s) back to the topic they came from
 
 groups: ${definitions.deadLetters.groups.join(', ')}
-Needs KAFKA_BROKERS (eval "$(npm run -s stack -- env)") and ORDERSTREAM_TOPIC_PREFIX if one is used.`;
+Needs KAFKA_BROKERS (export $(npm run -s stack -- env)) and ORDERSTREAM_TOPIC_PREFIX if one is used.`;
 
 const brokers = process.env.KAFKA_BROKERS;
 const topics = topicNames(process.env.ORDERSTREAM_TOPIC_PREFIX ?? '');
@@ -52,7 +52,7 @@ const main = async (): Promise<void> => {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!brokers) throw new Error('KAFKA_BROKERS is not set: eval "$(npm run -s stack -- env)" first');
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: export $(npm run -s stack -- env) first');
   const groups = definitions.deadLetters.groups;
   if (group !== undefined && !groups.includes(group))
     throw new Error(`unknown group "${group}"; groups: ${groups.join(', ')}`);

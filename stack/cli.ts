@@ -11,7 +11,7 @@ const USAGE = `usage: npm run stack -- <command> [service…]
   up [service…]      provision what is missing, start, wait until healthy (idempotent)
   down [service…]    stop the servers this stack started
   status             each server: version, port, pid, health
-  env                KAFKA_BROKERS=… lines for eval/export: eval "$(npm run -s stack -- env)"
+  env                KAFKA_BROKERS=… lines for eval/export: export $(npm run -s stack -- env)
   logs [service] [-n N]  the last N (default 40) lines of each server's log, with its path
   reset              down, then delete the stack's data (topics, schemas, documents)
 
