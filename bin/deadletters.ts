@@ -58,11 +58,14 @@ const main = async (): Promise<void> => {
     throw new Error(`unknown group "${group}"; groups: ${groups.join(', ')}`);
   switch (command) {
     case 'list':
+      let total = 0;
       for (const g of group ? [group] : groups) {
         const all = await readAll(g);
         if (all.length > 0 || group) process.stdout.write(`${g}: ${all.length} dead letter(s)\n`);
         for (const d of all) process.stdout.write(`  ${summary(g, d)}\n`);
+        total += all.length;
       }
+      if (!group && total === 0) process.stdout.write('no dead letters in any group\n');
       return;
     case 'show': {
       if (!group) throw new Error('show needs a group and <partition>:<offset>');
