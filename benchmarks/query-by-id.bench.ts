@@ -1,0 +1,346 @@
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { catalog } from '../domain/catalog/catalog';
+import { connectMongo } from '../lib/adapters/mongo';
+import { createRedis } from '../lib/adapters/redis';
+import { envVar, readConfig } from '../lib/config/env';
+import { listen } from '../lib/http/app';
+import { createLogger } from '../lib/observability/logger';
+import { createMetrics } from '../lib/observability/metrics';
+import { cacheKey, defaultCollection, type OrderStatus, type OrderView } from '../lib/read-models/views';
+import { ensureIndexes } from '../processors/projections/view-store';
+import { createQueryApi } from '../query-api/query-api';
+import { staleKey } from '../query-api/view-cache';
+import { findInfrastructure } from '../stack/finder';
+import { consoleProgress } from '../stack/progress';
+import { createGetClient, type GetClient } from './lib/http-get';
+import { createRecorder, type KindReport, type Outcome } from './lib/recorder';
+import { provenance, writeResult } from './lib/results';
+
+/**
+ * Read-side throughput of the query API (in-process, loopback) over order views seeded straight
+ * into a fresh MongoDB database: GET one order by id uncached (MongoDB), cached (hot set), and
+ * the list endpoint filtered by customer and by status.
+ */
+const config = readConfig(process.env, {
+  BENCH_ORDERS: envVar.int({ default: 10_000, min: 100, max: 2_000_000 }),
+  BENCH_CUSTOMERS: envVar.int({ default: 200, min: 1 }),
+  BENCH_HOT_SET: envVar.int({ default: 100, min: 1 }),
+  BENCH_CONCURRENCY: envVar.int({ default: 16, min: 1, max: 1024 }),
+  BENCH_DURATION_S: envVar.int({ default: 10, min: 1, max: 3600 }),
+  BENCH_WARMUP_S: envVar.int({ default: 2, min: 0, max: 600 }),
+  BENCH_REQUEST_TIMEOUT_MS: envVar.int({ default: 10_000, min: 100 }),
+  BENCH_LOG_LEVEL: envVar.oneOf(['debug', 'info', 'warn', 'error'] as const)({ default: 'error' }),
+});
+const CONCURRENCY = config.BENCH_CONCURRENCY;
+const NAME = `query-by-id-orders-${config.BENCH_ORDERS}-concurrency-${CONCURRENCY}`;
+const STATUSES: OrderStatus[] = [
+  'Draft',
+  'Placed',
+  'InventoryReserved',
+  'PaymentCaptured',
+  'Shipped',
+  'Completed',
+  'Cancelled',
+];
+const products = catalog.list();
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** A deterministic generator, so two runs seed and ask for the same documents in the same order. */
+const rng = (seed: number) => () => {
+  seed = (Math.imul(seed, 1_103_515_245) + 12_345) & 0x7fffffff;
+  return seed / 0x80000000;
+};
+
+const orderView = (runId: string, n: number): OrderView => {
+  const at = new Date(Date.UTC(2025, 0, 1) + n * 60_000).toISOString();
+  const items = [0, 1, 2].map((k) => {
+    const p = products[(n + k) % products.length] as (typeof products)[number];
+    return { sku: p.sku, quantity: 1 + ((n + k) % 3), unitPrice: p.price };
+  });
+  const id = `${runId}-o${n}`;
+  return {
+    _id: id,
+    orderId: id,
+    customerId: `${runId}-c${n % config.BENCH_CUSTOMERS}`,
+    status: STATUSES[n % STATUSES.length] as OrderStatus,
+    items,
+    totalAmount: items.reduce((s, i) => s + i.quantity * i.unitPrice, 0),
+    currency: 'EUR',
+    version: 4,
+    createdAt: at,
+    updatedAt: at,
+    timeline: ['OrderCreated', 'OrderItemAdded', 'OrderItemAdded', 'OrderPlaced'].map((type, v) => ({
+      type,
+      version: v + 1,
+      at,
+    })),
+    reservedSkus: [],
+  };
+};
+
+interface Phase {
+  kind: string;
+  /** The next path to ask for, or undefined when the phase has nothing left to ask. */
+  next(): string | undefined;
+  /** The X-Cache value a 200 must carry to count (undefined: no check). */
+  expectCache?: string;
+}
+
+/** Runs one phase for its duration with every client, keeping what ended inside the window. */
+const runPhase = async (http: GetClient, phase: Phase, warmupS: number, durationS: number) => {
+  const recorder = createRecorder();
+  const started = performance.now();
+  const from = started + warmupS * 1000;
+  const to = from + durationS * 1000;
+  recorder.measure(from, to);
+  let lastEnd = from;
+  let exhausted = false;
+  const client = async (): Promise<void> => {
+    while (performance.now() < to) {
+      const path = phase.next();
+      if (path === undefined) {
+        exhausted = true;
+        return;
+      }
+      const t0 = performance.now();
+      let outcome: Outcome;
+      try {
+        const res = await http.get(path);
+        outcome =
+          phase.expectCache !== undefined && res.status === 200 && res.cache !== phase.expectCache
+            ? `200 X-Cache ${res.cache ?? 'none'}`
+            : res.status;
+      } catch (err) {
+        outcome = (err as { code?: string }).code ?? 'ERROR';
+      }
+      const t1 = performance.now();
+      recorder.record(phase.kind, t0, t1, outcome);
+      if (t1 <= to) lastEnd = Math.max(lastEnd, t1);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, client));
+  // A phase that ran out of ids ends early: its rate is over the time it actually ran.
+  const windowMs = Math.max(1, (exhausted ? lastEnd : to) - from);
+  const report = recorder.report().find((k) => k.kind === phase.kind) as KindReport;
+  const perSecond = Math.round((report.succeeded * 10_000) / windowMs) / 10;
+  const errors = [...recorder.errors()].map(([k, c]) => `${k}: ${c}`).join(', ') || 'none';
+  log(
+    `  ${phase.kind}: ${perSecond} req/s, p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms, p99 ${report.p99Ms} ms` +
+      ` (${report.succeeded} ok, ${report.failed} not ok, ${Math.round(windowMs)} ms${exhausted ? ', ids exhausted' : ''})`,
+  );
+  return { ...report, perSecond, windowMs: Math.round(windowMs), exhausted, errors };
+};
+
+const main = async (): Promise<void> => {
+  const loadAtStart = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
+  const found = await findInfrastructure(consoleProgress());
+  const runId = `qb${Date.now().toString(36)}`;
+  const dbName = `bench_query_${Date.now()}`;
+  const logger = createLogger({
+    service: 'bench-query',
+    level: config.BENCH_LOG_LEVEL,
+    destination: pino.destination({ dest: 2, sync: false }),
+  });
+  const mongo = await connectMongo(found.endpoints.mongodbUri, dbName);
+  const redis = createRedis(found.endpoints.redisUrl, 'bench-query-api');
+  const subscriber = createRedis(found.endpoints.redisUrl, 'bench-query-api-subscriber');
+  let cleanup: (() => Promise<void>) | undefined;
+  try {
+    // 1. Seed, indexes after the data as the replay does.
+    const seedStarted = performance.now();
+    const collection = mongo.db.collection<OrderView>(defaultCollection('orders'));
+    const SLICE = 1_000;
+    for (let i = 0; i < config.BENCH_ORDERS; i += SLICE) {
+      const n = Math.min(SLICE, config.BENCH_ORDERS - i);
+      await collection.insertMany(Array.from({ length: n }, (_, k) => orderView(runId, i + k)));
+    }
+    await ensureIndexes(mongo.db, 'orders', defaultCollection('orders'));
+    const seedMs = Math.round(performance.now() - seedStarted);
+    log(`seeded ${config.BENCH_ORDERS} order views into ${dbName}.orders_view in ${seedMs} ms`);
+
+    // 2. The query API, in this process.
+    const api = await createQueryApi({
+      db: mongo.db,
+      redis,
+      subscriber,
+      logger,
+      metrics: createMetrics({ service: 'query-api', defaultMetrics: false }),
+    });
+    const server = await listen(api.app, 0, '127.0.0.1');
+    api.health.markStarted();
+    const http = createGetClient(server.url, {
+      sockets: CONCURRENCY,
+      timeoutMs: config.BENCH_REQUEST_TIMEOUT_MS,
+    });
+    cleanup = async () => {
+      http.close();
+      await server.close();
+      await api.stop().catch(() => {});
+    };
+    log(`query API ${server.url}; ${CONCURRENCY} clients, ${config.BENCH_DURATION_S} s per phase`);
+
+    // Ids in a shuffled order: the hot set from the end, the uncached ones from the start.
+    const random = rng(42);
+    const ids = Array.from({ length: config.BENCH_ORDERS }, (_, n) => `${runId}-o${n}`);
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [ids[i], ids[j]] = [ids[j] as string, ids[i] as string];
+    }
+    const hot = ids.slice(ids.length - Math.min(config.BENCH_HOT_SET, ids.length - 1));
+    const cold = ids.slice(0, ids.length - hot.length);
+    // Never asked for, so not cached; deleted anyway so a miss is certain (and the stale copy too).
+    for (let i = 0; i < cold.length; i += 1_000) {
+      const slice = cold.slice(i, i + 1_000);
+      await redis.del(
+        ...slice.map((id) => cacheKey('orders', id)),
+        ...slice.map((id) => staleKey('orders', id)),
+      );
+    }
+    const orderPath = (id: string) => `/api/queries/orders/${encodeURIComponent(id)}`;
+
+    // (a) uncached: each id once, no warm-up (a warm-up would spend ids); X-Cache must say miss.
+    let nextCold = 0;
+    const uncached = await runPhase(
+      http,
+      {
+        kind: 'by-id uncached',
+        expectCache: 'miss',
+        next: () => (nextCold < cold.length ? orderPath(cold[nextCold++] as string) : undefined),
+      },
+      0,
+      config.BENCH_DURATION_S,
+    );
+    // (b) cached: the hot set is loaded into the cache first (a miss costs a MongoDB read, so the
+    //     warm-up alone may not get through it); then every answer must say X-Cache: hit.
+    const warmStarted = performance.now();
+    for (let i = 0; i < hot.length; i += CONCURRENCY) {
+      await Promise.all(hot.slice(i, i + CONCURRENCY).map((id) => http.get(orderPath(id))));
+    }
+    log(`  hot set of ${hot.length} cached in ${Math.round(performance.now() - warmStarted)} ms`);
+    let nextHot = 0;
+    const cached = await runPhase(
+      http,
+      {
+        kind: 'by-id cached',
+        expectCache: 'hit',
+        next: () => orderPath(hot[nextHot++ % hot.length] as string),
+      },
+      config.BENCH_WARMUP_S,
+      config.BENCH_DURATION_S,
+    );
+    // (c) lists, straight from MongoDB (never cached).
+    const customerPages = Math.max(1, Math.ceil(config.BENCH_ORDERS / config.BENCH_CUSTOMERS / 20));
+    const statusPages = 5;
+    const listCustomer = await runPhase(
+      http,
+      {
+        kind: 'list by customer',
+        next: () =>
+          `/api/queries/orders?customerId=${runId}-c${Math.floor(random() * config.BENCH_CUSTOMERS)}` +
+          `&page=${1 + Math.floor(random() * customerPages)}&pageSize=20`,
+      },
+      config.BENCH_WARMUP_S,
+      config.BENCH_DURATION_S,
+    );
+    const listStatus = await runPhase(
+      http,
+      {
+        kind: 'list by status',
+        next: () =>
+          `/api/queries/orders?status=${STATUSES[Math.floor(random() * STATUSES.length)] as string}` +
+          `&page=${1 + Math.floor(random() * statusPages)}&pageSize=20`,
+      },
+      config.BENCH_WARMUP_S,
+      config.BENCH_DURATION_S,
+    );
+    const phases = [uncached, cached, listCustomer, listStatus];
+    const ratio =
+      uncached.perSecond > 0 ? Math.round((cached.perSecond / uncached.perSecond) * 100) / 100 : 0;
+    log(`cached/uncached throughput: ${ratio}×`);
+
+    const file = writeResult({
+      name: NAME,
+      description:
+        'GET /api/queries/orders/{id} and the orders list on the query API (in this process, loopback), ' +
+        'over order views seeded straight into a fresh MongoDB database. Uncached: every request a ' +
+        'distinct id never asked before, its Redis keys deleted (X-Cache: miss, read from MongoDB). ' +
+        'Cached: a small hot set already cached (X-Cache: hit; served mostly from the in-process ' +
+        '1 s local cache, else Redis). Lists: customerId or status filter, pageSize 20, with the count.',
+      ...provenance(),
+      settings: {
+        orders: config.BENCH_ORDERS,
+        customers: config.BENCH_CUSTOMERS,
+        hotSet: hot.length,
+        concurrency: CONCURRENCY,
+        durationSPerPhase: config.BENCH_DURATION_S,
+        warmupS: config.BENCH_WARMUP_S,
+        requestTimeoutMs: config.BENCH_REQUEST_TIMEOUT_MS,
+        logLevel: config.BENCH_LOG_LEVEL,
+        customerPages,
+        statusPages,
+        client: 'node:http keep-alive, one socket per client, same process as the query API',
+        loadAverage1mAtStart: loadAtStart,
+        servers: Object.entries(found.sources)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      },
+      figures: {
+        uncachedRequestsPerSecond: uncached.perSecond,
+        cachedRequestsPerSecond: cached.perSecond,
+        cachedToUncachedThroughputRatio: ratio,
+        uncachedP99Ms: uncached.p99Ms,
+        cachedP99Ms: cached.p99Ms,
+        listByCustomerRequestsPerSecond: listCustomer.perSecond,
+        listByStatusRequestsPerSecond: listStatus.perSecond,
+        uncachedIdsExhausted: uncached.exhausted,
+        seedMs,
+      },
+      tables: [
+        {
+          title: 'Per phase (successful requests in the window; latency over every sample)',
+          columns: [
+            'phase',
+            'req/s',
+            'ok',
+            'not ok',
+            'p50 ms',
+            'p95 ms',
+            'p99 ms',
+            'max ms',
+            'mean ms',
+            'window ms',
+            'errors',
+          ],
+          rows: phases.map((p) => [
+            p.kind,
+            p.perSecond,
+            p.succeeded,
+            p.failed,
+            p.p50Ms,
+            p.p95Ms,
+            p.p99Ms,
+            p.maxMs,
+            p.meanMs,
+            p.windowMs,
+            p.errors,
+          ]),
+        },
+      ],
+    });
+    log(`result: ${file}`);
+  } finally {
+    await cleanup?.();
+    await mongo.db.dropDatabase().catch(() => {});
+    await mongo.close();
+    await redis.quit().catch(() => {});
+    await subscriber.quit().catch(() => {});
+    await found.release();
+  }
+};
+
+main().catch((err: unknown) => {
+  process.stderr.write(`query benchmark failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
