@@ -1,6 +1,7 @@
+import { keyedPost, refusalOn } from './keyed-post';
 import type { CallOptions, ClientOptions } from './client-options';
 import { ExternalCallError } from './errors';
-import { replyFields, requireKey, unexpectedReply } from './reply-fields';
+import { unexpectedReply } from './reply-fields';
 import { createResilientHttpClient, type ResilientHttpClient } from './resilient-http';
 
 export interface ShipmentRequest {
@@ -49,42 +50,35 @@ export function createCarrierClient(options: ClientOptions): CarrierClient {
   return {
     http,
     close: http.close,
-    async createShipment(request, { idempotencyKey, signal }) {
-      const operation = 'createShipment';
-      return http.call<ShipmentResult>(
+    createShipment: (request, options) =>
+      keyedPost<ShipmentResult>(
+        http,
+        service,
         {
-          operation,
-          method: 'POST',
+          operation: 'createShipment',
           path: '/shipments',
           body: request,
-          idempotencyKey: requireKey(idempotencyKey),
-          signal,
+          // A carrier refusal (422 with outcome "rejected") is an answer the saga compensates.
+          refusal: (reply) =>
+            (reply.body as { outcome?: unknown } | undefined)?.outcome === 'rejected'
+              ? refusalOn<ShipmentResult>(
+                  422,
+                  'rejected',
+                  (reason) => ({ status: 'rejected', reason }),
+                  'rejected',
+                )(reply)
+              : undefined,
+          success: (fields) => ({
+            status: 'created',
+            shipmentId: fields.string('shipmentId'),
+            carrier: fields.string('carrier'),
+            trackingNumber: fields.string('trackingNumber'),
+            labelUrl: fields.string('labelUrl'),
+            replayed: fields.replayed,
+          }),
         },
-        (reply) => {
-          const outcome = (reply.body as { outcome?: unknown } | undefined)?.outcome;
-          if (reply.status === 422 && outcome === 'rejected') {
-            const reason = (reply.body as { reason?: unknown }).reason;
-            return {
-              outcome: 'rejected',
-              value: { status: 'rejected', reason: typeof reason === 'string' ? reason : 'rejected' },
-            };
-          }
-          if (reply.status !== 200 && reply.status !== 201) throw unexpectedReply(service, operation, reply);
-          const fields = replyFields(service, operation, reply);
-          return {
-            outcome: 'success',
-            value: {
-              status: 'created',
-              shipmentId: fields.string('shipmentId'),
-              carrier: fields.string('carrier'),
-              trackingNumber: fields.string('trackingNumber'),
-              labelUrl: fields.string('labelUrl'),
-              replayed: fields.replayed,
-            },
-          };
-        },
-      );
-    },
+        options,
+      ),
     async tracking(shipmentId, { signal } = {}) {
       const operation = 'tracking';
       return http.call<TrackingResult>(

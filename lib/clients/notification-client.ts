@@ -1,5 +1,5 @@
+import { keyedPost } from './keyed-post';
 import type { CallOptions, ClientOptions } from './client-options';
-import { replyFields, requireKey, unexpectedReply } from './reply-fields';
 import { createResilientHttpClient, type ResilientHttpClient } from './resilient-http';
 
 export const NOTIFICATION_CHANNELS = ['email', 'sms', 'push'] as const;
@@ -38,26 +38,21 @@ export function createNotificationClient(options: ClientOptions): NotificationCl
   return {
     http,
     close: http.close,
-    async send(channel, message, { idempotencyKey, signal }) {
-      const operation = `send_${channel}`;
-      return http.call<NotificationResult>(
+    send: (channel, message, options) =>
+      keyedPost<NotificationResult>(
+        http,
+        service,
         {
-          operation,
-          method: 'POST',
+          operation: `send_${channel}`,
           path: `/${channel}`,
           body: message,
-          idempotencyKey: requireKey(idempotencyKey),
-          signal,
+          success: (fields) => ({
+            status: 'accepted',
+            messageId: fields.string('messageId'),
+            replayed: fields.replayed,
+          }),
         },
-        (reply) => {
-          if (reply.status < 200 || reply.status > 202) throw unexpectedReply(service, operation, reply);
-          const fields = replyFields(service, operation, reply);
-          return {
-            outcome: 'success',
-            value: { status: 'accepted', messageId: fields.string('messageId'), replayed: fields.replayed },
-          };
-        },
-      );
-    },
+        options,
+      ),
   };
 }

@@ -1,6 +1,6 @@
+import { keyedPost, refusalOn } from './keyed-post';
 import type { CallOptions, ClientOptions } from './client-options';
-import { replyFields, requireKey, unexpectedReply } from './reply-fields';
-import { createResilientHttpClient, type HttpReply, type ResilientHttpClient } from './resilient-http';
+import { createResilientHttpClient, type ResilientHttpClient } from './resilient-http';
 
 /** Amounts are integer minor units with an ISO 4217 currency, as in domain/order/money.ts. */
 export interface PaymentRequest {
@@ -53,100 +53,70 @@ export function createPaymentGatewayClient(options: ClientOptions): PaymentGatew
   const service = options.service ?? PAYMENT_GATEWAY;
   const http = createResilientHttpClient({ ...options, service });
 
-  const declined = (reply: HttpReply): { outcome: 'declined'; value: Declined } | undefined => {
-    if (reply.status !== 402) return undefined;
-    const reason = (reply.body as { reason?: unknown } | undefined)?.reason;
-    return {
-      outcome: 'declined',
-      value: { status: 'declined', reason: typeof reason === 'string' ? reason : 'declined' },
-    };
-  };
+  // A decline is a result (402 with a reason); the same check serves authorize and capture.
+  const declined = refusalOn<Declined>(
+    402,
+    'declined',
+    (reason) => ({ status: 'declined', reason }),
+    'declined',
+  );
 
   return {
     http,
     close: http.close,
-    async authorize(request, { idempotencyKey, signal }) {
-      const operation = 'authorize';
-      return http.call<AuthorizeResult>(
+    authorize: (request, options) =>
+      keyedPost<AuthorizeResult>(
+        http,
+        service,
         {
-          operation,
-          method: 'POST',
+          operation: 'authorize',
           path: '/payments/authorize',
           body: request,
-          idempotencyKey: requireKey(idempotencyKey),
-          signal,
+          refusal: declined,
+          success: (fields) => ({
+            status: 'authorized',
+            authorizationId: fields.string('authorizationId'),
+            amount: fields.number('amount'),
+            replayed: fields.replayed,
+          }),
         },
-        (reply) => {
-          const decline = declined(reply);
-          if (decline) return decline;
-          if (reply.status !== 200 && reply.status !== 201) throw unexpectedReply(service, operation, reply);
-          const fields = replyFields(service, operation, reply);
-          return {
-            outcome: 'success',
-            value: {
-              status: 'authorized',
-              authorizationId: fields.string('authorizationId'),
-              amount: fields.number('amount'),
-              replayed: fields.replayed,
-            },
-          };
-        },
-      );
-    },
-    async capture(request, { idempotencyKey, signal }) {
-      const operation = 'capture';
-      return http.call<CaptureResult>(
+        options,
+      ),
+    capture: (request, options) =>
+      keyedPost<CaptureResult>(
+        http,
+        service,
         {
-          operation,
-          method: 'POST',
+          operation: 'capture',
           path: '/payments/capture',
           body: request,
-          idempotencyKey: requireKey(idempotencyKey),
-          signal,
+          refusal: declined,
+          success: (fields) => ({
+            status: 'captured',
+            captureId: fields.string('captureId'),
+            amount: fields.number('amount'),
+            currency: fields.optionalString('currency') ?? request.currency,
+            replayed: fields.replayed,
+          }),
         },
-        (reply) => {
-          const decline = declined(reply);
-          if (decline) return decline;
-          if (reply.status !== 200 && reply.status !== 201) throw unexpectedReply(service, operation, reply);
-          const fields = replyFields(service, operation, reply);
-          return {
-            outcome: 'success',
-            value: {
-              status: 'captured',
-              captureId: fields.string('captureId'),
-              amount: fields.number('amount'),
-              currency: fields.optionalString('currency') ?? request.currency,
-              replayed: fields.replayed,
-            },
-          };
-        },
-      );
-    },
-    async refund(request, { idempotencyKey, signal }) {
-      const operation = 'refund';
-      return http.call<RefundResult>(
+        options,
+      ),
+    refund: (request, options) =>
+      keyedPost<RefundResult>(
+        http,
+        service,
         {
-          operation,
-          method: 'POST',
+          operation: 'refund',
           path: '/payments/refund',
           body: request,
-          idempotencyKey: requireKey(idempotencyKey),
-          signal,
+          success: (fields) => ({
+            status: 'refunded',
+            refundId: fields.string('refundId'),
+            amount: fields.number('amount'),
+            replayed: fields.replayed,
+          }),
         },
-        (reply) => {
-          if (reply.status !== 200 && reply.status !== 201) throw unexpectedReply(service, operation, reply);
-          const fields = replyFields(service, operation, reply);
-          return {
-            outcome: 'success',
-            value: {
-              status: 'refunded',
-              refundId: fields.string('refundId'),
-              amount: fields.number('amount'),
-              replayed: fields.replayed,
-            },
-          };
-        },
-      );
-    },
+        options,
+      ),
   };
 }
