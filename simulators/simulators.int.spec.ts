@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createCarrierClient, type CarrierClient } from '../lib/clients/carrier-client';
 import { createNotificationClient, type NotificationClient } from '../lib/clients/notification-client';
 import { createPaymentGatewayClient, type PaymentGatewayClient } from '../lib/clients/payment-gateway-client';
@@ -8,7 +7,7 @@ import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { deterministicDraw } from './shared/failure-knobs';
-import { LISTENING_MESSAGE } from './shared/simulator-main';
+import { startSimulatorProcess, type RunningProcess } from '../test/support/simulators';
 
 /**
  * Each simulator as a real process (`node --import tsx simulators/<name>/main.ts`, PORT=0),
@@ -16,56 +15,12 @@ import { LISTENING_MESSAGE } from './shared/simulator-main';
  */
 const ROOT = join(__dirname, '..');
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-}
-
-function startProcess(name: string, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'simulators', name, 'main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} did not report its URL within 30 s:\n${output.join('')}`));
-    }, 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before listening:\n${output.join('')}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      try {
-        const parsed = JSON.parse(line) as { msg?: string; url?: string };
-        if (parsed.msg === LISTENING_MESSAGE && parsed.url) {
-          clearTimeout(timer);
-          child.removeAllListeners('exit');
-          resolve({ child, url: parsed.url, output });
-        }
-      } catch {
-        // Not a JSON log line; kept in `output` for the failure message.
-      }
-    });
-  });
-}
-
-function stop(running: Running | undefined): Promise<number | null> {
-  if (!running || running.child.exitCode !== null) return Promise.resolve(running?.child.exitCode ?? null);
-  return new Promise((resolve) => {
-    const force = setTimeout(() => running.child.kill('SIGKILL'), 5000);
-    running.child.once('exit', (code) => {
-      clearTimeout(force);
-      resolve(code);
-    });
-    running.child.kill('SIGTERM');
-  });
-}
+type Running = RunningProcess;
+type SimulatorName = Parameters<typeof startSimulatorProcess>[0];
+const startProcess = (name: SimulatorName, env: Record<string, string> = {}): Promise<Running> =>
+  startSimulatorProcess(name, env);
+const stop = (running: Running | undefined): Promise<number | null> =>
+  running ? running.stop() : Promise.resolve(null);
 
 const kit = () => {
   const metrics = createMetrics({ service: 'simulators-int', defaultMetrics: false });

@@ -1,5 +1,12 @@
 import type { Message, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
 
+/** Adds to the list under a key without copying it: these run once per record produced. */
+export const append = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+};
+
 /** Stay well under the broker's default max.message.bytes (1 MiB) for one produce batch. */
 export const MAX_BATCH_BYTES = 512 * 1024;
 
@@ -35,7 +42,7 @@ export const sendAll = async (
     for (const message of messages) {
       const size = sizeOf(message);
       if (bytes + size > maxBytes) await flush();
-      slice.set(topic, [...(slice.get(topic) ?? []), message]);
+      append(slice, topic, message);
       bytes += size;
     }
   }

@@ -7,7 +7,7 @@ import { HEADERS, headerString } from '../../lib/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
-import { sendAll } from '../../lib/kafka/chunked-send';
+import { append, sendAll } from '../../lib/kafka/chunked-send';
 import definitions from '../../topics/topics.json';
 
 /** One event as a saga reaction sees it. */
@@ -198,10 +198,7 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
           if (isRetriable(err) && level < retryTopics.length) {
             // A dependency is away: park the record on the next retry level, keep the partition moving.
             const next = retryTopics[level] as string;
-            outgoing.set(next, [
-              ...(outgoing.get(next) ?? []),
-              retryMessage(message, sourceTopic, batch.partition, level + 1, err),
-            ]);
+            append(outgoing, next, retryMessage(message, sourceTopic, batch.partition, level + 1, err));
             retried.inc({ level: String(level + 1) });
             reactions.inc({ event: eventType, outcome: 'retry' });
             continue;
@@ -214,8 +211,7 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
         }
         reactions.inc({ event: input.event.type, outcome: produced.length > 0 ? 'commands' : 'none' });
         for (const { aggregate, aggregateId, command } of produced) {
-          const topic = topics.commands(aggregate);
-          outgoing.set(topic, [...(outgoing.get(topic) ?? []), commandMessage(aggregateId, command)]);
+          append(outgoing, topics.commands(aggregate), commandMessage(aggregateId, command));
         }
       }
       if (last) {

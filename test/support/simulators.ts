@@ -9,29 +9,31 @@ export interface RunningProcess {
   child: ChildProcess;
   url: string;
   output: string[];
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
 /** A simulator as a real process on a free port; resolves with its URL once it listens. */
 export const startSimulatorProcess = (
   name: 'payment-gateway' | 'carrier' | 'notifications',
   env: Record<string, string> = {},
+  logLevel = 'info',
 ): Promise<RunningProcess> => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'simulators', name, 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const stop = (): Promise<void> =>
+  const stop = (): Promise<number | null> =>
     child.exitCode !== null
-      ? Promise.resolve()
+      ? Promise.resolve(child.exitCode)
       : new Promise((resolve) => {
           const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          child.once('exit', () => {
+          child.once('exit', (code) => {
             clearTimeout(force);
-            resolve();
+            resolve(code);
           });
           child.kill('SIGTERM');
         });
