@@ -1,3 +1,4 @@
+import { ensureTopics } from '../topics/ensure-topics';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka } from '../lib/adapters/kafka';
@@ -20,7 +21,7 @@ describe('schema evolution through the registry and Kafka', () => {
     const topic = uniqueName('evo.orders.events');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await ensureTopics(admin, [{ name: topic, partitions: 1, configs: {} }]);
     await admin.disconnect();
 
     // A v1 writer from before v2 existed: only v1 schemas are registered yet.

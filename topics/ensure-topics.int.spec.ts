@@ -73,7 +73,7 @@ describe('ensureTopics', () => {
 
   it('refuses to run when an existing topic has a different partition count', async () => {
     const name = uniqueName('t-mismatch');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: 2 }] });
+    await ensureTopics(admin, [{ name, partitions: 2, configs: {} }]);
     await expect(ensureTopics(admin, [{ name, partitions: 6, configs: {} }])).rejects.toBeInstanceOf(
       TopicMismatchError,
     );

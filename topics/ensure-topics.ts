@@ -60,7 +60,7 @@ const settle = async <T>(read: () => Promise<T>, attempts = 20): Promise<T> => {
       return await read();
     } catch (err) {
       if (i >= attempts || (err as { retriable?: boolean }).retriable === false) throw err;
-      await new Promise((r) => setTimeout(r, 100 * i));
+      await new Promise((r) => setTimeout(r, Math.min(100 * i, 500)));
     }
   }
 };
@@ -80,8 +80,10 @@ export const ensureTopics = async (admin: Admin, wanted: TopicDefinition[]): Pro
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((t) => !existing.has(t.name));
   if (missing.length > 0) {
+    // kafkajs's own wait for leaders gives up when a young broker answers "unknown topic"
+    // for a topic it has just created; we wait ourselves, tolerating that answer.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions,
@@ -90,6 +92,14 @@ export const ensureTopics = async (admin: Admin, wanted: TopicDefinition[]): Pro
       })),
     });
     report.created.push(...missing.map((t) => t.name));
+    await settle(async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: missing.map((t) => t.name) });
+      const leaderless = topics.filter(
+        (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+      );
+      if (leaderless.length > 0)
+        throw new Error(`no leader yet for ${leaderless.map((t) => t.name).join(', ')}`);
+    }, 50);
   }
   const present = wanted.filter((t) => existing.has(t.name));
   if (present.length === 0) return report;

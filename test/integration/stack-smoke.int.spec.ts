@@ -1,3 +1,4 @@
+import { ensureTopics } from '../../topics/ensure-topics';
 import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../lib/adapters/kafka';
 import { connectMongo } from '../../lib/adapters/mongo';
@@ -18,7 +19,7 @@ beforeAll(() => {
 const createTopic = async (name: string, partitions = 1): Promise<void> => {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions }] });
+  await ensureTopics(admin, [{ name, partitions, configs: {} }]);
   await admin.disconnect();
 };
 
