@@ -15,11 +15,12 @@ import { connectMongo } from '../../lib/adapters/mongo';
 import { PrerequisiteError } from '../../lib/errors';
 import { capture, requireTool, run, which } from '../shell';
 import type { LocalService, ServiceContext } from '../service';
+import { applyFerretPatches, FERRETDB_PATCH_LEVEL } from './ferretdb-patches';
 
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
 const ferretBinary = (ctx: ServiceContext): string =>
-  join(ctx.settings.layout.binDir, `ferretdb-${ctx.settings.versions.ferretdb}`);
+  join(ctx.settings.layout.binDir, `ferretdb-${ctx.settings.versions.ferretdb}-${FERRETDB_PATCH_LEVEL}`);
 
 /** Which server we run: a real mongod when the machine has one, else FerretDB (SQLite). */
 const flavour = (): 'mongod' | 'ferretdb' => (which('mongod') ? 'mongod' : 'ferretdb');
@@ -49,7 +50,7 @@ const makeWritable = (dir: string): void => {
 /**
  * `go install …@version` is refused by the module proxy here (its version list is not
  * served), so we download the exact module version, stamp the version file its build
- * embeds, and build the binary ourselves.
+ * embeds, apply the `_id` index fixes of ferretdb-patches.ts, and build the binary ourselves.
  */
 const buildFerret = async (ctx: ServiceContext): Promise<void> => {
   const { settings, progress } = ctx;
@@ -81,6 +82,7 @@ const buildFerret = async (ctx: ServiceContext): Promise<void> => {
   cpSync(moduleDir, source, { recursive: true });
   makeWritable(source);
   writeFileSync(join(source, 'build', 'version', 'version.txt'), `${settings.versions.ferretdb}\n`);
+  applyFerretPatches(source);
   progress.step('mongo', 'building FerretDB (first time only: a few minutes on 2 cores)');
   mkdirSync(settings.layout.binDir, { recursive: true });
   const partial = `${ferretBinary(ctx)}.partial`;
@@ -104,7 +106,7 @@ export const mongoService: LocalService = {
       const out = capture(which('mongod') as string, ['--version']);
       return `MongoDB ${out?.match(/db version v(\S+)/)?.[1] ?? '?'} (mongod)`;
     }
-    return `FerretDB ${ctx.settings.versions.ferretdb} (SQLite backend, MongoDB wire protocol)`;
+    return `FerretDB ${ctx.settings.versions.ferretdb} (SQLite backend, index pushdown patch ${FERRETDB_PATCH_LEVEL}, MongoDB wire protocol)`;
   },
   port: (ctx) => ctx.settings.ports.mongo,
 
@@ -133,7 +135,9 @@ export const mongoService: LocalService = {
       command: ferretBinary(ctx),
       args: [
         '--handler=sqlite',
-        `--sqlite-url=file:${data}/`,
+        // WAL with synchronous=NORMAL: no fsync per write. A crash of the machine may lose the
+        // last writes, which the read models (rebuilt from Kafka) can afford.
+        `--sqlite-url=file:${data}/?_pragma=synchronous(normal)`,
         `--listen-addr=${settings.host}:${settings.ports.mongo}`,
         `--debug-addr=${settings.host}:${settings.ports.mongo + 1}`,
         `--state-dir=${state}`,

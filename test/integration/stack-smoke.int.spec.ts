@@ -152,6 +152,51 @@ describe('MongoDB wire protocol', () => {
       await mongo.close();
     }
   });
+
+  // The queries the projections and the query API make, which the local FerretDB build answers
+  // from indexes (stack/services/ferretdb-patches.ts): the answers must be MongoDB's.
+  it('answers _id, $in, guarded and string-equality filters as MongoDB does', async () => {
+    const mongo = await connectMongo(endpoints.mongodbUri, 'orderstream_smoke');
+    try {
+      type Doc = { _id: string; customerId?: unknown; status?: string; version: number };
+      const collection = mongo.db.collection<Doc>(uniqueName('pushdown'));
+      await collection.createIndex({ customerId: 1, status: 1 });
+      await collection.insertMany([
+        { _id: 'o1', customerId: 'c1', status: 'Placed', version: 1 },
+        { _id: 'o2', customerId: 'c1', status: 'Completed', version: 2 },
+        { _id: 'o3', customerId: 'c2', status: 'Placed', version: 1 },
+        // Equality on a string matches an array holding it, never a number or a sub-document.
+        { _id: 'o4', customerId: ['c2', 'c1'], status: 'Placed', version: 1 },
+        { _id: 'o5', customerId: 7, status: 'Placed', version: 1 },
+        { _id: 'o6', customerId: { id: 'c1' }, status: 'Placed', version: 1 },
+        { _id: 'o7', customerId: '[c1', status: 'Placed', version: 1 },
+      ]);
+      const ids = async (filter: Record<string, unknown>) =>
+        (await collection.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+
+      expect(await ids({ _id: 'o2' })).toEqual(['o2']);
+      expect(await ids({ _id: 'o2', status: 'Placed' })).toEqual([]);
+      expect(await ids({ _id: { $in: ['o3', 'o1', 'missing'] } })).toEqual(['o1', 'o3']);
+      expect(await ids({ customerId: 'c1' })).toEqual(['o1', 'o2', 'o4']);
+      expect(await ids({ customerId: 'c1', status: 'Placed' })).toEqual(['o1', 'o4']);
+      expect(await ids({ customerId: '[c1' })).toEqual(['o7']);
+      expect(await collection.countDocuments({ customerId: 'c2' })).toBe(2);
+
+      // A version-guarded replace writes only over an older version.
+      const stale = await collection.replaceOne({ _id: 'o2', version: { $lt: 2 } }, { version: 9 });
+      const newer = await collection.replaceOne(
+        { _id: 'o2', version: { $lt: 3 } },
+        { customerId: 'c1', status: 'Shipped', version: 3 },
+      );
+      expect([stale.modifiedCount, newer.modifiedCount]).toEqual([0, 1]);
+      expect(await collection.findOne({ _id: 'o2' })).toMatchObject({ status: 'Shipped', version: 3 });
+      await collection.deleteMany({ _id: { $in: ['o1', 'o3'] } });
+      expect(await ids({})).toEqual(['o2', 'o4', 'o5', 'o6', 'o7']);
+      await collection.drop();
+    } finally {
+      await mongo.close();
+    }
+  });
 });
 
 describe('Redis', () => {
