@@ -28,6 +28,8 @@ const config = readConfig(process.env, {
   BENCH_CUSTOMERS: envVar.int({ default: 200, min: 1 }),
   BENCH_HOT_SET: envVar.int({ default: 100, min: 1 }),
   BENCH_CONCURRENCY: envVar.int({ default: 16, min: 1, max: 1024 }),
+  /** Lists read and sort every matching view on the server: fewer clients keep answers inside the window. */
+  BENCH_LIST_CONCURRENCY: envVar.int({ default: 4, min: 1, max: 1024 }),
   BENCH_DURATION_S: envVar.int({ default: 10, min: 1, max: 3600 }),
   BENCH_WARMUP_S: envVar.int({ default: 2, min: 0, max: 600 }),
   BENCH_REQUEST_TIMEOUT_MS: envVar.int({ default: 10_000, min: 100 }),
@@ -86,6 +88,8 @@ interface Phase {
   next(): string | undefined;
   /** The X-Cache value a 200 must carry to count (undefined: no check). */
   expectCache?: string;
+  /** Concurrent clients (default BENCH_CONCURRENCY). */
+  clients?: number;
 }
 
 /** Runs one phase for its duration with every client, keeping what ended inside the window. */
@@ -120,7 +124,7 @@ const runPhase = async (http: GetClient, phase: Phase, warmupS: number, duration
       if (t1 <= to) lastEnd = Math.max(lastEnd, t1);
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, client));
+  await Promise.all(Array.from({ length: phase.clients ?? CONCURRENCY }, client));
   // A phase that ran out of ids ends early: its rate is over the time it actually ran.
   const windowMs = Math.max(1, (exhausted ? lastEnd : to) - from);
   const report = recorder.report().find((k) => k.kind === phase.kind) as KindReport;
@@ -179,7 +183,9 @@ const main = async (): Promise<void> => {
       await server.close();
       await api.stop().catch(() => {});
     };
-    log(`query API ${server.url}; ${CONCURRENCY} clients, ${config.BENCH_DURATION_S} s per phase`);
+    log(
+      `query API ${server.url}; ${CONCURRENCY} clients (lists ${config.BENCH_LIST_CONCURRENCY}), ${config.BENCH_DURATION_S} s per phase`,
+    );
 
     // Ids in a shuffled order: the hot set from the end, the uncached ones from the start.
     const random = rng(42);
@@ -237,6 +243,7 @@ const main = async (): Promise<void> => {
       http,
       {
         kind: 'list by customer',
+        clients: config.BENCH_LIST_CONCURRENCY,
         next: () =>
           `/api/queries/orders?customerId=${runId}-c${Math.floor(random() * config.BENCH_CUSTOMERS)}` +
           `&page=${1 + Math.floor(random() * customerPages)}&pageSize=20`,
@@ -248,6 +255,7 @@ const main = async (): Promise<void> => {
       http,
       {
         kind: 'list by status',
+        clients: config.BENCH_LIST_CONCURRENCY,
         next: () =>
           `/api/queries/orders?status=${STATUSES[Math.floor(random() * STATUSES.length)] as string}` +
           `&page=${1 + Math.floor(random() * statusPages)}&pageSize=20`,
@@ -274,6 +282,7 @@ const main = async (): Promise<void> => {
         customers: config.BENCH_CUSTOMERS,
         hotSet: hot.length,
         concurrency: CONCURRENCY,
+        listConcurrency: config.BENCH_LIST_CONCURRENCY,
         durationSPerPhase: config.BENCH_DURATION_S,
         warmupS: config.BENCH_WARMUP_S,
         requestTimeoutMs: config.BENCH_REQUEST_TIMEOUT_MS,
