@@ -1,20 +1,20 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
-import { catalog } from '../domain/catalog/catalog';
 import { connectMongo } from '../lib/adapters/mongo';
 import { createRedis } from '../lib/adapters/redis';
 import { envVar, readConfig } from '../lib/config/env';
 import { listen } from '../lib/http/app';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
-import { cacheKey, defaultCollection, type OrderStatus, type OrderView } from '../lib/read-models/views';
+import { cacheKey, defaultCollection, type OrderView } from '../lib/read-models/views';
 import { ensureIndexes } from '../processors/projections/view-store';
 import { createQueryApi } from '../query-api/query-api';
 import { staleKey } from '../query-api/view-cache';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { createGetClient, type GetClient } from './lib/http-get';
+import { orderView, STATUSES } from './lib/order-views';
 import { createRecorder, type KindReport, type Outcome } from './lib/recorder';
 import { provenance, writeResult } from './lib/results';
 
@@ -37,49 +37,12 @@ const config = readConfig(process.env, {
 });
 const CONCURRENCY = config.BENCH_CONCURRENCY;
 const NAME = `query-by-id-orders-${config.BENCH_ORDERS}-concurrency-${CONCURRENCY}`;
-const STATUSES: OrderStatus[] = [
-  'Draft',
-  'Placed',
-  'InventoryReserved',
-  'PaymentCaptured',
-  'Shipped',
-  'Completed',
-  'Cancelled',
-];
-const products = catalog.list();
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** A deterministic generator, so two runs seed and ask for the same documents in the same order. */
 const rng = (seed: number) => () => {
   seed = (Math.imul(seed, 1_103_515_245) + 12_345) & 0x7fffffff;
   return seed / 0x80000000;
-};
-
-const orderView = (runId: string, n: number): OrderView => {
-  const at = new Date(Date.UTC(2025, 0, 1) + n * 60_000).toISOString();
-  const items = [0, 1, 2].map((k) => {
-    const p = products[(n + k) % products.length] as (typeof products)[number];
-    return { sku: p.sku, quantity: 1 + ((n + k) % 3), unitPrice: p.price };
-  });
-  const id = `${runId}-o${n}`;
-  return {
-    _id: id,
-    orderId: id,
-    customerId: `${runId}-c${n % config.BENCH_CUSTOMERS}`,
-    status: STATUSES[n % STATUSES.length] as OrderStatus,
-    items,
-    totalAmount: items.reduce((s, i) => s + i.quantity * i.unitPrice, 0),
-    currency: 'EUR',
-    version: 4,
-    createdAt: at,
-    updatedAt: at,
-    timeline: ['OrderCreated', 'OrderItemAdded', 'OrderItemAdded', 'OrderPlaced'].map((type, v) => ({
-      type,
-      version: v + 1,
-      at,
-    })),
-    reservedSkus: [],
-  };
 };
 
 interface Phase {
@@ -158,7 +121,9 @@ const main = async (): Promise<void> => {
     const SLICE = 1_000;
     for (let i = 0; i < config.BENCH_ORDERS; i += SLICE) {
       const n = Math.min(SLICE, config.BENCH_ORDERS - i);
-      await collection.insertMany(Array.from({ length: n }, (_, k) => orderView(runId, i + k)));
+      await collection.insertMany(
+        Array.from({ length: n }, (_, k) => orderView(runId, i + k, config.BENCH_CUSTOMERS)),
+      );
     }
     await ensureIndexes(mongo.db, 'orders', defaultCollection('orders'));
     const seedMs = Math.round(performance.now() - seedStarted);

@@ -57,7 +57,7 @@ const main = async (): Promise<void> => {
   if (group !== undefined && !groups.includes(group))
     throw new Error(`unknown group "${group}"; groups: ${groups.join(', ')}`);
   switch (command) {
-    case 'list':
+    case 'list': {
       let total = 0;
       for (const g of group ? [group] : groups) {
         const all = await readAll(g);
@@ -67,6 +67,7 @@ const main = async (): Promise<void> => {
       }
       if (!group && total === 0) process.stdout.write('no dead letters in any group\n');
       return;
+    }
     case 'show': {
       if (!group) throw new Error('show needs a group and <partition>:<offset>');
       const d = locate(await readAll(group), ref);
@@ -80,6 +81,10 @@ const main = async (): Promise<void> => {
     }
     case 'redrive': {
       if (!group) throw new Error('redrive needs a group and <partition>:<offset> or --all');
+      if (group === 'projections')
+        throw new Error(
+          'projection dead letters are events still in the event store: fix the decoder, then rebuild the read models with "npm run replay" (re-driving would append them to the events topic again)',
+        );
       const all = await readAll(group);
       await redrive(group, ref === '--all' ? all : [locate(all, ref)]);
       return;

@@ -14,6 +14,8 @@ export const readDeadLetters = async (kafka: Kafka, topic: string): Promise<Dead
   await admin.connect();
   let partitions: number[];
   try {
+    // A group whose topic was never created (a deployment older than the group) has none.
+    if (!(await admin.listTopics()).includes(topic)) return [];
     partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).sort((a, b) => a - b);
   } finally {
     await admin.disconnect();

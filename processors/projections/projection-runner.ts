@@ -1,12 +1,15 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { isRetriable } from '../../lib/errors';
+import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
+import { HEADERS, headerString } from '../../lib/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
 import { VIEWS, type ViewName } from '../../lib/read-models/views';
-import type { TopicNames } from '../../topics/names';
+import type { AggregateType, TopicNames } from '../../topics/names';
+import { deadLetterMessage } from '../command-side/dead-letter';
 import { publishChanges } from './change-publisher';
 import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
 import type { ProjectionEvent } from './projection-views';
@@ -36,10 +39,17 @@ export interface Projections {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * The logical group of the projections' dead-letter topic (`deadletter.projections`, in
+ * topics.json), the same whatever consumer group id a runner is given.
+ */
+export const PROJECTIONS_DEAD_LETTER_GROUP = 'projections';
+
+/**
  * The read side's writer (DESIGN §6): a consumer group over the five events topics. Per batch
  * (one partition of one topic, so one view): decode, fold onto the current documents, one
- * guarded bulk write, announce on Redis, then commit the offset. At-least-once delivery plus
- * version-guarded writes make each event count once.
+ * guarded bulk write, announce on Redis, park undecodable records on the dead-letter topic, then
+ * commit the offset. At-least-once delivery plus version-guarded writes make each event count
+ * once; a dead letter may be parked twice if a batch is redelivered.
  */
 export const startProjections = async (options: ProjectionsOptions): Promise<Projections> => {
   const { kafka, topics, db, redis, logger, metrics } = options;
@@ -60,6 +70,12 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     help: 'Events a projection could not decode or apply, by view and reason',
     labelNames: ['view', 'reason'],
   });
+  const deadLettered = metrics.counter<'source'>({
+    name: 'dlq_records_total',
+    help: 'Records sent to the dead-letter topic',
+    labelNames: ['source'],
+  });
+  const deadLetterTopic = topics.deadLetter(PROJECTIONS_DEAD_LETTER_GROUP);
 
   const indexed = new Set<string>();
   const collections = async (): Promise<PhysicalCollections> => {
@@ -76,20 +92,28 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
   /** Last offset handled per `topic:partition`, including batches of transaction markers only. */
   const positions = new Map<string, bigint>();
 
-  const decodeAll = async (aggregate: (typeof AGGREGATES)[number], messages: KafkaMessage[]) => {
+  /** The batch's events, and the records no retry will decode, as dead letters. */
+  const decodeAll = async (
+    aggregate: AggregateType,
+    batch: { topic: string; partition: number; messages: KafkaMessage[] },
+  ): Promise<{ events: ProjectionEvent[]; deadLetters: Message[] }> => {
     const events: ProjectionEvent[] = [];
-    for (const message of messages) {
+    const deadLetters: Message[] = [];
+    for (const message of batch.messages) {
       try {
         const event = await decoders.decode(aggregate, message);
         if (event) events.push(event);
       } catch (err) {
         if (isRetriable(err)) throw err; // the registry is away: retry the batch
-        // No dead-letter topic is defined for this group; the event is logged and counted.
-        logger.error({ err, aggregate, offset: message.offset }, 'undecodable event skipped');
-        skipped.inc({ view: aggregate, reason: 'decode' });
+        const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        const eventType = headerString(message.headers, HEADERS.eventType) ?? 'unknown';
+        const why = err instanceof Error ? err.message : String(err);
+        logger.error({ err, ...where, eventType }, 'undecodable event dead-lettered');
+        const reason = `projections ${groupId}: cannot decode ${eventType}: ${why}`;
+        deadLetters.push(deadLetterMessage(message, where, reason, err));
       }
     }
-    return events;
+    return { events, deadLetters };
   };
 
   const project = async (view: ViewName, events: ProjectionEvent[]): Promise<void> => {
@@ -114,11 +138,17 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     allowAutoTopicCreation: false,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
   });
+  const deadLetterProducer = kafka.producer({
+    idempotent: true,
+    allowAutoTopicCreation: false,
+    createPartitioner: aggregatePartitioner,
+  });
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const key = `${payload.topic}:${payload.partition}`;
     const offset = BigInt(payload.lastOffset);
     if (offset > (positions.get(key) ?? -1n)) positions.set(key, offset);
   });
+  await deadLetterProducer.connect();
   await consumer.connect();
   for (const aggregate of AGGREGATES) {
     await consumer.subscribe({ topic: topics.events(aggregate), fromBeginning: true });
@@ -135,16 +165,35 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
         await heartbeat();
         await sleep(200);
       }
-      const events = await decodeAll(aggregate, batch.messages);
+      const { events, deadLetters } = await decodeAll(aggregate, batch);
       const view = events[0]?.view;
       try {
         if (view) await project(view, events);
+        // Before the commit: once the offset is past a poison record, nothing would look at it again.
+        if (deadLetters.length > 0) {
+          await deadLetterProducer.send({ topic: deadLetterTopic, acks: -1, messages: deadLetters });
+        }
       } catch (err) {
         logger.warn(
           { err, topic: batch.topic, partition: batch.partition },
           'projection batch failed; retrying',
         );
         throw err;
+      }
+      // A replay about to swap waits for our committed offsets to stop moving, then catches up to
+      // them: never commit during a swap, and write the batch into the swapped collections too
+      // once it is over (version-guarded, so a no-op where it is already there).
+      if (await swapInProgress(db)) {
+        while (isRunning() && (await swapInProgress(db))) {
+          await heartbeat();
+          await sleep(200);
+        }
+        if (!isRunning()) return; // uncommitted: redelivered to whoever owns the partition next
+        if (view) await project(view, events);
+      }
+      if (deadLetters.length > 0) {
+        skipped.inc({ view: aggregate, reason: 'decode' }, deadLetters.length);
+        deadLettered.inc({ source: batch.topic }, deadLetters.length);
       }
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
       await consumer.commitOffsets([
@@ -190,6 +239,12 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
         await sleep(100);
       }
     },
-    stop: () => consumer.disconnect(),
+    stop: async () => {
+      try {
+        await consumer.disconnect();
+      } finally {
+        await deadLetterProducer.disconnect();
+      }
+    },
   };
 };

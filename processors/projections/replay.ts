@@ -213,7 +213,7 @@ const decodeBatch = async (
   if (!aggregate) return [];
   const events: ProjectionEvent[] = [];
   for (const message of messages) {
-    // An event the live runner could not decode was skipped there too; skip it alike.
+    // An event the live runner could not decode is on deadletter.projections; skip it alike.
     const event = await decoders.decode(aggregate, message).catch(() => undefined);
     if (event) events.push(event);
   }
