@@ -171,7 +171,10 @@ export const FERRETDB_EDITS: readonly SourceEdit[] = [
 ];
 
 /** Applies every edit to a copy of FerretDB's sources; each must match exactly once. */
-export const applyFerretPatches = (sourceDir: string, edits: readonly SourceEdit[] = FERRETDB_EDITS): void => {
+export const applyFerretPatches = (
+  sourceDir: string,
+  edits: readonly SourceEdit[] = FERRETDB_EDITS,
+): void => {
   for (const edit of edits) {
     const path = join(sourceDir, edit.file);
     const text = readFileSync(path, 'utf8');
@@ -182,6 +185,9 @@ export const applyFerretPatches = (sourceDir: string, edits: readonly SourceEdit
           '(is the FerretDB version the one stack/layout.ts names?)',
       );
     }
-    writeFileSync(path, text.replace(edit.find, () => edit.replace));
+    writeFileSync(
+      path,
+      text.replace(edit.find, () => edit.replace),
+    );
   }
 };
