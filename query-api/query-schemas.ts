@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { ORDER_STATUSES } from '../domain/order/state';
 import { ValidationError } from '../lib/errors';
 import type { QuerySchema } from '../lib/http/query-validation';
 import type { OrderStatus } from '../lib/read-models/views';
@@ -9,15 +10,7 @@ import { idSchema, isValidId } from '../producers/command-api/request-schemas';
  * very objects the validators are compiled from (as request-schemas.ts does for the command API).
  */
 
-export const ORDER_STATUSES: readonly OrderStatus[] = [
-  'Draft',
-  'Placed',
-  'InventoryReserved',
-  'PaymentCaptured',
-  'Shipped',
-  'Completed',
-  'Cancelled',
-];
+export { ORDER_STATUSES };
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set<OrderStatus>(['Completed', 'Cancelled']);
 
 export const DEFAULT_PAGE_SIZE = 20;

@@ -1,15 +1,9 @@
 import { catalog } from '../../domain/catalog/catalog';
+import { ORDER_STATUSES } from '../../domain/order/state';
 import type { OrderStatus, OrderView } from '../../lib/read-models/views';
 
-export const STATUSES: OrderStatus[] = [
-  'Draft',
-  'Placed',
-  'InventoryReserved',
-  'PaymentCaptured',
-  'Shipped',
-  'Completed',
-  'Cancelled',
-];
+/** Every order status, in lifecycle order; the views' statuses rotate through them. */
+export const STATUSES: readonly OrderStatus[] = ORDER_STATUSES;
 const products = catalog.list();
 
 /** The n-th of a run's order views: three items, four timeline entries, customers round-robin. */
