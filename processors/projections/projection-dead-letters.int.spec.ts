@@ -16,7 +16,8 @@ import { testEndpoints, uniqueName } from '../../test/support/env';
 import { createOrderEventCodec } from '../command-side/event-codec';
 import { PROJECTIONS_DEAD_LETTER_GROUP, startProjections, type Projections } from './projection-runner';
 
-jest.setTimeout(120_000);
+// The first consumer group on a young broker waits for its coordinator: as long as projections.e2e allows.
+jest.setTimeout(240_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
