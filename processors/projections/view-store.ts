@@ -9,10 +9,12 @@ import { ALIAS_COLLECTION, VIEWS, defaultCollection, type ViewName } from '../..
 import { foldEvents, VIEW_SPECS, type ProjectionEvent, type ViewDocument } from './projection-views';
 
 /**
- * FerretDB v1 (SQLite) stalls on an `update` command of about 100 statements and scans the
- * collection for every update filter, so one logical bulk write is sent in slices this big.
+ * FerretDB v1 (SQLite) keeps each statement's result open, holding one of a database's 100
+ * connections, until its whole `update` command ends; at about 100 open at once the database hangs
+ * for good. The runner writes up to 5 partitions at once, so one logical bulk write is sent in
+ * slices small enough that 5 of them stay well under that (5 × 15 = 75).
  */
-const WRITE_SLICE = 50;
+const WRITE_SLICE = 15;
 const DUPLICATE_KEY = 11000;
 
 export interface AliasDocument {
