@@ -7,13 +7,13 @@ import { connectMongo } from '../lib/adapters/mongo';
 import { createRedis } from '../lib/adapters/redis';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
-import { HEADERS } from '../lib/kafka/headers';
 import { partitionForKey } from '../lib/kafka/murmur2';
 import type { OrderView } from '../lib/read-models/views';
 import { replayProjections } from '../processors/projections/replay';
 import type { ReplayProgress, ReplayStatus } from '../processors/projections/replay-progress';
 import { ORDER_PARTITIONS, openBenchEnvironment } from './lib/bench-environment';
 import { provenance, writeResult } from './lib/results';
+import { eventRecord } from '../processors/command-side/event-record';
 
 /**
  * A full projection replay (G4) over real order events written straight to `<prefix>orders.events`
@@ -102,23 +102,19 @@ const main = async (): Promise<void> => {
           const partition = partitionForKey(orderId, ORDER_PARTITIONS);
           historyOf(orderId, n).forEach((event, i) => {
             const version = i + 1;
-            const encoded = env.codec.encode(event);
-            messages.push({
-              key: `${orderId}:${version}`,
-              value: encoded.value,
-              partition,
-              headers: {
-                [HEADERS.eventType]: event.type,
-                [HEADERS.schemaId]: String(encoded.schemaId),
-                [HEADERS.schemaVersion]: String(encoded.schemaVersion),
-                [HEADERS.aggregateId]: orderId,
-                [HEADERS.aggregateVersion]: String(version),
-                [HEADERS.correlationId]: `${orderId}-corr`,
-                [HEADERS.causationId]: `${orderId}-cmd-${version}`,
-                [HEADERS.commandId]: `${orderId}-cmd-${version}`,
-                [HEADERS.occurredAt]: event.data.occurredAt,
-              },
-            });
+            messages.push(
+              eventRecord({
+                aggregateId: orderId,
+                version,
+                partition,
+                type: event.type,
+                encoded: env.codec.encode(event),
+                correlationId: `${orderId}-corr`,
+                causationId: `${orderId}-cmd-${version}`,
+                commandId: `${orderId}-cmd-${version}`,
+                occurredAt: event.data.occurredAt,
+              }),
+            );
           });
         }
         await producer.send({ topic, acks: -1, messages });

@@ -12,6 +12,7 @@ import { partitionForKey } from '../../lib/kafka/murmur2';
 import type { AggregateModule } from './aggregate-module';
 import { remember, type AggregateRecord } from './aggregate-record';
 import { deadLetterMessage } from './dead-letter';
+import { eventRecord } from './event-record';
 
 /** One command's outcome inside a batch, before the transaction commits. */
 export interface Staged<S> {
@@ -184,24 +185,18 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
   const eventMessages: Message[] = events.map((event) => {
     state = module.decider.evolve(state, event);
     version += 1;
-    const encoded = module.codec.encode(event);
     eventsAppended.inc({ aggregate: module.aggregate, type: event.type });
-    return {
-      key: `${aggregateId}:${version}`,
-      value: encoded.value,
+    return eventRecord({
+      aggregateId,
+      version,
       partition: owner.partition,
-      headers: {
-        [HEADERS.eventType]: event.type,
-        [HEADERS.schemaId]: String(encoded.schemaId),
-        [HEADERS.schemaVersion]: String(encoded.schemaVersion),
-        [HEADERS.aggregateId]: aggregateId,
-        [HEADERS.aggregateVersion]: String(version),
-        [HEADERS.correlationId]: command.meta.correlationId,
-        [HEADERS.causationId]: commandId,
-        [HEADERS.commandId]: commandId,
-        [HEADERS.occurredAt]: module.occurredAtOf(event),
-      },
-    };
+      type: event.type,
+      encoded: module.codec.encode(event),
+      correlationId: command.meta.correlationId,
+      causationId: commandId,
+      commandId,
+      occurredAt: module.occurredAtOf(event),
+    });
   });
   const eventTypes = events.map((e) => e.type);
   commandsTotal.inc({ type: command.type, outcome: 'accepted' });

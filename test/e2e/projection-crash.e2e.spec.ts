@@ -6,7 +6,6 @@ import { createKafka } from '../../lib/adapters/kafka';
 import { connectMongo, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { HEADERS } from '../../lib/kafka/headers';
 import { partitionForKey } from '../../lib/kafka/murmur2';
 import { CHANGES_CHANNEL, type OrderView, type ProductView } from '../../lib/read-models/views';
 import { codecFor } from '../../processors/command-side/aggregate-modules';
@@ -18,6 +17,7 @@ import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../support/env';
 import { startProjectionsProcess, type ProjectionsProcess } from '../support/projections-process';
+import { eventRecord } from '../../processors/command-side/event-record';
 
 jest.setTimeout(120_000);
 
@@ -71,21 +71,15 @@ const eventScript = (partitions: number) => {
     const version = (versions.get(`${topic}/${id}`) ?? 0) + 1;
     versions.set(`${topic}/${id}`, version);
     const partition = partitionForKey(id, partitions);
-    const encoded = codec.encode(event);
-    const message: Message = {
-      key: `${id}:${version}`,
-      value: encoded.value,
+    const message = eventRecord({
+      aggregateId: id,
+      version,
       partition,
-      headers: {
-        [HEADERS.eventType]: event.type,
-        [HEADERS.schemaId]: String(encoded.schemaId),
-        [HEADERS.schemaVersion]: String(encoded.schemaVersion),
-        [HEADERS.aggregateId]: id,
-        [HEADERS.aggregateVersion]: String(version),
-        [HEADERS.correlationId]: `corr-${id}`,
-        [HEADERS.occurredAt]: event.data.occurredAt,
-      },
-    };
+      type: event.type,
+      encoded: codec.encode(event),
+      correlationId: `corr-${id}`,
+      occurredAt: event.data.occurredAt,
+    });
     pending.push({ topic, message });
     const at = offsets.get(`${topic}:${partition}`) ?? [];
     offsets.set(`${topic}:${partition}`, [...at, { id, version }]);
