@@ -74,8 +74,21 @@ const readPort = (env: NodeJS.ProcessEnv, variable: string, fallback: number): n
   return port;
 };
 
+/**
+ * A named instance (`ORDERSTREAM_STACK_INSTANCE`) is a second stack beside the default one: its
+ * own data, logs and pid records under `instances/<name>/`, the same provisioned tools, and the
+ * ports its `ORDERSTREAM_STACK_*_PORT` variables give. The chaos suite and outage tests stop and
+ * start its servers without touching the stack other runs share.
+ */
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
 export const stackSettings = (env: NodeJS.ProcessEnv = process.env): StackSettings => {
   const cacheDir = resolve(env.ORDERSTREAM_CACHE_DIR ?? join(homedir(), '.cache', 'orderstream'));
+  const instance = env.ORDERSTREAM_STACK_INSTANCE ?? '';
+  if (instance !== '' && !INSTANCE_NAME.test(instance)) {
+    throw new ConfigError('ORDERSTREAM_STACK_INSTANCE', `must match ${INSTANCE_NAME.source}, got "${instance}"`);
+  }
+  const stateDir = instance === '' ? cacheDir : join(cacheDir, 'instances', instance);
   const ports = Object.fromEntries(
     (Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[]).map((name) => [
       name,
@@ -89,9 +102,9 @@ export const stackSettings = (env: NodeJS.ProcessEnv = process.env): StackSettin
     layout: {
       cacheDir,
       binDir: join(cacheDir, 'bin'),
-      dataDir: join(cacheDir, 'data'),
-      logDir: join(cacheDir, 'logs'),
-      runDir: join(cacheDir, 'run'),
+      dataDir: join(stateDir, 'data'),
+      logDir: join(stateDir, 'logs'),
+      runDir: join(stateDir, 'run'),
       toolDir: join(cacheDir, 'tools'),
     },
   };
