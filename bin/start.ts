@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createKafka } from '../lib/adapters/kafka';
+import { startSupervisor, type SupervisorEvent } from '../lib/process/supervisor';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { registerEventSchemas } from '../schemas/register-schemas';
 import { endpointsToEnv } from '../stack/layout';
@@ -13,8 +13,12 @@ import { seedCatalogue } from './seed-catalogue';
 
 /**
  * `npm start`: find or start the servers (DESIGN §8), apply topics/ and schemas/, then run
- * every service as its own process with logs prefixed by name. Ctrl-C stops the services;
- * the stack keeps running for a fast next start (`npm run stack -- down` stops it).
+ * every service as its own supervised process with logs prefixed by name: a child that exits
+ * is restarted with backoff (lib/process/supervisor.ts), and a child that crash-loops stops
+ * the whole run loudly rather than leaving it half alive. Ctrl-C stops the services; the stack
+ * keeps running for a fast next start (`npm run stack -- down` stops it). Every port can be
+ * moved with its variable, so a second copy can run beside the first (with its own
+ * ORDERSTREAM_TOPIC_PREFIX).
  */
 interface ServiceSpec {
   name: string;
@@ -28,39 +32,70 @@ const ROOT = join(__dirname, '..');
 
 const setting = (name: string, fallback: string): string => process.env[name] ?? fallback;
 
+/** The port variables `npm start` reads, with their defaults. */
+const PORTS = {
+  PAYMENT_GATEWAY_PORT: '8091',
+  CARRIER_PORT: '8092',
+  NOTIFICATIONS_PORT: '8093',
+  PROCESSORS_PORT: '9100',
+  PROJECTIONS_PORT: '9101',
+  QUERY_API_PORT: '8080',
+  COMMAND_API_PORT: '8081',
+} as const;
+
+const port = (name: keyof typeof PORTS): string => {
+  const value = setting(name, PORTS[name]);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`${name} must be a port (1-65535), got '${value}'`);
+  return value;
+};
+
 const services = (prefix: string): ServiceSpec[] => {
-  const api = setting('COMMAND_API_PORT', '8081');
-  const simulator = (name: string, entry: string, port: string, what: string): ServiceSpec => ({
+  const gateway = port('PAYMENT_GATEWAY_PORT');
+  const carrier = port('CARRIER_PORT');
+  const notifications = port('NOTIFICATIONS_PORT');
+  const processors = port('PROCESSORS_PORT');
+  const projections = port('PROJECTIONS_PORT');
+  const query = port('QUERY_API_PORT');
+  const api = port('COMMAND_API_PORT');
+  const simulator = (name: string, entry: string, at: string, what: string): ServiceSpec => ({
     name,
     entry,
-    env: { PORT: port, DELIVERY_AFTER_MS: setting('DELIVERY_AFTER_MS', '5000') },
-    url: `http://localhost:${port}  (${what}, POST /admin/failures)`,
-    ready: `http://127.0.0.1:${port}/health/ready`,
+    env: { PORT: at, DELIVERY_AFTER_MS: setting('DELIVERY_AFTER_MS', '5000') },
+    url: `http://localhost:${at}  (${what}, POST /admin/failures)`,
+    ready: `http://127.0.0.1:${at}/health/ready`,
   });
   return [
-    simulator('payment-gateway', 'simulators/payment-gateway/main.ts', '8091', 'payment gateway simulator'),
-    simulator('carrier', 'simulators/carrier/main.ts', '8092', 'carrier simulator'),
-    simulator('notifications', 'simulators/notifications/main.ts', '8093', 'email/SMS/push simulator'),
+    simulator('payment-gateway', 'simulators/payment-gateway/main.ts', gateway, 'payment gateway simulator'),
+    simulator('carrier', 'simulators/carrier/main.ts', carrier, 'carrier simulator'),
+    simulator('notifications', 'simulators/notifications/main.ts', notifications, 'email/SMS/push simulator'),
     {
       name: 'processors',
       entry: 'processors/main.ts',
-      env: { HEALTH_PORT: '9100', ORDERSTREAM_TOPIC_PREFIX: prefix },
-      url: 'http://localhost:9100  (command processors, saga, deadlines, tracking: /health, /metrics, /api/resilience/state)',
-      ready: 'http://127.0.0.1:9100/health/ready',
+      env: {
+        HEALTH_PORT: processors,
+        ORDERSTREAM_TOPIC_PREFIX: prefix,
+        PAYMENT_GATEWAY_URL: `http://127.0.0.1:${gateway}`,
+        CARRIER_URL: `http://127.0.0.1:${carrier}`,
+        NOTIFICATIONS_URL: `http://127.0.0.1:${notifications}`,
+      },
+      url: `http://localhost:${processors}  (command processors, saga, deadlines, tracking: /health, /metrics, /api/resilience/state)`,
+      ready: `http://127.0.0.1:${processors}/health/ready`,
     },
     {
       name: 'projections',
       entry: 'processors/projections/main.ts',
-      env: { HEALTH_PORT: '9101', ORDERSTREAM_TOPIC_PREFIX: prefix },
-      url: 'http://localhost:9101  (read models in MongoDB: /health, /metrics)',
-      ready: 'http://127.0.0.1:9101/health/ready',
+      env: { HEALTH_PORT: projections, ORDERSTREAM_TOPIC_PREFIX: prefix },
+      url: `http://localhost:${projections}  (read models in MongoDB: /health, /metrics)`,
+      ready: `http://127.0.0.1:${projections}/health/ready`,
     },
     {
       name: 'query-api',
       entry: 'query-api/main.ts',
-      env: { PORT: setting('QUERY_API_PORT', '8080') },
-      url: `http://localhost:${setting('QUERY_API_PORT', '8080')}  (GET /api/queries/orders/{id}, /api/products, /docs)`,
-      ready: `http://127.0.0.1:${setting('QUERY_API_PORT', '8080')}/health/ready`,
+      env: { PORT: query },
+      url: `http://localhost:${query}  (GET /api/queries/orders/{id}, /api/products, /docs)`,
+      ready: `http://127.0.0.1:${query}/health/ready`,
     },
     {
       name: 'command-api',
@@ -72,14 +107,23 @@ const services = (prefix: string): ServiceSpec[] => {
   ];
 };
 
-const prefixLines = (name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream): void => {
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop() ?? '';
-    for (const line of lines) out.write(`${name.padEnd(17)}| ${line}\n`);
-  });
+/** The console line for a supervisor event, or undefined for the quiet ones. */
+const consoleLine = (event: SupervisorEvent): string | undefined => {
+  switch (event.type) {
+    case 'restarting':
+      return `${event.name} exited (${event.reason}); restarting in ${(event.delayMs / 1000).toFixed(1)} s (restart ${event.restart})\n`;
+    case 'gave-up':
+      return `✗ ${event.name} keeps crashing (${event.reason}) after ${event.restarts} restarts; giving up and stopping everything\n`;
+    case 'started':
+      return event.restarts > 0 ? `${event.name} restarted (pid ${event.pid})\n` : undefined;
+    case 'exited':
+    case 'stopped':
+      return undefined;
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
 };
 
 const main = async (): Promise<void> => {
@@ -112,25 +156,35 @@ const main = async (): Promise<void> => {
   }
   progress.done('schemas', `${registered} event types of 5 aggregates registered (BACKWARD_TRANSITIVE)`, t0);
 
-  const children: ChildProcess[] = [];
+  const specs = services(prefix);
   let stopping = false;
-  for (const service of services(prefix)) {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, service.entry)], {
+  const supervisor = startSupervisor({
+    children: specs.map((service) => ({
+      name: service.name,
+      command: process.execPath,
+      args: ['--import', 'tsx', join(ROOT, service.entry)],
       cwd: ROOT,
       env: { ...process.env, ...env, ORDERSTREAM_TOPIC_PREFIX: prefix, ...service.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    prefixLines(service.name, child.stdout as NodeJS.ReadableStream, process.stdout);
-    prefixLines(service.name, child.stderr as NodeJS.ReadableStream, process.stderr);
-    child.on('exit', (code, signal) => {
-      if (!stopping)
-        process.stderr.write(`${service.name} exited (${signal ?? code}); see its lines above\n`);
-    });
-    children.push(child);
-  }
+    })),
+    output: (name, stream, line) =>
+      (stream === 'stdout' ? process.stdout : process.stderr).write(`${name.padEnd(17)}| ${line}\n`),
+  });
+  const stop = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    void supervisor.stop().then(() => process.exit(code));
+  };
+  supervisor.on((event) => {
+    const line = consoleLine(event);
+    if (line) process.stderr.write(line);
+    // A child that cannot stay up makes the whole run useless; say so and stop rather than limp on.
+    if (event.type === 'gave-up') stop(1);
+  });
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
 
   await Promise.all(
-    services(prefix).map(async (s) => {
+    specs.map(async (s) => {
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline && !stopping) {
         const ok = await fetch(s.ready, { signal: AbortSignal.timeout(1_000) }).then(
@@ -146,21 +200,9 @@ const main = async (): Promise<void> => {
   const seeded = await seedCatalogue(kafka, topicNames(prefix), Number(setting('SEED_STOCK', '50')));
   progress.done('catalogue', `${seeded} products registered in the inventory (seed:<sku>, idempotent)`, t0);
   process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
-  for (const s of services(prefix)) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
+  for (const s of specs) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
   process.stdout.write('Ctrl-C stops the services; `npm run stack -- down` stops the servers.\n\n');
-
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    for (const child of children) child.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 10_000).unref();
-    Promise.all(
-      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
-    ).then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 };
 
 main().catch((err: unknown) => {
