@@ -1,6 +1,6 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { Counter } from 'prom-client';
-import { OrderstreamError, VersionConflictError, type FieldError } from '../../lib/errors';
+import { OrderstreamError, ValidationError, VersionConflictError, type FieldError } from '../../lib/errors';
 import {
   CREATE_SNAPSHOT,
   type CommandLike,
@@ -44,32 +44,73 @@ const replyError = (err: OrderstreamError): ReplyError => ({
   ...('errors' in err && Array.isArray(err.errors) ? { errors: err.errors as FieldError[] } : {}),
 });
 
+/** Looks an aggregate up: this batch's staged changes first, then the partition's records. */
+export interface AggregateLookup<S> {
+  get(aggregateId: string): AggregateRecord<S> | undefined;
+}
+
+const commandIdOf = (message: KafkaMessage, json: unknown): string | undefined => {
+  const header = headerString(message.headers, HEADERS.commandId);
+  if (header !== undefined) return header;
+  const meta = typeof json === 'object' && json !== null ? (json as { meta?: unknown }).meta : undefined;
+  const id =
+    typeof meta === 'object' && meta !== null ? (meta as { commandId?: unknown }).commandId : undefined;
+  return typeof id === 'string' ? id : undefined;
+};
+
+/**
+ * The client's answer to a record that can never succeed: VALIDATION_FAILED (a 400 at the
+ * command API) naming the fields when the failure names them.
+ */
+const validationReply = (err: unknown, fallbackField: string, message: string): ReplyError => {
+  const fields = err instanceof ValidationError && err.errors.length > 0 ? err.errors : undefined;
+  return {
+    code: 'VALIDATION_FAILED',
+    message,
+    errors: fields ?? [{ field: fallbackField, message: err instanceof Error ? err.message : String(err) }],
+  };
+};
+
 /**
  * Evaluates one command record against the partition's state (with this batch's staged
- * changes on top): parse, route check, dedupe by command id, version check, effect, decide,
- * evolve. Pure apart from the optional effect; nothing is written here.
+ * changes on top): parse, route check, dedupe by command id, effect, version check, decide,
+ * evolve, encode. Nothing is written here.
+ *
+ * Every deterministic failure (a record that would fail the same way on every delivery) ends
+ * here as an outcome: dead-lettered with its reason and, when the command id is known, answered
+ * with an error reply; the partition moves on. Only a transient failure (the effect's external
+ * party away) throws, so the caller retries the batch.
  */
 export const evaluateCommand = async <C extends CommandLike, E extends { type: string }, S>(
   ctx: EvaluationContext<C, E, S>,
-  aggregates: ReadonlyMap<string, AggregateRecord<S>>,
-  staged: ReadonlyMap<string, AggregateRecord<S>>,
+  aggregates: AggregateLookup<S>,
   message: KafkaMessage,
 ): Promise<Staged<S>> => {
   const { module, commandsTopic, partition, partitionCount, counters } = ctx;
   const { commandsTotal, eventsAppended } = counters;
-  const owner = { partition, aggregates };
-  const source = { topic: commandsTopic, partition: owner.partition, offset: message.offset };
-  const commandIdHeader = headerString(message.headers, HEADERS.commandId);
+  const source = { topic: commandsTopic, partition, offset: message.offset };
+  const aggregateIdGuess = message.key?.toString() ?? '';
+  const poison = (reason: string, err: unknown, reply?: ReplyError, commandId?: string): Staged<S> => ({
+    events: [],
+    deadLetter: deadLetterMessage(message, source, reason, err),
+    ...(reply && commandId !== undefined
+      ? { reply: { commandId, aggregateId: aggregateIdGuess, ok: false, error: reply } }
+      : {}),
+  });
+
   let json: unknown;
   try {
     json = JSON.parse(message.value?.toString() ?? '');
   } catch (err) {
-    return { events: [], deadLetter: deadLetterMessage(message, source, 'command is not valid JSON', err) };
+    const reason = 'command is not valid JSON';
+    return poison(reason, err, validationReply(err, '(root)', reason), commandIdOf(message, undefined));
   }
-  const raw = json as { type?: unknown; orderId?: unknown; meta?: { commandId?: unknown } };
-  const aggregateIdGuess = message.key?.toString() ?? '';
+  const raw = (typeof json === 'object' && json !== null ? json : {}) as {
+    type?: unknown;
+    meta?: { commandId?: unknown };
+  };
   if (raw.type === CREATE_SNAPSHOT && typeof raw.meta?.commandId === 'string') {
-    const record = staged.get(aggregateIdGuess) ?? owner.aggregates.get(aggregateIdGuess);
+    const record = aggregates.get(aggregateIdGuess);
     const reply: CommandReply = record
       ? {
           commandId: raw.meta.commandId,
@@ -91,36 +132,30 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
   try {
     command = module.parseCommand(json);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const deadLetter = deadLetterMessage(message, source, `command rejected by its schema: ${reason}`, err);
-    const commandId =
-      commandIdHeader ?? (typeof raw.meta?.commandId === 'string' ? raw.meta.commandId : undefined);
-    if (commandId === undefined || !(err instanceof OrderstreamError)) return { events: [], deadLetter };
-    return {
-      events: [],
-      deadLetter,
-      reply: { commandId, aggregateId: aggregateIdGuess, ok: false, error: replyError(err) },
-    };
+    const reason = `command rejected by its schema: ${err instanceof Error ? err.message : String(err)}`;
+    commandsTotal.inc({
+      type: typeof raw.type === 'string' ? raw.type : 'unknown',
+      outcome: 'dead-lettered',
+    });
+    return poison(reason, err, validationReply(err, '(root)', reason), commandIdOf(message, json));
   }
 
   const aggregateId = module.aggregateIdOf(command);
   const { commandId } = command.meta;
-  if (partitionForKey(aggregateId, partitionCount) !== owner.partition) {
+  if (partitionForKey(aggregateId, partitionCount) !== partition) {
     // Owning an aggregate on two partitions would fork its history (G1): refuse the record.
-    const reason = `aggregate ${aggregateId} belongs to partition ${partitionForKey(aggregateId, partitionCount)}, not ${owner.partition}: the producer did not use the aggregate partitioner`;
+    const reason = `aggregate ${aggregateId} belongs to partition ${partitionForKey(aggregateId, partitionCount)}, not ${partition}: the producer did not use the aggregate partitioner`;
     return {
       events: [],
       deadLetter: deadLetterMessage(message, source, reason, new Error(reason)),
       reply: { commandId, aggregateId, ok: false, error: { code: 'MISROUTED', message: reason } },
     };
   }
-  const current = staged.get(aggregateId) ??
-    owner.aggregates.get(aggregateId) ?? { state: module.decider.initialState(), version: 0, recent: [] };
-  const fail = (err: OrderstreamError): Staged<S> => {
-    commandsTotal.inc({ type: command.type, outcome: err.code });
-    return { events: [], reply: { commandId, aggregateId, ok: false, error: replyError(err) } };
+  const current = aggregates.get(aggregateId) ?? {
+    state: module.decider.initialState(),
+    version: 0,
+    recent: [],
   };
-
   const seen = current.recent.find((p) => p.commandId === commandId);
   if (seen) {
     commandsTotal.inc({ type: command.type, outcome: 'duplicate' });
@@ -136,13 +171,31 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
       },
     };
   }
+  const deadLettered = (reason: string, err: unknown, reply: ReplyError): Staged<S> => {
+    commandsTotal.inc({ type: command.type, outcome: 'dead-lettered' });
+    return {
+      events: [],
+      deadLetter: deadLetterMessage(message, source, reason, err),
+      reply: { commandId, aggregateId, ok: false, error: reply },
+    };
+  };
+
+  if (module.effect) {
+    try {
+      command = await module.effect(command, current.state);
+    } catch (err) {
+      // An external party that is away is not the command's fault: the caller retries the batch.
+      // An error that says it will never succeed is the command's, and would block the partition.
+      if (!(err instanceof OrderstreamError) || err.retriable) throw err;
+      return deadLettered(`effect failed: ${err.message}`, err, {
+        code: 'VALIDATION_FAILED',
+        message: `the command cannot be carried out: ${err.message}`,
+        errors: err instanceof ValidationError ? err.errors : [],
+      });
+    }
+  }
 
   let events: E[];
-  if (module.effect) {
-    // Outside the try below: a failed external call is not the command's fault; the batch
-    // is retried rather than the command rejected.
-    command = await module.effect(command, current.state);
-  }
   try {
     // An aggregate that does not exist answers NOT_FOUND (from decide) before any version talk.
     if (
@@ -161,43 +214,47 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
       if ('currentVersion' in err && err.currentVersion === undefined) {
         (err as { currentVersion?: number }).currentVersion = current.version;
       }
-      return fail(err);
+      commandsTotal.inc({ type: command.type, outcome: err.code });
+      return { events: [], reply: { commandId, aggregateId, ok: false, error: replyError(err) } };
     }
     // A bug or an unforeseen input: park the command with the reason, answer, and move on.
-    commandsTotal.inc({ type: command.type, outcome: 'dead-lettered' });
-    return {
-      events: [],
-      deadLetter: deadLetterMessage(message, source, `decide failed: ${(err as Error).message}`, err),
-      reply: {
-        commandId,
-        aggregateId,
-        ok: false,
-        error: {
-          code: 'COMMAND_FAILED',
-          message: 'the command could not be processed; it was dead-lettered',
-        },
-      },
-    };
+    return deadLettered(
+      `decide failed: ${err instanceof Error ? err.message : String(err)}`,
+      err,
+      validationReply(err, '(command)', 'the command could not be processed; it was dead-lettered'),
+    );
   }
 
+  // Evolve and encode here, per command: an event the schema cannot hold (a number beyond the
+  // Avro type, a field the effect left empty) rejects this command only, not its batch.
   let state = current.state;
   let version = current.version;
-  const eventMessages: Message[] = events.map((event) => {
-    state = module.decider.evolve(state, event);
-    version += 1;
-    eventsAppended.inc({ aggregate: module.aggregate, type: event.type });
-    return eventRecord({
-      aggregateId,
-      version,
-      partition: owner.partition,
-      type: event.type,
-      encoded: module.codec.encode(event),
-      correlationId: command.meta.correlationId,
-      causationId: commandId,
-      commandId,
-      occurredAt: module.occurredAtOf(event),
+  let eventMessages: Message[];
+  try {
+    eventMessages = events.map((event) => {
+      state = module.decider.evolve(state, event);
+      version += 1;
+      return eventRecord({
+        aggregateId,
+        version,
+        partition,
+        type: event.type,
+        encoded: module.codec.encode(event),
+        correlationId: command.meta.correlationId,
+        causationId: commandId,
+        commandId,
+        occurredAt: module.occurredAtOf(event),
+      });
     });
-  });
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return deadLettered(
+      `event cannot be written: ${detail}`,
+      err,
+      validationReply(err, '(command)', `the command's events do not fit their schema: ${detail}`),
+    );
+  }
+  for (const event of events) eventsAppended.inc({ aggregate: module.aggregate, type: event.type });
   const eventTypes = events.map((e) => e.type);
   commandsTotal.inc({ type: command.type, outcome: 'accepted' });
   return {

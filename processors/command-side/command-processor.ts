@@ -5,7 +5,9 @@ import { replyMessage, type CommandLike } from '../../lib/kafka/command-protocol
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
+import { OrderstreamError } from '../../lib/errors';
 import type { AggregateModule } from './aggregate-module';
+import { createAggregateCache, DEFAULT_AGGREGATE_CACHE_SIZE, type AggregateCache } from './aggregate-cache';
 import {
   CHECKPOINT_KEY,
   type AggregateRecord,
@@ -27,6 +29,10 @@ export interface CommandProcessorOptions<C extends CommandLike, E extends { type
   snapshotEvery: number;
   logger: Logger;
   metrics: Metrics;
+  /** Aggregate states kept in memory per partition; others are read back from snapshots on a miss. */
+  aggregateCacheSize?: number;
+  /** Backoff of a batch that failed transiently (retried in place, never skipped). */
+  retry?: { initialMs?: number; maxMs?: number };
   /** How long the group waits for a silent member before moving its partitions (min 6 s on the broker). */
   sessionTimeoutMs?: number;
   /** Now, for snapshot timestamps only; the domain gets its time from the command. */
@@ -48,14 +54,15 @@ export interface CommandProcessor {
   ownedPartitions(): number[];
   /** How each partition owned so far was restored (snapshots read, events replayed). */
   restores(): RestoreStat[];
+  /** Aggregates read back after an eviction, per partition owned so far (cache misses). */
+  cacheMisses(): number;
   stop(): Promise<void>;
 }
 
 interface PartitionOwner<S> {
   partition: number;
   producer: Producer;
-  aggregates: Map<string, AggregateRecord<S>>;
-  dirty: Set<string>;
+  aggregates: AggregateCache<S>;
   eventsSinceCheckpoint: number;
 }
 
@@ -77,26 +84,61 @@ const isFenced = (err: unknown): boolean => {
   );
 };
 
+/** Waits, heartbeating so the group keeps the partition with us; stops early when the consumer stops. */
+const pauseWithHeartbeat = async (
+  ms: number,
+  heartbeat: () => Promise<void>,
+  isRunning: () => boolean,
+): Promise<void> => {
+  const until = Date.now() + ms;
+  while (isRunning() && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
+    await heartbeat();
+  }
+};
+
+/** A read-back aggregate is not at the version it was evicted at: deciding on it would break G1. */
+export class StaleAggregateError extends OrderstreamError {
+  readonly code = 'STALE_AGGREGATE';
+  override readonly retriable = true;
+}
+
+/** Capped exponential backoff with full jitter on the upper half, so retrying owners spread out. */
+export const backoffMs = (attempt: number, initialMs: number, maxMs: number): number => {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+};
+
 /**
  * One writer per partition (DESIGN §4). The consumer group hands out partitions of
  * `<aggregate>.commands`; for each owned partition we keep a transactional producer whose id
  * is derived from the partition, so the next owner's `initTransactions` fences a zombie.
  * Each fetched batch becomes one transaction: events, snapshots, replies, dead letters and the
  * consumed offset commit together or not at all (G3).
+ *
+ * A record that fails deterministically is answered and dead-lettered inside the batch (see
+ * evaluateCommand), so it never stops its partition. Anything else that fails (broker, registry,
+ * an external party) is transient: the batch is retried in place with backoff, and its offset
+ * is not resolved until it commits, so no later batch of the partition can commit past it.
  */
 export const startCommandProcessor = async <C extends CommandLike, E extends { type: string }, S>(
   options: CommandProcessorOptions<C, E, S>,
 ): Promise<CommandProcessor> => {
   const { kafka, module, topics, groupId, logger, metrics } = options;
   const clock = options.clock ?? (() => new Date());
+  const cacheSize = options.aggregateCacheSize ?? DEFAULT_AGGREGATE_CACHE_SIZE;
+  const retryInitialMs = options.retry?.initialMs ?? 200;
+  const retryMaxMs = options.retry?.maxMs ?? 10_000;
   const commandsTopic = topics.commands(module.aggregate);
   const eventsTopic = topics.events(module.aggregate);
   const snapshotsTopic = topics.snapshots(module.aggregate);
+  const deadLetterTopic = topics.deadLetter(`${module.aggregate}-command-processor`);
   const owners = new Map<number, Promise<PartitionOwner<S>>>();
   const restores: RestoreStat[] = [];
+  let cacheMisses = 0;
   const partitionCount = await countPartitions(kafka, commandsTopic);
 
-  const { commandsTotal, eventsAppended, batchDuration, restoreDuration, deadLettered } =
+  const { commandsTotal, eventsAppended, batchDuration, restoreDuration, deadLettered, transientFailures } =
     processorMetrics(metrics);
 
   const assign = async (partition: number): Promise<PartitionOwner<S>> => {
@@ -110,30 +152,34 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     // Connecting initialises the transactional id: a previous owner is fenced and its open
     // transaction aborted before we read the log, so the restore sees a settled history.
     await producer.connect();
-    const restored = await restorePartition(
-      kafka,
-      module,
-      { events: eventsTopic, snapshots: snapshotsTopic },
-      partition,
-    );
-    restoreDuration.observe({ aggregate: module.aggregate }, (Date.now() - started) / 1000);
-    const stat: RestoreStat = {
-      partition,
-      aggregates: restored.aggregates.size,
-      snapshots: restored.snapshots,
-      eventsReplayed: restored.eventsReplayed,
-      eventsFromOffset: restored.eventsFromOffset,
-      ms: Date.now() - started,
-    };
-    restores.push(stat);
-    logger.info(stat, 'partition restored');
-    return {
-      partition,
-      producer,
-      aggregates: restored.aggregates,
-      dirty: restored.dirty,
-      eventsSinceCheckpoint: restored.eventsReplayed,
-    };
+    try {
+      const restored = await restorePartition(
+        kafka,
+        module,
+        { events: eventsTopic, snapshots: snapshotsTopic },
+        partition,
+      );
+      restoreDuration.observe({ aggregate: module.aggregate }, (Date.now() - started) / 1000);
+      const stat: RestoreStat = {
+        partition,
+        aggregates: restored.aggregates.size,
+        snapshots: restored.snapshots,
+        eventsReplayed: restored.eventsReplayed,
+        eventsFromOffset: restored.eventsFromOffset,
+        ms: Date.now() - started,
+      };
+      restores.push(stat);
+      logger.info(stat, 'partition restored');
+      return {
+        partition,
+        producer,
+        aggregates: createAggregateCache(cacheSize, restored),
+        eventsSinceCheckpoint: restored.eventsReplayed,
+      };
+    } catch (err) {
+      await producer.disconnect().catch(() => {});
+      throw err;
+    }
   };
 
   const ownerFor = (partition: number): Promise<PartitionOwner<S>> => {
@@ -152,6 +198,35 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     if (owner) await (await owner.catch(() => undefined))?.producer.disconnect().catch(() => {});
   };
 
+  /** Reads back the batch's evicted aggregates, all in one pass over snapshots and events. */
+  const loadEvicted = async (owner: PartitionOwner<S>, messages: KafkaMessage[]): Promise<void> => {
+    const missing = new Map<string, number>();
+    for (const message of messages) {
+      const aggregateId = message.key?.toString();
+      if (aggregateId === undefined || owner.aggregates.get(aggregateId) !== undefined) continue;
+      const version = owner.aggregates.evictedVersion(aggregateId);
+      if (version !== undefined) missing.set(aggregateId, version);
+    }
+    if (missing.size === 0) return;
+    const restored = await restorePartition(
+      kafka,
+      module,
+      { events: eventsTopic, snapshots: snapshotsTopic },
+      owner.partition,
+      new Set(missing.keys()),
+    );
+    for (const [aggregateId, version] of missing) {
+      const found = restored.aggregates.get(aggregateId)?.version ?? 0;
+      if (found !== version) {
+        throw new StaleAggregateError(
+          `${aggregateId} was evicted at version ${version} but reads back at version ${found}`,
+        );
+      }
+    }
+    cacheMisses += missing.size;
+    owner.aggregates.loaded(restored.aggregates);
+  };
+
   const snapshotMessage = (
     owner: PartitionOwner<S>,
     aggregateId: string,
@@ -168,17 +243,30 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     return { key: aggregateId, value: JSON.stringify(value), partition: owner.partition };
   };
 
-  const processBatch = async (
+  interface EvaluatedBatch {
+    staged: Map<string, AggregateRecord<S>>;
+    events: Message[];
+    replies: Message[];
+    deadLetters: Message[];
+    snapshotsNow: Set<string>;
+  }
+
+  /** Decides every command of the batch; throws only for a transient failure. */
+  const evaluateBatch = async (
     owner: PartitionOwner<S>,
     messages: KafkaMessage[],
-    nextOffset: string,
-  ): Promise<void> => {
-    const started = Date.now();
-    const staged = new Map<string, AggregateRecord<S>>();
-    const events: Message[] = [];
-    const replies: Message[] = [];
-    const deadLetters: Message[] = [];
-    const snapshotsNow = new Set<string>();
+  ): Promise<EvaluatedBatch> => {
+    await loadEvicted(owner, messages);
+    const batch: EvaluatedBatch = {
+      staged: new Map(),
+      events: [],
+      replies: [],
+      deadLetters: [],
+      snapshotsNow: new Set(),
+    };
+    const lookup = {
+      get: (aggregateId: string) => batch.staged.get(aggregateId) ?? owner.aggregates.get(aggregateId),
+    };
     for (const message of messages) {
       const outcome = await evaluateCommand(
         {
@@ -188,48 +276,58 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
           partitionCount,
           counters: { commandsTotal, eventsAppended },
         },
-        owner.aggregates,
-        staged,
+        lookup,
         message,
       );
-      if (outcome.record && outcome.aggregateId) staged.set(outcome.aggregateId, outcome.record);
-      if (outcome.snapshotNow && outcome.aggregateId) snapshotsNow.add(outcome.aggregateId);
-      events.push(...outcome.events);
+      if (outcome.record && outcome.aggregateId) batch.staged.set(outcome.aggregateId, outcome.record);
+      if (outcome.snapshotNow && outcome.aggregateId) batch.snapshotsNow.add(outcome.aggregateId);
+      batch.events.push(...outcome.events);
       if (outcome.reply) {
-        replies.push(
+        batch.replies.push(
           replyMessage(outcome.reply, {
             [HEADERS.correlationId]: headerString(message.headers, HEADERS.correlationId) ?? '',
           }),
         );
       }
-      if (outcome.deadLetter) {
-        deadLetters.push(outcome.deadLetter);
-        deadLettered.inc({ source: commandsTopic });
-      }
+      if (outcome.deadLetter) batch.deadLetters.push(outcome.deadLetter);
     }
+    return batch;
+  };
 
+  const commitBatch = async (
+    owner: PartitionOwner<S>,
+    batch: EvaluatedBatch,
+    nextOffset: string,
+    started: number,
+  ): Promise<void> => {
+    const { staged, events, replies, deadLetters, snapshotsNow } = batch;
+    const recordOf = (id: string) => staged.get(id) ?? owner.aggregates.get(id);
+    // Snapshots asked for, and those of dirty aggregates the cache evicted since the last batch.
+    const snapshotted = new Map(owner.aggregates.pendingSnapshots());
+    for (const id of snapshotsNow) {
+      const record = recordOf(id);
+      if (record) snapshotted.set(id, record);
+    }
     const transaction = await owner.producer.transaction();
     try {
-      const onDemand = [...snapshotsNow].flatMap((id) => {
-        const record = staged.get(id) ?? owner.aggregates.get(id);
-        return record ? [snapshotMessage(owner, id, record)] : [];
-      });
       const written = await sendAll(transaction, [
         { topic: eventsTopic, messages: events },
-        { topic: snapshotsTopic, messages: onDemand },
+        {
+          topic: snapshotsTopic,
+          messages: [...snapshotted].map(([id, record]) => snapshotMessage(owner, id, record)),
+        },
         { topic: topics.replies, messages: replies },
-        { topic: topics.deadLetter(`${module.aggregate}-command-processor`), messages: deadLetters },
+        { topic: deadLetterTopic, messages: deadLetters },
       ]);
       const firstEventOffset = firstOffset(written, eventsTopic);
       const checkpoint =
         owner.eventsSinceCheckpoint + events.length >= options.snapshotEvery &&
         firstEventOffset !== undefined;
       if (checkpoint) {
-        const ids = new Set([...owner.dirty, ...staged.keys()]);
-        const snapshots: Message[] = [...ids].flatMap((id) => {
-          const record = staged.get(id) ?? owner.aggregates.get(id);
-          return record ? [snapshotMessage(owner, id, record)] : [];
-        });
+        const records = owner.aggregates.dirtyRecords();
+        for (const [id, record] of staged) records.set(id, record);
+        for (const [id, record] of records) snapshotted.set(id, record);
+        const snapshots: Message[] = [...records].map(([id, record]) => snapshotMessage(owner, id, record));
         // Conservative: restore re-reads this transaction's events and skips them by version.
         const value: CheckpointValue = {
           format: 1,
@@ -245,15 +343,10 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
       });
       await transaction.commit();
 
-      for (const [id, record] of staged) {
-        owner.aggregates.set(id, record);
-        owner.dirty.add(id);
-      }
-      owner.eventsSinceCheckpoint += events.length;
-      if (checkpoint) {
-        owner.dirty.clear();
-        owner.eventsSinceCheckpoint = 0;
-      }
+      owner.aggregates.committed(staged);
+      owner.aggregates.snapshotted(snapshotted);
+      owner.eventsSinceCheckpoint = checkpoint ? 0 : owner.eventsSinceCheckpoint + events.length;
+      if (deadLetters.length > 0) deadLettered.inc({ source: commandsTopic }, deadLetters.length);
       batchDuration.observe({ aggregate: module.aggregate }, (Date.now() - started) / 1000);
     } catch (err) {
       await transaction.abort().catch(() => {});
@@ -297,36 +390,53 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 3,
     eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
-      const owner = await ownerFor(batch.partition);
+      if (batch.messages.length === 0) return;
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
       const nextOffset = (BigInt(last.offset) + 1n).toString();
-      try {
-        await processBatch(owner, batch.messages, nextOffset);
-      } catch (err) {
-        if (isFenced(err)) {
-          // Another member owns this partition now; our state may be stale, so forget it.
-          logger.warn({ partition: batch.partition }, 'producer fenced: partition moved to another owner');
-          await release(batch.partition);
-        } else {
-          // A failed transaction leaves our in-memory state untouched but the producer may be
-          // unusable; start over from the log on the retry.
-          logger.error(
-            { err, partition: batch.partition },
-            'command batch failed; restoring the partition and retrying',
+      const { partition } = batch;
+      // Retried here, in place, rather than by throwing: a throw makes kafkajs restart the
+      // fetch (and crash the consumer after its own retries), and nothing after this batch may
+      // commit before it does. Returning unresolved, when the partition is revoked or the
+      // consumer stops, leaves the batch to be fetched again by whoever owns it next.
+      for (let attempt = 0; isRunning() && !isStale(); attempt++) {
+        const started = Date.now();
+        let stage: 'restore' | 'evaluate' | 'commit' = 'restore';
+        try {
+          const owner = await ownerFor(partition);
+          stage = 'evaluate';
+          const evaluated = await evaluateBatch(owner, batch.messages);
+          stage = 'commit';
+          await commitBatch(owner, evaluated, nextOffset, started);
+          resolveOffset(last.offset);
+          await heartbeat();
+          return;
+        } catch (err) {
+          if (isFenced(err)) {
+            // Another member owns this partition now; our state may be stale, so forget it.
+            logger.warn({ partition }, 'producer fenced: partition moved to another owner');
+            await release(partition);
+            return;
+          }
+          // A failed commit may have left the producer unusable, or have committed after all
+          // (a lost answer): start over from a new producer and the log. A failed effect or
+          // restore leaves both as they were.
+          if (stage === 'commit') await release(partition);
+          const delayMs = backoffMs(attempt, retryInitialMs, retryMaxMs);
+          transientFailures.inc({ aggregate: module.aggregate, stage });
+          logger.warn(
+            { err, partition, attempt: attempt + 1, delayMs, stage, offset: batch.firstOffset() },
+            'command batch failed transiently; retrying it in place',
           );
-          await release(batch.partition);
+          await pauseWithHeartbeat(delayMs, heartbeat, isRunning);
         }
-        throw err;
       }
-      resolveOffset(last.offset);
-      await heartbeat();
     },
   });
 
   return {
     ownedPartitions: () => [...owners.keys()].sort((a, b) => a - b),
     restores: () => [...restores],
+    cacheMisses: () => cacheMisses,
     stop: async () => {
       await consumer.disconnect();
       await Promise.all([...owners.keys()].map(release));

@@ -29,5 +29,10 @@ export const processorMetrics = (metrics: Metrics) => {
     help: 'Records sent to the dead-letter topic',
     labelNames: ['source'],
   });
-  return { commandsTotal, eventsAppended, batchDuration, restoreDuration, deadLettered };
+  const transientFailures = metrics.counter<'aggregate' | 'stage'>({
+    name: 'command_batch_retries_total',
+    help: 'Command batches that failed transiently and were retried in place, by stage',
+    labelNames: ['aggregate', 'stage'],
+  });
+  return { commandsTotal, eventsAppended, batchDuration, restoreDuration, deadLettered, transientFailures };
 };
