@@ -4,6 +4,7 @@ import { createCarrierClient } from '../lib/clients/carrier-client';
 import { createNotificationClient } from '../lib/clients/notification-client';
 import { createPaymentGatewayClient } from '../lib/clients/payment-gateway-client';
 import { envVar, readConfig } from '../lib/config/env';
+import { readGroupSettings } from '../lib/config/group-settings';
 import { createFailureInjector } from '../lib/observability/failure-injector';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
@@ -11,6 +12,7 @@ import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { topicNames } from '../topics/names';
 import { startOpsServer } from './ops-server';
+import { partitionsCheck } from './partition-readiness';
 import { startPipeline } from './pipeline';
 
 const SERVICE = 'processors';
@@ -37,17 +39,29 @@ const main = async (): Promise<void> => {
     HOST: envVar.string({ default: '0.0.0.0' }),
     LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
   });
+  const groupSettings = readGroupSettings(process.env);
   const recentLogs = createLogRingBuffer();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
   const metrics = createMetrics({ service: SERVICE });
   const resilience = createResilienceRegistry({ metrics });
   const failures = createFailureInjector();
   const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  // A consumer kafkajs will not restart (e.g. after a broker restart) leaves a process that looks
+  // alive but consumes nothing. Exiting hands the restart to the supervisor: a fresh process
+  // rebuilds every consumer, producer and partition from the log, the path a SIGKILL already
+  // takes, rather than re-running one consumer beside producers in an unknown state.
+  const fatal = (err: Error, what: string): never => {
+    logger.fatal({ err }, `${what}; exiting so the supervisor restarts the process`);
+    process.exit(1);
+  };
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: SERVICE,
     log: (level, message, extra) => logger[level](extra, message),
+    groupSettings,
+    onConsumerCrash: (err, groupId) => fatal(err, `consumer of group ${groupId} stopped for good`),
   });
+  logger.info({ groupSettings }, 'consumer group settings');
   const client = {
     metrics,
     resilience,
@@ -70,7 +84,7 @@ const main = async (): Promise<void> => {
     snapshotEvery: config.SNAPSHOT_EVERY,
     sagaDeadlineMs: config.SAGA_DEADLINE_MS,
     trackingPollMs: config.TRACKING_POLL_MS,
-    onFatal: () => process.exit(1),
+    onFatal: (err) => fatal(err, 'a command processor stopped for good'),
   });
 
   await startOpsServer({
@@ -81,6 +95,7 @@ const main = async (): Promise<void> => {
     recentLogs,
     failures,
     resilience,
+    checks: [partitionsCheck(pipeline.processors)],
     state: () =>
       Object.fromEntries(
         Object.entries(pipeline.processors).map(([name, p]) => [

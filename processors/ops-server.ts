@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createHttpApp, listen, type HttpServerHandle } from '../lib/http/app';
-import { createHealth } from '../lib/http/health';
+import { createHealth, type HealthCheck } from '../lib/http/health';
 import type { FailureInjector } from '../lib/observability/failure-injector';
 import type { LogRingBuffer } from '../lib/observability/log-ring-buffer';
 import type { Metrics } from '../lib/observability/metrics';
@@ -16,6 +16,8 @@ export interface OpsServerOptions {
   failures: FailureInjector;
   resilience: ResilienceRegistry;
   state: () => unknown;
+  /** Checks beside Kafka's, e.g. that every owned partition is restored. */
+  checks?: HealthCheck[];
   port: number;
   host: string;
   /** Stops the work; the server and the Kafka admin are closed after it. */
@@ -32,7 +34,10 @@ export const startOpsServer = async (options: OpsServerOptions): Promise<HttpSer
   const admin = kafka.admin();
   await admin.connect();
   const health = createHealth({
-    checks: [{ name: 'kafka', check: async () => void (await admin.describeCluster()) }],
+    checks: [
+      { name: 'kafka', check: async () => void (await admin.describeCluster()) },
+      ...(options.checks ?? []),
+    ],
   });
   const app = createHttpApp({
     service,

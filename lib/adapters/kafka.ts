@@ -11,6 +11,28 @@ export interface KafkaAdapterOptions {
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
   retry?: KafkaConfig['retry'];
   connectionTimeoutMs?: number;
+  /**
+   * Group timing for every consumer this client creates, over what each consumer asks for: how
+   * fast a dead member's partitions move is a property of the deployment (DESIGN §12, the
+   * failover budget), measured as a whole by bench:failover, not a choice of each consumer.
+   */
+  groupSettings?: GroupSettings;
+  /**
+   * Called when a consumer stops for good: kafkajs restarts a consumer after retriable errors
+   * only, and a non-retriable one (e.g. "Failed to find group coordinator" after a broker
+   * restart) would leave a process that looks alive but consumes nothing. Process entries exit
+   * here so their supervisor starts them afresh.
+   */
+  onConsumerCrash?: (error: Error, groupId: string) => void;
+}
+
+export interface GroupSettings {
+  /** The broker drops a member silent for this long (at least its group.min.session.timeout.ms). */
+  sessionTimeoutMs: number;
+  /** How often a member heartbeats, and so how soon it hears of a rebalance. */
+  heartbeatIntervalMs: number;
+  /** How long a rebalance waits for live members to rejoin before dropping them. */
+  rebalanceTimeoutMs: number;
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -20,8 +42,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export const createKafka = (options: KafkaAdapterOptions): Kafka =>
-  new Kafka({
+export const createKafka = (options: KafkaAdapterOptions): Kafka => {
+  const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers
       .split(',')
@@ -37,6 +59,29 @@ export const createKafka = (options: KafkaAdapterOptions): Kafka =>
     retry: options.retry ?? { initialRetryTime: 100, retries: 8 },
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
   });
+  const { groupSettings, onConsumerCrash } = options;
+  if (!groupSettings && !onConsumerCrash) return kafka;
+  const consumer = kafka.consumer.bind(kafka);
+  kafka.consumer = (config) => {
+    const created = consumer(
+      groupSettings
+        ? {
+            ...config,
+            sessionTimeout: groupSettings.sessionTimeoutMs,
+            heartbeatInterval: groupSettings.heartbeatIntervalMs,
+            rebalanceTimeout: groupSettings.rebalanceTimeoutMs,
+          }
+        : config,
+    );
+    if (onConsumerCrash) {
+      created.on(created.events.CRASH, ({ payload }) => {
+        if (!payload.restart) onConsumerCrash(payload.error, payload.groupId);
+      });
+    }
+    return created;
+  };
+  return kafka;
+};
 
 export type {
   Kafka,

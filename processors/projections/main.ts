@@ -3,6 +3,7 @@ import { connectMongo } from '../../lib/adapters/mongo';
 import { createRedis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../../lib/config/env';
+import { readGroupSettings } from '../../lib/config/group-settings';
 import { createHttpApp, listen } from '../../lib/http/app';
 import { createHealth } from '../../lib/http/health';
 import { createFailureInjector } from '../../lib/observability/failure-injector';
@@ -31,6 +32,7 @@ const main = async (): Promise<void> => {
     HOST: envVar.string({ default: '0.0.0.0' }),
     LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
   });
+  const groupSettings = readGroupSettings(process.env);
   const recentLogs = createLogRingBuffer();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
   const metrics = createMetrics({ service: SERVICE });
@@ -38,6 +40,16 @@ const main = async (): Promise<void> => {
     brokers: config.KAFKA_BROKERS,
     clientId: SERVICE,
     log: (level, message, extra) => logger[level](extra, message),
+    groupSettings,
+    // A consumer kafkajs will not restart consumes nothing while the process looks alive; a fresh
+    // process resumes from the committed offsets, so exiting to the supervisor loses nothing.
+    onConsumerCrash: (err, groupId) => {
+      logger.fatal(
+        { err, groupId },
+        'consumer stopped for good; exiting so the supervisor restarts the process',
+      );
+      process.exit(1);
+    },
   });
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
   const redis = createRedis(config.REDIS_URL, SERVICE);
