@@ -113,6 +113,20 @@ describe('POST /api/commands/inventory/products', () => {
     expect(bus.sent).toHaveLength(0);
   });
 
+  it('answers 400 naming lowStockThreshold for a value its event cannot hold, sending nothing', async () => {
+    const response = await post('/api/commands/inventory/products', {
+      sku: '0',
+      name: '0',
+      price: 0,
+      category: '0',
+      initialStock: 0,
+      lowStockThreshold: 9007199254740991,
+    });
+    expect(response.status).toBe(400);
+    expect(await problemFields(response)).toEqual(['lowStockThreshold']);
+    expect(bus.sent).toHaveLength(0);
+  });
+
   it("gives a retry under the same Idempotency-Key the first attempt's command id", async () => {
     const headers = { 'Idempotency-Key': 'inv-key-1' };
     expect((await post('/api/commands/inventory/products', product, headers)).status).toBe(201);

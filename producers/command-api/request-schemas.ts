@@ -1,5 +1,7 @@
 import { CANCELLATION_REASON_CODES, type CancellationReasonCode } from '../../domain/order/events';
 import { MAX_LINE_QUANTITY } from '../../domain/order/money';
+import { catalogs } from '../../schemas/catalogs';
+import { integerBounds, type IntegerBounds } from '../../schemas/field-bounds';
 
 /*
  * JSON Schemas of the command API's request bodies, exported as data so the OpenAPI document can
@@ -19,6 +21,20 @@ export const DEFAULT_REASON_CODE: CancellationReasonCode = 'CUSTOMER_REQUEST';
 /** A create may start with an empty basket; this bounds one request's work, not an order's size. */
 export const MAX_ITEMS_PER_REQUEST = 100;
 
+/**
+ * An integer field that ends up in events: at least `minimum` (the domain's floor) and no more
+ * than every listed event field can hold (read from the .avsc files) or the domain's own cap.
+ */
+const eventInteger = (minimum: number, bounds: IntegerBounds, cap: number = Number.MAX_SAFE_INTEGER) =>
+  ({
+    type: 'integer',
+    minimum: Math.max(minimum, bounds.minimum),
+    maximum: Math.min(cap, bounds.maximum),
+  }) as const;
+
+const orderEvents = catalogs.orders.catalog;
+const inventoryEvents = catalogs.inventory.catalog;
+
 export const idSchema = {
   type: 'string',
   minLength: 1,
@@ -35,7 +51,11 @@ export const expectedVersionSchema = {
   description: 'Rejected with 409 unless it equals the current version; may be sent as If-Match instead.',
 } as const;
 
-export const quantitySchema = { type: 'integer', minimum: 1, maximum: MAX_LINE_QUANTITY } as const;
+export const quantitySchema = eventInteger(
+  1,
+  integerBounds(orderEvents, ['OrderItemAdded', 'quantity'], ['OrderCreated', 'items.quantity']),
+  MAX_LINE_QUANTITY,
+);
 
 export const itemSchema = {
   type: 'object',
@@ -111,9 +131,7 @@ export const payOrderSchema = {
   properties: {
     paymentId: idSchema,
     amount: {
-      type: 'integer',
-      minimum: 0,
-      maximum: Number.MAX_SAFE_INTEGER,
+      ...eventInteger(0, integerBounds(orderEvents, ['OrderPaid', 'amount'])),
       description: "Integer minor units; must equal the order's total.",
     },
     expectedVersion: expectedVersionSchema,
@@ -171,7 +189,16 @@ export const MAX_REPLENISH_QUANTITY = 100_000;
 const nonBlankTextSchema = (maxLength: number) =>
   ({ type: 'string', maxLength, pattern: '\\S', description: 'Must not be blank.' }) as const;
 
-const stockCountSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+/** Stock counts become `available` in later events too, so they are held to those fields as well. */
+const stockCountSchema = eventInteger(
+  0,
+  integerBounds(
+    inventoryEvents,
+    ['ProductRegistered', 'initialStock'],
+    ['LowStockDetected', 'available'],
+    ['StockReservationRejected', 'available'],
+  ),
+);
 
 export interface RegisterProductBody {
   sku: string;
@@ -190,15 +217,20 @@ export const registerProductSchema = {
     sku: idSchema,
     name: nonBlankTextSchema(200),
     price: {
-      type: 'integer',
-      minimum: 0,
-      maximum: Number.MAX_SAFE_INTEGER,
+      ...eventInteger(0, integerBounds(inventoryEvents, ['ProductRegistered', 'price'])),
       description: 'Integer minor units (cents).',
     },
     category: nonBlankTextSchema(100),
     initialStock: stockCountSchema,
     lowStockThreshold: {
-      ...stockCountSchema,
+      ...eventInteger(
+        0,
+        integerBounds(
+          inventoryEvents,
+          ['ProductRegistered', 'lowStockThreshold'],
+          ['LowStockDetected', 'threshold'],
+        ),
+      ),
       default: DEFAULT_LOW_STOCK_THRESHOLD,
       description: 'LowStockDetected fires when available units drop below this; 0 disables it.',
     },
@@ -215,7 +247,11 @@ export const replenishStockSchema = {
   additionalProperties: false,
   required: ['quantity'],
   properties: {
-    quantity: { type: 'integer', minimum: 1, maximum: MAX_REPLENISH_QUANTITY },
+    quantity: eventInteger(
+      1,
+      integerBounds(inventoryEvents, ['StockReplenished', 'quantity']),
+      MAX_REPLENISH_QUANTITY,
+    ),
     expectedVersion: expectedVersionSchema,
   },
 } as const;

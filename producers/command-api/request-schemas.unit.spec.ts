@@ -1,4 +1,8 @@
+import { inventoryDecider } from '../../domain/inventory/decider';
+import { inventoryCommand } from '../../domain/testing/inventory-fixtures';
 import { ValidationError } from '../../lib/errors';
+import { catalogs } from '../../schemas/catalogs';
+import { AVRO_LONG } from '../../schemas/field-bounds';
 import { compileValidator } from '../../lib/http/validation';
 import {
   MAX_REPLENISH_QUANTITY,
@@ -81,5 +85,56 @@ describe('requestSchemas', () => {
       'inventory/replenish': replenishStockSchema,
     });
     for (const schema of Object.values(requestSchemas)) expect(schema.additionalProperties).toBe(false);
+  });
+});
+
+describe('the register-product body and the events it becomes', () => {
+  const validator = compileValidator<RegisterProductBody>(registerProductSchema);
+  const maxOf = (field: keyof typeof registerProductSchema.properties): number =>
+    (registerProductSchema.properties[field] as { maximum: number }).maximum;
+
+  it('refuses the issue-9 request at the edge, naming lowStockThreshold', () => {
+    const body = {
+      sku: '0',
+      name: '0',
+      price: 0,
+      category: '0',
+      initialStock: 0,
+      lowStockThreshold: 9007199254740991,
+    };
+    expect(() => validator.validate(body)).toThrow(
+      expect.objectContaining({ errors: [expect.objectContaining({ field: 'lowStockThreshold' })] }),
+    );
+  });
+
+  it('accepts only bodies whose every event encodes: every integer at its maximum still encodes', () => {
+    const body = {
+      sku: 'SKU-MAX',
+      name: 'n',
+      price: maxOf('price'),
+      category: 'c',
+      initialStock: 0,
+      lowStockThreshold: maxOf('lowStockThreshold'),
+    };
+    expect(validator.validate(body)).toEqual(body);
+    const { sku: _sku, ...fields } = body;
+    const events = inventoryDecider.decide(
+      inventoryCommand({ type: 'RegisterProduct', ...fields }, body.sku),
+      inventoryDecider.initialState(),
+    );
+    expect(events.map((e) => e.type)).toContain('LowStockDetected');
+    for (const event of events) expect(() => catalogs.inventory.serde.encode(event)).not.toThrow();
+  });
+});
+
+describe('integer fields that become event fields', () => {
+  const integerProperties = Object.entries(requestSchemas).flatMap(([route, schema]) =>
+    Object.entries(schema.properties as Record<string, { type?: string; maximum?: number; items?: unknown }>)
+      .filter(([field, property]) => property.type === 'integer' && field !== 'expectedVersion')
+      .map(([field, property]) => [`${route}.${field}`, property] as const),
+  );
+
+  it.each(integerProperties)('%s has a maximum an Avro long written by avsc can hold', (_, property) => {
+    expect(property.maximum).toBeLessThanOrEqual(AVRO_LONG.maximum);
   });
 });

@@ -8,6 +8,7 @@ import { checkOpenApiDocument, resolvePointer } from './check';
 import { commandApiDocument } from './command-api-document';
 import { renderDocsHtml } from './docs-html';
 import { queryApiDocument } from './query-api-document';
+import { AVRO_INT, AVRO_LONG } from '../../../schemas/field-bounds';
 
 const documents: [string, OpenApiDocument][] = [
   ['query API', queryApiDocument()],
@@ -100,6 +101,19 @@ describe('command API document', () => {
     const pay =
       document.paths['/api/commands/orders/{id}/pay']?.post?.requestBody?.content['application/json'];
     expect(resolvePointer(document, pay?.schema.$ref as string)).toBe(requestSchemas.pay);
+  });
+
+  it('shows the bounds the events can hold, as the validators enforce them', () => {
+    const body = resolvePointer(document, '#/components/schemas/InventoryProductsBody') as {
+      properties: Record<string, { maximum?: number }>;
+    };
+    // ProductRegistered.lowStockThreshold is an Avro long; avsc writes at most 2^53 − 2.
+    expect(body.properties.lowStockThreshold?.maximum).toBe(AVRO_LONG.maximum);
+    expect(body.properties.price?.maximum).toBe(AVRO_LONG.maximum);
+    const create = resolvePointer(document, '#/components/schemas/CreateBody') as {
+      properties: { items: { items: { properties: Record<string, { maximum?: number }> } } };
+    };
+    expect(create.properties.items.items.properties.quantity?.maximum).toBeLessThanOrEqual(AVRO_INT.maximum);
   });
 });
 
