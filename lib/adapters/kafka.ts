@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 
 /**
  * The one place that builds a Kafka client. kafkajs is in maintenance; keeping its
@@ -94,3 +94,11 @@ export type {
   IHeaders,
 } from 'kafkajs';
 export { ConfigResourceTypes } from 'kafkajs';
+
+/** The partitions a consumer group member was assigned, by topic, from `describeGroups`; empty mid-rebalance. */
+export const memberPartitions = (memberAssignment: Buffer): Record<string, number[]> => {
+  if (memberAssignment.length === 0) return {};
+  return AssignerProtocol.MemberAssignment.decode(memberAssignment)?.assignment ?? {};
+};
+
+export type { GroupDescription } from 'kafkajs';

@@ -45,6 +45,10 @@ beforeAll(async () => {
     redis,
     topics,
     replyTimeoutMs: REPLY_TIMEOUT_MS,
+    processorGroups: (['orders', 'inventory'] as const).map((aggregate) => ({
+      groupId: processor.groupId,
+      topic: topics.commands(aggregate),
+    })),
     logger: createLogger({
       service: 'command-api-int',
       level: 'warn',
@@ -241,6 +245,7 @@ describe('command API on real Kafka and Redis', () => {
         redis: { status: 'ok' },
         'command-replies': { status: 'ok' },
         'command-buses': { status: 'ok' },
+        'command-processors': { status: 'ok' },
       },
     });
   });

@@ -15,6 +15,8 @@ import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
+import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership';
+import { commandProcessorGroupId } from '../../lib/kafka/group-ids';
 import { createCommandRouter } from './routes';
 import { commandApiDocument } from '../../lib/http/openapi/command-api-document';
 import { openApiRouter } from '../../lib/http/openapi/router';
@@ -36,6 +38,11 @@ export interface CommandApiDeps {
   readEvents?: ReadEvents;
   catalog?: Catalog;
   version?: string;
+  /**
+   * The consumer groups that must own the command topics for the API to be ready; the command
+   * processors' groups by default (a test's stand-in processor names its own).
+   */
+  processorGroups?: OwnedTopic[];
 }
 
 /** The aggregates the API sends commands to, one bus each. */
@@ -117,6 +124,17 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
           return { detail: allBuses.map((b) => b.state().commandTopic).join(', ') };
         },
       },
+      // Without a processor owning the command partitions every command would answer 202
+      // "pending" forever: the API is not ready then, and says which topic has no owner.
+      processorOwnershipCheck({
+        admin,
+        owned:
+          deps.processorGroups ??
+          (['orders', 'inventory'] as const).map((aggregate) => ({
+            groupId: commandProcessorGroupId(topics, aggregate),
+            topic: topics.commands(aggregate),
+          })),
+      }),
     ],
   });
 

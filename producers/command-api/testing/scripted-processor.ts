@@ -17,6 +17,8 @@ export interface ReceivedCommand {
 export type Script = (received: ReceivedCommand) => CommandReply | undefined;
 
 export interface ScriptedProcessor {
+  /** Its consumer group, which owns the commands topics while it runs (the API's readiness looks). */
+  groupId: string;
   received: ReceivedCommand[];
   script: Script;
   /** Writes a reply as the processor would, e.g. after the API gave up waiting. */
@@ -35,11 +37,13 @@ const AGGREGATES = ['orders', 'inventory'] as const;
  */
 export async function startScriptedProcessor(kafka: Kafka, topics: TopicNames): Promise<ScriptedProcessor> {
   const producer = kafka.producer();
-  const consumer = kafka.consumer({ groupId: `scripted-processor-${randomUUID()}`, maxWaitTimeInMs: 50 });
+  const groupId = `scripted-processor-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
   await Promise.all([producer.connect(), consumer.connect()]);
   await consumer.subscribe({ topics: AGGREGATES.map((a) => topics.commands(a)), fromBeginning: true });
 
   const processor: ScriptedProcessor = {
+    groupId,
     received: [],
     script: () => undefined,
     async reply(reply, headers) {
