@@ -11,7 +11,12 @@ export interface ReplyConsumerOptions {
   groupId: string;
   startTimeoutMs: number;
   logger: Logger;
-  onMessage(message: KafkaMessage): void;
+  /**
+   * Where to start per partition, overriding the end offsets: a consumer started again after a
+   * crash resumes after the last reply seen, so none written in between is skipped.
+   */
+  resumeFrom?: ReadonlyMap<number, string>;
+  onMessage(message: KafkaMessage, partition: number): void;
   onState(state: ReplyConsumerState): void;
 }
 
@@ -48,6 +53,7 @@ export async function startReplyConsumer({
   groupId,
   startTimeoutMs,
   logger,
+  resumeFrom,
   onMessage,
   onState,
 }: ReplyConsumerOptions): Promise<Consumer> {
@@ -81,8 +87,10 @@ export async function startReplyConsumer({
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   // run() resolves after the first join (or after a failed start, which CRASH reports).
-  await consumer.run({ eachMessage: async ({ message }) => onMessage(message) });
-  for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+  await consumer.run({ eachMessage: async ({ message, partition }) => onMessage(message, partition) });
+  for (const { partition, offset } of offsets) {
+    consumer.seek({ topic, partition, offset: resumeFrom?.get(partition) ?? offset });
+  }
   if (joined) return consumer;
 
   let timer: NodeJS.Timeout | undefined;

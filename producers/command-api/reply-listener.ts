@@ -65,6 +65,11 @@ export function createReplyListener({
   let consumer: Consumer | undefined;
   let starting: Promise<void> | undefined;
   let replyConsumer: ReplyConsumerState = 'stopped';
+  let stopped = false;
+  let rejoinTimer: NodeJS.Timeout | undefined;
+  let rejoinAttempts = 0;
+  // The next offset per partition after the last reply seen, where a rejoined consumer resumes.
+  const positions = new Map<number, string>();
 
   const settle = (commandId: string, reply: CommandReply | undefined) => {
     const waiting = waiters.get(commandId);
@@ -72,7 +77,8 @@ export function createReplyListener({
     waiting?.forEach((resolve) => resolve(reply));
   };
 
-  const onReply = (message: KafkaMessage) => {
+  const onReply = (message: KafkaMessage, partition: number) => {
+    positions.set(partition, (BigInt(message.offset) + 1n).toString());
     const reply = parseReply(message.value);
     if (!reply) {
       logger.warn(
@@ -85,6 +91,33 @@ export function createReplyListener({
     settle(reply.commandId, reply);
   };
 
+  /**
+   * kafkajs restarts the consumer after retriable errors only; after a non-retriable one (e.g.
+   * "Failed to find group coordinator" while the broker restarts) it stays down. The API rejoins
+   * in-process rather than exiting: its in-flight requests and the reply cache live here, and
+   * the consumer holds no state the positions above do not restore.
+   */
+  const scheduleRejoin = () => {
+    if (stopped || rejoinTimer) return;
+    const delayMs = Math.min(5_000, 250 * 2 ** rejoinAttempts);
+    rejoinAttempts += 1;
+    logger.warn({ delayMs, attempt: rejoinAttempts }, 'reply consumer stopped for good; rejoining');
+    rejoinTimer = setTimeout(() => {
+      rejoinTimer = undefined;
+      const old = consumer;
+      consumer = undefined;
+      void (async () => {
+        await old?.disconnect().catch(() => undefined);
+        if (stopped) return;
+        starting = join();
+        await starting.then(
+          () => (rejoinAttempts = 0),
+          () => scheduleRejoin(),
+        );
+      })();
+    }, delayMs);
+  };
+
   async function join(): Promise<void> {
     try {
       consumer = await startReplyConsumer({
@@ -93,8 +126,12 @@ export function createReplyListener({
         groupId: replyGroupId,
         startTimeoutMs,
         logger,
+        resumeFrom: positions,
         onMessage: onReply,
-        onState: (state) => (replyConsumer = state),
+        onState: (state) => {
+          replyConsumer = state;
+          if (state === 'crashed') scheduleRejoin();
+        },
       });
     } catch (err) {
       replyConsumer = 'stopped';
@@ -110,9 +147,15 @@ export function createReplyListener({
   }
 
   return {
-    start: () => (starting ??= join()),
+    start: () => {
+      stopped = false;
+      return (starting ??= join());
+    },
 
     async stop() {
+      stopped = true;
+      clearTimeout(rejoinTimer);
+      rejoinTimer = undefined;
       for (const commandId of [...waiters.keys()]) settle(commandId, undefined);
       // A start still joining finishes first, so its consumer is disconnected rather than leaked.
       await starting?.catch(() => undefined);
