@@ -53,9 +53,12 @@ const main = async (): Promise<void> => {
   });
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
   const redis = createRedis(config.REDIS_URL, SERVICE);
+  // ioredis reconnects by itself; without a listener each failed attempt is printed to stderr.
+  redis.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
+  const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL);
   const projections = await startProjections({
     kafka,
-    registry: createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
+    registry,
     topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
     db: mongo.db,
     redis,
@@ -70,6 +73,32 @@ const main = async (): Promise<void> => {
       { name: 'kafka', check: async () => void (await admin.describeCluster()) },
       { name: 'mongodb', check: async () => void (await mongo.db.command({ ping: 1 })) },
       { name: 'redis', check: async () => void (await redis.ping()) },
+      // Decoders keep every schema they have seen, so a registry outage only matters for new ones.
+      {
+        name: 'schema-registry',
+        critical: false,
+        check: async (signal) => {
+          const res = await fetch(`${registry.url}/subjects`, { signal });
+          if (!res.ok) throw new Error(`GET /subjects answered ${res.status}`);
+        },
+      },
+      // What the consumer itself is stuck on: names the dependency a batch waits for, and since when.
+      {
+        name: 'projection-writes',
+        check: async () => {
+          const { stalled, crashes } = projections.health();
+          if (stalled.length > 0) {
+            const first = stalled[0] as (typeof stalled)[number];
+            const deps = [...new Set(stalled.map((s) => s.dependency))].join(', ');
+            throw new Error(
+              `${stalled.length} partition(s) waiting for ${deps} since ${first.since}: ${first.error}`,
+            );
+          }
+          return crashes > 0
+            ? { status: 'degraded', detail: `consumer crashed ${crashes} time(s)` }
+            : undefined;
+        },
+      },
     ],
   });
   const app = createHttpApp({

@@ -12,7 +12,9 @@ import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
 import { publishChanges } from './change-publisher';
 import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
-import type { ProjectionEvent } from './projection-views';
+import type { EvolveFailure, ProjectionEvent, ViewDocument } from './projection-views';
+import { retryInPlace, type InPlace } from './retry-in-place';
+import { createStallTracker, type Dependency, type Stall } from './stall-tracker';
 import { swapInProgress } from './replay-lease';
 import { ensureIndexes, projectInto, resolveCollections, type PhysicalCollections } from './view-store';
 
@@ -33,6 +35,8 @@ export interface Projections {
   readonly groupId: string;
   /** Resolves once every event written to the events topics before the call is projected. */
   waitUntilCaughtUp(timeoutMs?: number): Promise<void>;
+  /** Partitions waiting for a dependency right now, and how often the consumer crashed. */
+  health(): { stalled: Stall[]; crashes: number };
   stop(): Promise<void>;
 }
 
@@ -89,22 +93,49 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
   };
   await collections();
 
-  /** Last offset handled per `topic:partition`, including batches of transaction markers only. */
-  const positions = new Map<string, bigint>();
+  const retries = metrics.counter<'dependency'>({
+    name: 'projection_retries_total',
+    help: 'Failed projection steps retried in place, by the dependency that failed',
+    labelNames: ['dependency'],
+  });
+  const stalledGauge = metrics.gauge<'dependency'>({
+    name: 'projection_stalled_partitions',
+    help: 'Partitions whose batch is waiting for a dependency to come back',
+    labelNames: ['dependency'],
+  });
+  const stalls = createStallTracker((dependency, count) => stalledGauge.set({ dependency }, count));
+  let crashes = 0;
 
-  /** The batch's events, and the records no retry will decode, as dead letters. */
+  /** Last offset committed per `topic:partition`, including batches of transaction markers only. */
+  const positions = new Map<string, bigint>();
+  const advance = (key: string, offset: bigint): void => {
+    if (offset > (positions.get(key) ?? -1n)) positions.set(key, offset);
+  };
+
+  /**
+   * The batch's events, and the records no retry will decode, as dead letters. A retriable error
+   * (the registry is away and the schema was never seen) fails the whole step, to be retried.
+   */
   const decodeAll = async (
     aggregate: AggregateType,
     batch: { topic: string; partition: number; messages: KafkaMessage[] },
-  ): Promise<{ events: ProjectionEvent[]; deadLetters: Message[] }> => {
+  ): Promise<{
+    events: ProjectionEvent[];
+    sources: Map<ProjectionEvent, KafkaMessage>;
+    deadLetters: Message[];
+  }> => {
     const events: ProjectionEvent[] = [];
+    const sources = new Map<ProjectionEvent, KafkaMessage>();
     const deadLetters: Message[] = [];
     for (const message of batch.messages) {
       try {
         const event = await decoders.decode(aggregate, message);
-        if (event) events.push(event);
+        if (event) {
+          events.push(event);
+          sources.set(event, message);
+        }
       } catch (err) {
-        if (isRetriable(err)) throw err; // the registry is away: retry the batch
+        if (isRetriable(err)) throw err;
         const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
         const eventType = headerString(message.headers, HEADERS.eventType) ?? 'unknown';
         const why = err instanceof Error ? err.message : String(err);
@@ -113,22 +144,26 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
         deadLetters.push(deadLetterMessage(message, where, reason, err));
       }
     }
-    return { events, deadLetters };
+    return { events, sources, deadLetters };
   };
 
-  const project = async (view: ViewName, events: ProjectionEvent[]): Promise<void> => {
+  /**
+   * Folds and writes one view's events into its live collection; if a replay swapped the alias
+   * meanwhile, into the new collection too, which holds every event before this batch (the
+   * replay caught up to our commits). Returns the documents written, for the announcement.
+   */
+  const write = async (
+    view: ViewName,
+    events: ProjectionEvent[],
+    onEvolveFailure: EvolveFailure,
+  ): Promise<ViewDocument[]> => {
     let target = (await collections())[view];
-    let written = await projectInto(db, target, events);
-    // A replay swapped the alias while this batch was in flight: apply it to the new collection
-    // too, which holds every event before this batch (the replay caught up to our commits).
+    let written = await projectInto(db, target, events, onEvolveFailure);
     for (let now = (await collections())[view]; now !== target; now = (await collections())[view]) {
       target = now;
-      written = await projectInto(db, target, events);
+      written = await projectInto(db, target, events, onEvolveFailure);
     }
-    await publishChanges(redis, view, written);
-    projected.inc({ view }, events.length);
-    const last = events[events.length - 1] as ProjectionEvent;
-    lag.set({ view }, Math.max(0, (Date.now() - Date.parse(last.occurredAt)) / 1000));
+    return written;
   };
 
   const consumer = kafka.consumer({
@@ -143,10 +178,13 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     allowAutoTopicCreation: false,
     createPartitioner: aggregatePartitioner,
   });
+  // A batch of transaction markers only never reaches eachBatch; kafkajs resolves it itself.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    const key = `${payload.topic}:${payload.partition}`;
-    const offset = BigInt(payload.lastOffset);
-    if (offset > (positions.get(key) ?? -1n)) positions.set(key, offset);
+    if (payload.batchSize === 0) advance(`${payload.topic}:${payload.partition}`, BigInt(payload.lastOffset));
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    crashes++;
+    logger.error({ err: payload.error, restart: payload.restart }, 'projections consumer crashed');
   });
   await deadLetterProducer.connect();
   await consumer.connect();
@@ -158,49 +196,114 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 5,
     eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
-      if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      const stillOwned = () => isRunning() && !isStale();
+      if (!stillOwned() || batch.messages.length === 0) return;
       const aggregate = decoders.aggregateOfTopic(batch.topic);
       if (!aggregate) return;
-      while (isRunning() && (await swapInProgress(db))) {
-        await heartbeat();
-        await sleep(200);
-      }
-      const { events, deadLetters } = await decodeAll(aggregate, batch);
-      const view = events[0]?.view;
-      try {
-        if (view) await project(view, events);
-        // Before the commit: once the offset is past a poison record, nothing would look at it again.
-        if (deadLetters.length > 0) {
-          await deadLetterProducer.send({ topic: deadLetterTopic, acks: -1, messages: deadLetters });
+      const key = `${batch.topic}:${batch.partition}`;
+      // Every step is retried where it stands until it succeeds or the partition is no longer
+      // ours; nothing is committed before every step is done, so the committed offset never
+      // passes what MongoDB and Redis hold, and a later batch of this partition cannot be fetched
+      // before this one is committed.
+      const inPlace = async <T>(dependency: Dependency, step: () => Promise<T>): Promise<InPlace<T>> => {
+        const outcome = await retryInPlace(step, {
+          stillOwned,
+          heartbeat,
+          onFailure: (err, attempt, delayMs) => {
+            stalls.fail(key, dependency, err);
+            retries.inc({ dependency });
+            logger.warn(
+              { err, topic: batch.topic, partition: batch.partition, dependency, attempt, delayMs },
+              `projection waits for ${dependency}; retrying in place`,
+            );
+          },
+        });
+        if (stalls.clear(key) && outcome.done) {
+          logger.info(
+            { topic: batch.topic, partition: batch.partition, dependency },
+            `${dependency} is back`,
+          );
         }
-      } catch (err) {
-        logger.warn(
-          { err, topic: batch.topic, partition: batch.partition },
-          'projection batch failed; retrying',
+        return outcome;
+      };
+      const heldBySwap = async (): Promise<boolean | undefined> => {
+        for (;;) {
+          const held = await inPlace('mongodb', () => swapInProgress(db));
+          if (!held.done) return undefined;
+          if (!held.value) return false;
+          if (
+            !(await heartbeat().then(
+              () => true,
+              () => false,
+            ))
+          )
+            return undefined;
+          await sleep(200);
+          if (!stillOwned()) return undefined;
+        }
+      };
+
+      if ((await heldBySwap()) === undefined) return;
+      const decoded = await inPlace('schema-registry', () => decodeAll(aggregate, batch));
+      if (!decoded.done) return;
+      const { events, sources, deadLetters } = decoded.value;
+      const failedFolds = new Map<ProjectionEvent, unknown>();
+      const onEvolveFailure: EvolveFailure = (event, err) => failedFolds.set(event, err);
+      const view = events[0]?.view;
+      if (view) {
+        const written = await inPlace('mongodb', () => write(view, events, onEvolveFailure));
+        if (!written.done) return;
+        const published = await inPlace('redis', () => publishChanges(redis, view, written.value));
+        if (!published.done) return;
+      }
+      for (const [event, err] of failedFolds) {
+        const message = sources.get(event) as KafkaMessage;
+        const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        const why = err instanceof Error ? err.message : String(err);
+        logger.error({ err, ...where, eventType: event.event.type }, 'unprojectable event dead-lettered');
+        const reason = `projections ${groupId}: cannot project ${event.event.type} v${event.version} of ${event.aggregateId}: ${why}`;
+        deadLetters.push(deadLetterMessage(message, where, reason, err));
+      }
+      // Before the commit: once the offset is past a poison record, nothing would look at it again.
+      if (deadLetters.length > 0) {
+        const sent = await inPlace('kafka', () =>
+          deadLetterProducer.send({ topic: deadLetterTopic, acks: -1, messages: deadLetters }),
         );
-        throw err;
+        if (!sent.done) return;
       }
       // A replay about to swap waits for our committed offsets to stop moving, then catches up to
       // them: never commit during a swap, and write the batch into the swapped collections too
       // once it is over (version-guarded, so a no-op where it is already there).
-      if (await swapInProgress(db)) {
-        while (isRunning() && (await swapInProgress(db))) {
-          await heartbeat();
-          await sleep(200);
+      const swapped = await inPlace('mongodb', () => swapInProgress(db));
+      if (!swapped.done) return;
+      if (swapped.value) {
+        if ((await heldBySwap()) === undefined) return;
+        if (view) {
+          const rewritten = await inPlace('mongodb', () => write(view, events, onEvolveFailure));
+          if (!rewritten.done) return;
         }
-        if (!isRunning()) return; // uncommitted: redelivered to whoever owns the partition next
-        if (view) await project(view, events);
       }
       if (deadLetters.length > 0) {
-        skipped.inc({ view: aggregate, reason: 'decode' }, deadLetters.length);
+        skipped.inc({ view: aggregate, reason: 'decode' }, deadLetters.length - failedFolds.size);
+        if (failedFolds.size > 0) skipped.inc({ view: aggregate, reason: 'evolve' }, failedFolds.size);
         deadLettered.inc({ source: batch.topic }, deadLetters.length);
       }
-      const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-      resolveOffset(last.offset);
-      await heartbeat();
+      if (view) {
+        projected.inc({ view }, events.length);
+        const last = events[events.length - 1] as ProjectionEvent;
+        lag.set({ view }, Math.max(0, (Date.now() - Date.parse(last.occurredAt)) / 1000));
+      }
+      // Past the last event are only transaction markers (or aborted records): commit past them too.
+      const end = BigInt(batch.lastOffset());
+      const committed = await inPlace('kafka', () =>
+        consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (end + 1n).toString() },
+        ]),
+      );
+      if (!committed.done) return;
+      resolveOffset((batch.messages[batch.messages.length - 1] as KafkaMessage).offset);
+      advance(key, end);
+      await heartbeat().catch(() => {}); // a rebalance is kafkajs's to handle at its next fetch
     },
   });
   logger.info({ groupId }, 'projections running');
@@ -239,6 +342,7 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
         await sleep(100);
       }
     },
+    health: () => ({ stalled: stalls.list(), crashes }),
     stop: async () => {
       try {
         await consumer.disconnect();

@@ -70,19 +70,32 @@ export const VIEW_OF_AGGREGATE: Record<AggregateType, ViewName> = {
   notifications: 'notifications',
 };
 
+/** An event whose `evolve` threw: a deterministic failure, the same on every redelivery and replay. */
+export type EvolveFailure = (event: ProjectionEvent, err: unknown) => void;
+
 /**
  * Folds events into documents in memory (STYLE 6): `docs` holds the current documents by id
  * and is updated in place; the ids whose document moved to a newer version are returned.
- * Events must come in history order per id, which a partition guarantees.
+ * Events must come in history order per id, which a partition guarantees. An event whose evolve
+ * throws leaves its document as it was and goes to `onFailure` (live runner and replay skip it
+ * alike, so both still build the same documents); without `onFailure` the error propagates.
  */
 export const foldEvents = (
   docs: Map<string, ViewDocument>,
   events: readonly ProjectionEvent[],
+  onFailure?: EvolveFailure,
 ): Set<string> => {
   const changed = new Set<string>();
   for (const e of events) {
     const before = docs.get(e.aggregateId);
-    const after = VIEW_SPECS[e.view].evolve(before, e.event as never, e);
+    let after: ViewDocument | undefined;
+    try {
+      after = VIEW_SPECS[e.view].evolve(before, e.event as never, e);
+    } catch (err) {
+      if (!onFailure) throw err;
+      onFailure(e, err);
+      continue;
+    }
     if (after !== undefined && after !== before) {
       docs.set(e.aggregateId, after);
       changed.add(e.aggregateId);

@@ -6,7 +6,13 @@ import {
   type Db,
 } from 'mongodb';
 import { ALIAS_COLLECTION, VIEWS, defaultCollection, type ViewName } from '../../lib/read-models/views';
-import { foldEvents, VIEW_SPECS, type ProjectionEvent, type ViewDocument } from './projection-views';
+import {
+  foldEvents,
+  VIEW_SPECS,
+  type EvolveFailure,
+  type ProjectionEvent,
+  type ViewDocument,
+} from './projection-views';
 
 /**
  * FerretDB v1 (SQLite) keeps each statement's result open, holding one of a database's 100
@@ -41,10 +47,18 @@ export const ensureIndexes = async (db: Db, view: ViewName, collection: string):
 const isDuplicateKey = (err: unknown): boolean =>
   (err instanceof MongoServerError && err.code === DUPLICATE_KEY) ||
   (err instanceof MongoBulkWriteError &&
-    err.writeErrors !== undefined &&
-    (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).every(
-      (w) => w.code === DUPLICATE_KEY,
-    ));
+    writeErrorsOf(err).length > 0 &&
+    writeErrorsOf(err).every((w) => w.code === DUPLICATE_KEY));
+
+/**
+ * A bulk error with no write errors (a write concern error, a connection lost mid-batch) says
+ * nothing about duplicates; `every` on an empty list would call it one and hide the failure.
+ */
+const writeErrorsOf = (err: MongoBulkWriteError): readonly { code: number }[] => {
+  const errors = err.writeErrors as readonly { code: number }[] | { code: number } | undefined;
+  if (errors === undefined) return [];
+  return Array.isArray(errors) ? errors : [errors as { code: number }];
+};
 
 const guardedReplace = (doc: ViewDocument, upsert: boolean): AnyBulkWriteOperation<ViewDocument> => ({
   replaceOne: { filter: { _id: doc._id, version: { $lt: doc.version } }, replacement: doc, upsert },
@@ -80,12 +94,15 @@ export const writeGuarded = async (
 
 /**
  * One view's share of a batch: read the current documents once, fold the events onto them in
- * memory, write each changed document once. Returns the documents written.
+ * memory, write each changed document once. Returns every document the batch's events have
+ * reached, written now or by an earlier attempt that failed part-way (a retry finds those
+ * already at their version and does not write them again, but they must still be announced).
  */
 export const projectInto = async (
   db: Db,
   collectionName: string,
   events: readonly ProjectionEvent[],
+  onEvolveFailure?: EvolveFailure,
 ): Promise<ViewDocument[]> => {
   if (events.length === 0) return [];
   const collection = db.collection<ViewDocument>(collectionName);
@@ -93,7 +110,12 @@ export const projectInto = async (
   const current = await collection.find({ _id: { $in: ids } }).toArray();
   const docs = new Map(current.map((d) => [d._id, d]));
   const stored = new Set(docs.keys());
-  const changed = [...foldEvents(docs, events)].map((id) => docs.get(id) as ViewDocument);
+  const changed = [...foldEvents(docs, events, onEvolveFailure)].map((id) => docs.get(id) as ViewDocument);
   await writeGuarded(collection, changed, stored);
-  return changed;
+  const lowest = new Map<string, number>();
+  for (const e of events)
+    lowest.set(e.aggregateId, Math.min(lowest.get(e.aggregateId) ?? e.version, e.version));
+  return ids
+    .map((id) => docs.get(id))
+    .filter((d): d is ViewDocument => d !== undefined && d.version >= (lowest.get(d._id) ?? Infinity));
 };
