@@ -1,5 +1,5 @@
 import { ValidationError } from '../lib/errors';
-import type { SchemaCatalog } from './catalog';
+import type { SchemaCatalog, SchemaEntry } from './catalog';
 import { upcast, type AvroData, type Upcaster } from './upcasters';
 
 /** Encodes an event with the latest schema of its type; decodes with the writer's, resolved to the latest. */
@@ -38,6 +38,26 @@ const fromAvro = (value: unknown): unknown => {
 };
 
 /**
+ * Encodes a record with a schema, or throws a ValidationError naming each field the schema
+ * cannot hold (a number beyond the Avro type, a missing string), so the writer can tell which
+ * input was wrong instead of an avsc message about a value.
+ */
+export const checkedToBuffer = (entry: SchemaEntry, record: unknown): Buffer => {
+  const problems: string[] = [];
+  entry.avscType.isValid(record, {
+    noUndeclaredFields: true,
+    errorHook: (path) => problems.push(path.join('.') || '(root)'),
+  });
+  if (problems.length > 0) {
+    throw new ValidationError(
+      `${entry.eventType} does not fit its schema v${entry.version}: ${problems.join(', ')}`,
+      problems.map((field) => ({ field, message: `does not match ${entry.subjectRecordName}` })),
+    );
+  }
+  return entry.avscType.toBuffer(record);
+};
+
+/**
  * The G5 read path (writer schema → resolve to latest → upcast by writer version) for events
  * whose `data` maps 1:1 onto their Avro record. Unlike the orders codec it does not narrow the
  * decoded record field by field: the schema is the contract, and the record resolved to the
@@ -49,19 +69,7 @@ export const createEventSerde = <E extends { type: string; data: unknown }>(
 ): EventSerde<E> => ({
   encode: (event) => {
     const latest = catalog.latest(event.type);
-    const record = toAvro(event.data);
-    const problems: string[] = [];
-    latest.avscType.isValid(record, {
-      noUndeclaredFields: true,
-      errorHook: (path) => problems.push(path.join('.') || '(root)'),
-    });
-    if (problems.length > 0) {
-      throw new ValidationError(
-        `${event.type} does not fit its schema v${latest.version}: ${problems.join(', ')}`,
-        [...problems.map((field) => ({ field, message: `does not match ${latest.subjectRecordName}` }))],
-      );
-    }
-    return { version: latest.version, payload: latest.avscType.toBuffer(record) };
+    return { version: latest.version, payload: checkedToBuffer(latest, toAvro(event.data)) };
   },
   decode: (eventType, writerVersion, payload) => {
     const writer = catalog.find(eventType, writerVersion);

@@ -1,6 +1,7 @@
 import { isOrderEventType, type OrderEvent } from '../domain/order/events';
 import { ValidationError } from '../lib/errors';
 import { findSchema, latestSchema } from './catalog';
+import { checkedToBuffer } from './generic-event-serde';
 import { fromAvroRecord, toAvroRecord } from './order-event-codec';
 import { upcast, type AvroData } from './upcasters';
 
@@ -11,7 +12,7 @@ import { upcast, type AvroData } from './upcasters';
  */
 export const encodeOrderEvent = (event: OrderEvent): { version: number; payload: Buffer } => {
   const latest = latestSchema(event.type);
-  return { version: latest.version, payload: latest.avscType.toBuffer(toAvroRecord(event)) };
+  return { version: latest.version, payload: checkedToBuffer(latest, toAvroRecord(event)) };
 };
 
 export const decodeOrderEvent = (eventType: string, writerVersion: number, payload: Buffer): OrderEvent => {
