@@ -29,7 +29,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   initialDelayMs: 250,
   maxDelayMs: 5_000,
   factor: 2,
-  stableAfterMs: 30_000,
+  stableAfterMs: 10_000,
   maxRestarts: 20,
 };
 
