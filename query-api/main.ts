@@ -54,6 +54,7 @@ export async function main(
             db: mongo.db,
             redis,
             projectionsGroupId: `${topics.prefix}projections`,
+            logger,
           })
         : undefined);
     const api = await createQueryApi({

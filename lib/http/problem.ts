@@ -96,6 +96,15 @@ const STATUS_BY_CODE: Readonly<Record<string, Mapping>> = {
         ? { currentVersion: err.currentVersion }
         : {},
   },
+  // A projection replay is already running (its lease is held); the body names that job.
+  REPLAY_IN_PROGRESS: {
+    status: 409,
+    title: 'Replay in progress',
+    extensions: (err) => {
+      const jobId = (err as { jobId?: unknown }).jobId;
+      return typeof jobId === 'string' ? { jobId } : {};
+    },
+  },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   CONFIG_INVALID: { status: 500, title: 'Internal server error' },

@@ -9,6 +9,17 @@ export class ReplayInProgressError extends OrderstreamError {
   }
 }
 
+/** The replay's lease expired or was taken over: it must not swap, whatever it has built. */
+export class ReplayLeaseLostError extends OrderstreamError {
+  readonly code = 'REPLAY_LEASE_LOST';
+  constructor(
+    readonly jobId: string,
+    detail: string,
+  ) {
+    super(`projection replay ${jobId} lost its lease: ${detail}`);
+  }
+}
+
 export type ReplayPhase = 'reading' | 'writing' | 'catching-up' | 'swapping';
 
 export interface ReplayMarker {
@@ -26,7 +37,12 @@ const MARKER_ID = 'in-progress' as const;
 const markers = (db: Db) => db.collection<ReplayMarker>(REPLAY_COLLECTION);
 
 export interface ReplayLease {
+  /** Renews the lease; throws ReplayLeaseLostError when it is no longer ours. */
   setPhase(phase: ReplayPhase): Promise<void>;
+  /** Throws ReplayLeaseLostError if a renewal found the lease gone or it ran out unrenewed. */
+  assertHeld(): void;
+  /** Renews now and throws unless the marker is still ours: the check right before a swap. */
+  confirm(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -59,14 +75,37 @@ export const acquireReplayLease = async (
     const taken = await markers(db).replaceOne({ _id: MARKER_ID, jobId: held?.jobId ?? '' }, marker());
     if (taken.matchedCount !== 1) throw new ReplayInProgressError(held?.jobId ?? 'unknown');
   }
-  const renew = (): Promise<unknown> =>
-    markers(db).updateOne({ _id: MARKER_ID, jobId }, { $set: { phase, leaseUntil: now() + leaseMs } });
+  let heldUntil = now() + leaseMs;
+  let lost: string | undefined;
+  const renew = async (): Promise<void> => {
+    const until = now() + leaseMs;
+    const renewed = await markers(db).updateOne(
+      { _id: MARKER_ID, jobId },
+      { $set: { phase, leaseUntil: until } },
+    );
+    if (renewed.matchedCount !== 1) lost ??= 'the marker is gone or belongs to another replay';
+    else if (!lost) heldUntil = until;
+  };
+  const assertHeld = (): void => {
+    if (!lost && now() > heldUntil)
+      lost = `not renewed since it ran out at ${new Date(heldUntil).toISOString()}`;
+    if (lost) throw new ReplayLeaseLostError(jobId, lost);
+  };
+  // A failed renewal is not yet a lost lease: it is lost once `heldUntil` passes unrenewed.
   const timer = setInterval(() => void renew().catch(() => {}), Math.max(leaseMs / 3, 100));
   timer.unref();
   return {
     setPhase: async (next) => {
+      assertHeld();
       phase = next;
       await renew();
+      assertHeld();
+    },
+    assertHeld,
+    confirm: async () => {
+      assertHeld();
+      await renew();
+      assertHeld();
     },
     release: async () => {
       clearInterval(timer);

@@ -18,6 +18,12 @@ export interface ReplayProgress {
   /** The physical collections built (set once writing starts). */
   collections?: Record<string, string>;
   error?: string;
+  /** Events no decoder reads (the live runner parks them on deadletter.projections); left out. */
+  undecodable?: number;
+  /** Events whose evolve threw; left out, as the live runner does. */
+  unprojectable?: number;
+  /** The first few events left out, with why: `topic/partition/offset: reason`. */
+  skipped?: string[];
 }
 
 /** Turns offsets reached into progress figures; pure apart from the clock it is given. */

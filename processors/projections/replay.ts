@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import type { Db } from 'mongodb';
+import { MongoError, type Db } from 'mongodb';
+import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import {
@@ -13,8 +14,10 @@ import {
 import type { TopicNames } from '../../topics/names';
 import type { ViewChange } from './change-publisher';
 import { readRange, watermarks, type Offsets } from './event-range-reader';
-import { AGGREGATES, createProjectionDecoders, type ProjectionDecoders } from './projection-decoders';
-import { foldEvents, type ProjectionEvent, type ViewDocument } from './projection-views';
+import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
+import type { ProjectionEvent } from './projection-views';
+import { retryInPlace } from './retry-in-place';
+import { isRetriable } from '../../lib/errors';
 import { acquireReplayLease, type ReplayLease } from './replay-lease';
 import { progressMeter, type ReplayProgress } from './replay-progress';
 import {
@@ -38,6 +41,9 @@ export interface ReplayOptions {
   /** How long the live runner's commits must stand still before the swap (default 2 s). */
   quietMs?: number;
   leaseMs?: number;
+  /** How long a transient failure (registry, MongoDB) is retried before the replay fails (default 60 s). */
+  retryForMs?: number;
+  logger?: Logger;
 }
 
 export interface ReplayResult {
@@ -49,7 +55,7 @@ export interface ReplayResult {
   eventsPerSecond: number;
 }
 
-const INSERT_SLICE = 500;
+const MAX_SKIPPED_REPORTED = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sum = (values: Iterable<bigint>): bigint => [...values].reduce((a, b) => a + b, 0n);
 
@@ -98,10 +104,59 @@ const runReplay = async (
     options.onProgress?.(meter.snapshot({ ...update, eventsDone, offsetsDone }));
   };
   report({}, true);
+  const fresh = Object.fromEntries(VIEWS.map((v) => [v, `${v}_view_${started}`])) as PhysicalCollections;
+
+  const skipped: string[] = [];
+  let undecodable = 0;
+  let unprojectable = 0;
+  const skip = (where: string, reason: string, kind: 'decode' | 'evolve'): void => {
+    if (kind === 'decode') undecodable++;
+    else unprojectable++;
+    if (skipped.length < MAX_SKIPPED_REPORTED) skipped.push(`${where}: ${reason}`);
+    options.logger?.warn(
+      { jobId, where, reason },
+      `replay left out an event it cannot ${kind === 'decode' ? 'decode' : 'project'}`,
+    );
+    report({ undecodable, unprojectable, skipped: [...skipped] }, true);
+  };
+  /** One batch into the new collections; a transient failure is retried, then fails the replay. */
+  const project = async (topic: string, partition: number, messages: KafkaMessage[]): Promise<void> => {
+    lease.assertHeld();
+    const aggregate = decoders.aggregateOfTopic(topic);
+    if (!aggregate) return;
+    const events: ProjectionEvent[] = [];
+    const offsets = new Map<ProjectionEvent, string>();
+    for (const message of messages) {
+      const where = `${topic}/${partition}/${message.offset}`;
+      try {
+        const event = await retrying(() => decoders.decode(aggregate, message), options.retryForMs);
+        if (event) {
+          events.push(event);
+          offsets.set(event, where);
+        }
+      } catch (err) {
+        if (isRetriable(err)) throw err;
+        skip(where, err instanceof Error ? err.message : String(err), 'decode');
+      }
+    }
+    if (events[0]) {
+      const view = events[0].view;
+      const failed = new Map<ProjectionEvent, unknown>();
+      await retrying(
+        () => projectInto(db, fresh[view], events, (event, err) => failed.set(event, err)),
+        options.retryForMs,
+      );
+      for (const [event, err] of failed)
+        skip(offsets.get(event) ?? topic, err instanceof Error ? err.message : String(err), 'evolve');
+    }
+    eventsDone += messages.length;
+  };
   try {
-    // 1. Fold the whole history in memory: inserting finished documents is far cheaper than
-    //    updating them event by event (FerretDB scans the collection per update).
-    const built = new Map<ViewName, Map<string, ViewDocument>>(VIEWS.map((v) => [v, new Map()]));
+    // 1. Stream every partition into new physical collections, one batch at a time: memory
+    //    holds one batch and its documents, whatever the history's size. The _id lookups are
+    //    served by the primary key; secondary indexes come after the data.
+    for (const view of VIEWS) await db.createCollection(fresh[view]);
+    report({ collections: fresh }, true);
     await readRange(kafka, {
       topics: eventTopics,
       from: low,
@@ -110,27 +165,13 @@ const runReplay = async (
         if (offset > (positions.get(key) ?? -1n)) positions.set(key, offset);
         report();
       },
-      onBatch: async (topic, _partition, messages) => {
-        const events = await decodeBatch(decoders, topic, messages);
-        if (events[0]) foldEvents(built.get(events[0].view) as Map<string, ViewDocument>, events);
-        eventsDone += messages.length;
-      },
+      onBatch: (topic, partition, messages) => project(topic, partition, messages),
     });
 
-    // 2. Write them to new physical collections, indexes after the data.
-    const stamp = Date.now();
-    const fresh = Object.fromEntries(VIEWS.map((v) => [v, `${v}_view_${stamp}`])) as PhysicalCollections;
+    // 2. Indexes, once the bulk of the data is in.
     await lease.setPhase('writing');
-    report({ status: 'writing', collections: fresh }, true);
-    for (const view of VIEWS) {
-      const docs = [...(built.get(view) as Map<string, ViewDocument>).values()];
-      await db.createCollection(fresh[view]);
-      for (let i = 0; i < docs.length; i += INSERT_SLICE) {
-        await db.collection<ViewDocument>(fresh[view]).insertMany(docs.slice(i, i + INSERT_SLICE));
-      }
-      await ensureIndexes(db, view, fresh[view]);
-    }
-    built.clear();
+    report({ status: 'writing' }, true);
+    for (const view of VIEWS) await ensureIndexes(db, view, fresh[view]);
 
     // 3. Catch up with what the live side appended meanwhile, with the live write path.
     await lease.setPhase('catching-up');
@@ -140,11 +181,7 @@ const runReplay = async (
         topics: eventTopics,
         from,
         to,
-        onBatch: async (topic, _partition, messages) => {
-          const events = await decodeBatch(decoders, topic, messages);
-          if (events[0]) await projectInto(db, fresh[events[0].view], events);
-          eventsDone += messages.length;
-        },
+        onBatch: (topic, partition, messages) => project(topic, partition, messages),
       });
       const merged = new Map(from);
       for (const [k, t] of to) if (t > (merged.get(k) ?? 0n)) merged.set(k, t);
@@ -169,6 +206,7 @@ const runReplay = async (
     const quietMs = options.quietMs ?? 2_000;
     reached = await catchUp(reached, await quietCommits(kafka, groupId, eventTopics, quietMs));
     const live = await resolveCollections(db);
+    await lease.confirm(); // a replay that lost its lease must not swap what it built
     const swappedAt = new Date().toISOString();
     for (const view of VIEWS) {
       await db
@@ -189,7 +227,16 @@ const runReplay = async (
     await redis.publish(CHANGES_CHANNEL, JSON.stringify({ ...replayed, jobId }));
 
     const seconds = (Date.now() - started) / 1000;
-    report({ status: 'done', finishedAt: new Date().toISOString() }, true);
+    report(
+      {
+        status: 'done',
+        undecodable,
+        unprojectable,
+        skipped: [...skipped],
+        finishedAt: new Date().toISOString(),
+      },
+      true,
+    );
     return {
       jobId,
       collections: fresh,
@@ -199,26 +246,33 @@ const runReplay = async (
       eventsPerSecond: Math.round(eventsDone / seconds),
     };
   } catch (err) {
+    // What this job built is nobody's: the aliases still name the live collections.
+    for (const view of VIEWS) await db.dropCollection(fresh[view]).catch(() => false);
     report({ status: 'failed', error: (err as Error).message, finishedAt: new Date().toISOString() }, true);
     throw err;
   }
 };
 
-const decodeBatch = async (
-  decoders: ProjectionDecoders,
-  topic: string,
-  messages: KafkaMessage[],
-): Promise<ProjectionEvent[]> => {
-  const aggregate = decoders.aggregateOfTopic(topic);
-  if (!aggregate) return [];
-  const events: ProjectionEvent[] = [];
-  for (const message of messages) {
-    // An event the live runner could not decode is on deadletter.projections; skip it alike.
-    const event = await decoders.decode(aggregate, message).catch(() => undefined);
-    if (event) events.push(event);
-  }
-  return events;
+/**
+ * Retries a transient failure (`retriable`, or any MongoDB error) with capped backoff for up to
+ * `forMs`, then lets it fail the replay: a replay is a job an operator watches, not a partition
+ * that must wait forever. A deterministic failure is thrown at once.
+ */
+const retrying = async <T>(step: () => Promise<T>, forMs = 60_000): Promise<T> => {
+  const deadline = Date.now() + forMs;
+  let lastError: unknown;
+  const outcome = await retryInPlace(step, {
+    stillOwned: () => lastError === undefined || (Date.now() < deadline && isTransient(lastError)),
+    heartbeat: async () => {},
+    onFailure: (err) => {
+      lastError = err;
+    },
+  });
+  if (outcome.done) return outcome.value;
+  throw lastError;
 };
+
+const isTransient = (err: unknown): boolean => isRetriable(err) || err instanceof MongoError;
 
 /** The live group's committed offsets once they have not moved for `quietMs`. */
 const quietCommits = async (
