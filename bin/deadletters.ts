@@ -85,6 +85,10 @@ const main = async (): Promise<void> => {
         throw new Error(
           'projection dead letters are events still in the event store: fix the decoder, then rebuild the read models with "npm run replay" (re-driving would append them to the events topic again)',
         );
+      if (group === 'deadline-watcher' || group === 'tracking-poller')
+        throw new Error(
+          `${group} dead letters are events still in the event store: fix the decoder and restart the processors (the ${group} re-reads its topic on every start; re-driving would append them to the events topic again)`,
+        );
       const all = await readAll(group);
       await redrive(group, ref === '--all' ? all : [locate(all, ref)]);
       return;

@@ -18,6 +18,8 @@ import { ordersModule } from './command-side/orders-module';
 import { notificationEffect } from './effects/notification-effect';
 import { paymentEffect } from './effects/payment-effect';
 import { shipmentEffect } from './effects/shipment-effect';
+import type { CompensationPolicy } from '../domain/saga/compensation-retry';
+import { startCompensationRetrier } from './saga/compensation-retrier';
 import { startDeadlineWatcher } from './saga/deadline-watcher';
 import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-runtime';
 import { startTrackingPoller } from './saga/tracking-poller';
@@ -36,6 +38,8 @@ export interface PipelineOptions {
   trackingPollMs?: number;
   sessionTimeoutMs?: number;
   onFatal?: (error: Error) => void;
+  /** How failed refunds and label voids are retried before they are parked (compensation-retrier.ts). */
+  compensationPolicy?: CompensationPolicy;
 }
 
 export interface Pipeline {
@@ -112,6 +116,7 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
     logger: logger.child({ role: 'saga' }),
     metrics,
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   });
   const deadlines = await startDeadlineWatcher({
     kafka,
@@ -120,6 +125,7 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
     deadlineMs: options.sagaDeadlineMs ?? 120_000,
     logger: logger.child({ role: 'deadline-watcher' }),
     metrics,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   });
   const tracking = await startTrackingPoller({
     kafka,
@@ -128,12 +134,26 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
     carrier: clients.carrier,
     pollEveryMs: options.trackingPollMs ?? 500,
     logger: logger.child({ role: 'tracking-poller' }),
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+  });
+  const compensations = await startCompensationRetrier({
+    kafka,
+    topics,
+    decoders: {
+      payments: async (type, value) => (await modules.payments.codec.decode(type, value)).event,
+      shipments: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+    },
+    ...(options.compensationPolicy ? { policy: options.compensationPolicy } : {}),
+    logger: logger.child({ role: 'compensation-retrier' }),
+    metrics,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   });
 
   return {
     processors,
     codecs: { orders: ordersCodec, inventory: modules.inventory.codec },
     stop: async () => {
+      await compensations.stop();
       await tracking.stop();
       await deadlines.stop();
       await saga.stop();

@@ -130,7 +130,18 @@ describe('every event the deciders emit round-trips through its serde', () => {
     });
     for (const id of ['o-1', 'o-2', 'o-3', 'o-4']) unlucky.placeOrder(id, `c-${id}`, line(1));
     unlucky.replenish('A', 1);
-    return [scarce, unlucky];
+    // Cancelled once paid: the label is voided, after one failed attempt (run in order, see below).
+    let voids = 0;
+    const cancelled = createShop([{ sku: 'A', price: 100, stock: 5 }], {
+      policy: { void: () => (++voids === 1 ? 'failed' : 'voided') },
+    });
+    cancelled.world.onEvent(({ aggregate, aggregateId, event }) => {
+      if (aggregate === 'orders' && event.type === 'OrderPaid')
+        cancelled.cancel(aggregateId, { front: true });
+    });
+    cancelled.placeOrder('o-1', 'c-1', line(1));
+    cancelled.world.run();
+    return [scarce, unlucky, cancelled];
   };
 
   it('every event of full saga runs, stored after an Avro round trip, decodes equal and drives the saga the same', () => {

@@ -21,12 +21,14 @@ export const effectNeeded = (command: PaymentCommand, state: PaymentState): bool
 };
 
 /**
- * The idempotency key for the gateway call: per (order, operation, attempt), never per command
- * id, so a capture re-sent under a new command id still charges at most once, and a redelivered
- * command repeats the same call. A refund retried after PaymentRefundFailed is a new attempt
- * (gateways store failed results under their key too).
+ * The idempotency key for the gateway call: per (order, operation), never per command id or
+ * attempt, so a capture re-sent under a new command id still charges at most once, and every
+ * retry of a refund (a redelivery, a compensation retry, an operator's re-drive) is the same
+ * request to the gateway: money moves back once even when an earlier attempt's reply was lost.
+ * The gateway applies an outage before its idempotency lookup and stores only final answers,
+ * so a failed attempt does not pin the key to the failure.
  */
-export const gatewayIdempotencyKey = (command: PaymentCommand, state: PaymentState): string =>
+export const gatewayIdempotencyKey = (command: PaymentCommand, _state: PaymentState): string =>
   command.type === 'CapturePayment'
     ? `payment:${command.orderId}:capture`
-    : `payment:${command.orderId}:refund:${state.status === 'Captured' ? state.refundFailures + 1 : 1}`;
+    : `payment:${command.orderId}:refund`;

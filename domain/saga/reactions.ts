@@ -101,7 +101,19 @@ const onOrderEvent = (orderId: string, event: OrderEvent, context: ReactionConte
               }),
             ]
           : [];
-      return [...releases, ...refund, ...notifications];
+      // A shipment is requested on OrderPaid, so only an order cancelled after it can have a
+      // label (or one about to be bought): the void closes the shipment either way.
+      const voidLabel =
+        from === 'PaymentCaptured'
+          ? [
+              to('shipments', orderId, {
+                type: 'VoidShipment',
+                orderId,
+                reason: `order cancelled: ${reason}`,
+              }),
+            ]
+          : [];
+      return [...releases, ...refund, ...voidLabel, ...notifications];
     }
     case 'OrderCompleted':
       return notifications;
@@ -159,6 +171,7 @@ const onPaymentEvent = (orderId: string, event: PaymentEvent): Draft[] => {
     case 'PaymentVoided':
     case 'PaymentRefunded':
     case 'PaymentRefundFailed':
+      // A failed refund is retried by the compensation retrier (processors/saga), not here.
       return [];
     default: {
       const unhandled: never = event;
@@ -185,6 +198,9 @@ const onShipmentEvent = (orderId: string, event: ShipmentEvent): Draft[] => {
     case 'ShipmentDelivered':
       return [to('orders', orderId, { type: 'CompleteOrder', orderId })];
     case 'ShipmentInTransit':
+    case 'ShipmentVoided':
+    case 'ShipmentVoidFailed':
+      // A failed void is retried by the compensation retrier (processors/saga), not here.
       return [];
     default: {
       const unhandled: never = event;

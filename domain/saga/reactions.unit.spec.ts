@@ -119,6 +119,11 @@ describe('react: order events', () => {
     ORDER_ID,
     { type: 'RefundPayment', orderId: ORDER_ID, reason: 'order cancelled: customer changed their mind' },
   ] as const;
+  const voidLabel = [
+    'shipments',
+    ORDER_ID,
+    { type: 'VoidShipment', orderId: ORDER_ID, reason: 'order cancelled: customer changed their mind' },
+  ] as const;
   const cancelledMail = emailFor('OrderCancelled', 'order-cancelled', {
     orderId: ORDER_ID,
     reason: 'you asked us to cancel it',
@@ -127,7 +132,7 @@ describe('react: order events', () => {
     ['Draft', [cancelledMail]],
     ['Placed', [release('SKU-A'), release('SKU-B'), cancelledMail]],
     ['InventoryReserved', [release('SKU-A'), release('SKU-B'), refund, cancelledMail]],
-    ['PaymentCaptured', [release('SKU-A'), release('SKU-B'), refund, cancelledMail]],
+    ['PaymentCaptured', [release('SKU-A'), release('SKU-B'), refund, voidLabel, cancelledMail]],
   ])('OrderCancelled from %s → its compensations and the cancelled notification', (from, expected) => {
     expect(shape(reactValid(input('orders', ORDER_ID, cancelledEvent(from))))).toEqual(expected);
   });

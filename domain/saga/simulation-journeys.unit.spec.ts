@@ -3,6 +3,7 @@ import { channelsFor, defaultPreferences } from '../notification/templates';
 import { cancellation, expectSettled, ledgerNet, neverOversold, types } from '../testing/saga-assertions';
 import { createShop, type Shop, type StockedProduct } from '../testing/saga-shop';
 import { preferring, type SagaWorld } from '../testing/saga-world';
+import type { CommandToSend } from './types';
 
 /*
  * The choreography proven in memory before Kafka carries it: every decider and `react`, wired
@@ -167,16 +168,81 @@ describe('saga simulation: scripted journeys', () => {
     expectSettled(shop);
   });
 
-  it('customer cancel in PaymentCaptured: refunded and released; the label bought meanwhile ships nothing', () => {
+  it('customer cancel in PaymentCaptured: refunded and released; the label bought meanwhile is voided', () => {
     const shop = createShop(PRODUCTS);
     cancelWhen(shop, 'PaymentCaptured');
 
     expect(cancellation(shop, 'o-1')).toEqual({ reasonCode: 'CUSTOMER_REQUEST', from: 'PaymentCaptured' });
     expect(types(shop.world.eventsOf('payments', 'o-1'))).toEqual(['PaymentCaptured', 'PaymentRefunded']);
     expect(shop.product(A)).toMatchObject({ onHand: 5, reserved: 0, shipped: 0 });
-    // The carrier created a shipment before hearing of the cancel; the order refused to ship it.
-    expect(shop.world.stateOf('shipments', 'o-1')).toMatchObject({ status: 'Delivered' });
-    expect(shop.world.rejections.map((r) => r.command.type)).toEqual(['ShipOrder', 'CompleteOrder']);
+    // The carrier created a shipment before hearing of the cancel; the order refused to ship it
+    // and the label was voided before the parcel was delivered.
+    expect(types(shop.world.eventsOf('shipments', 'o-1'))).toEqual(['ShipmentCreated', 'ShipmentVoided']);
+    expect([...shop.externals.voids.values()]).toEqual(['o-1']);
+    expect(shop.world.rejections.map((r) => r.command.type)).toEqual(['ShipOrder']);
+    expectSettled(shop);
+  });
+
+  it('customer cancel in PaymentCaptured, void first: the shipment is closed and no label is bought', () => {
+    const shop = createShop(PRODUCTS);
+    cancelWhen(shop, 'PaymentCaptured', { pick: preferring((c) => c.command.type === 'VoidShipment') });
+
+    expect(types(shop.world.eventsOf('shipments', 'o-1'))).toEqual(['ShipmentVoided']);
+    expect(shop.externals.labels.size).toBe(0);
+    expectSettled(shop);
+  });
+
+  it('a refund and a void that fail are retried under the same keys until they succeed: money and label move once', () => {
+    let refundCalls = 0;
+    let voidCalls = 0;
+    const shop = createShop(PRODUCTS, {
+      policy: {
+        refund: () => (++refundCalls <= 3 ? 'failed' : 'refunded'),
+        void: () => (++voidCalls <= 2 ? 'failed' : 'voided'),
+      },
+    });
+    // The carrier's webhooks come last: its parcel does not move while the void is retried.
+    cancelWhen(shop, 'PaymentCaptured', {
+      pick: preferring((c) => c.command.type !== 'RecordTrackingUpdate'),
+    });
+
+    expect(types(shop.world.eventsOf('payments', 'o-1'))).toEqual([
+      'PaymentCaptured',
+      'PaymentRefundFailed',
+      'PaymentRefundFailed',
+      'PaymentRefundFailed',
+      'PaymentRefunded',
+    ]);
+    expect(types(shop.world.eventsOf('shipments', 'o-1')).slice(-3)).toEqual([
+      'ShipmentVoidFailed',
+      'ShipmentVoidFailed',
+      'ShipmentVoided',
+    ]);
+    expect([...shop.externals.refunds.keys()]).toEqual(['payment:o-1:refund']);
+    expect([...shop.externals.voids.keys()]).toEqual(['shipment:o-1:void']);
+    expectSettled(shop);
+  });
+
+  it('a refund still failing after the last attempt is parked, and an operator re-drive settles it', () => {
+    let gatewayUp = false;
+    const shop = createShop(PRODUCTS, {
+      policy: { refund: () => (gatewayUp ? 'refunded' : 'failed') },
+      compensations: { delaysMs: [1_000], maxAttempts: 4 },
+    });
+    cancelWhen(shop, 'PaymentCaptured');
+
+    expect(shop.payment('o-1')).toMatchObject({ status: 'Captured', refundFailures: 4 });
+    expect(shop.world.parked.map((c) => [c.command.type, c.command.meta.commandId])).toEqual([
+      ['RefundPayment', 'compensation:refund:o-1:parked-after-4'],
+    ]);
+    gatewayUp = true;
+    const [parked] = shop.world.parked.splice(0);
+    shop.world.send(parked as CommandToSend);
+    shop.world.send(parked as CommandToSend); // re-driven twice: the second is a duplicate
+    shop.world.run();
+
+    expect(shop.payment('o-1').status).toBe('Refunded');
+    expect([...shop.externals.refunds.keys()]).toEqual(['payment:o-1:refund']);
     expectSettled(shop);
   });
 });

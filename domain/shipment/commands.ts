@@ -9,6 +9,9 @@ export type CreateShipmentOutcome =
   | { status: 'created'; shipmentId: string; carrier: string; trackingNumber: string; labelUrl: string }
   | { status: 'failed'; reason: string };
 
+/** What the carrier answered to "void this label". */
+export type VoidShipmentOutcome = { status: 'voided' } | { status: 'failed'; reason: string };
+
 /** Carrier tracking milestones, in the order a parcel passes them. */
 export const TRACKING_STATUSES = ['InTransit', 'OutForDelivery', 'Delivered'] as const;
 export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
@@ -35,4 +38,14 @@ export interface RecordTrackingUpdate extends ShipmentCommandBase<'RecordTrackin
   location?: string;
 }
 
-export type ShipmentCommand = CreateShipment | RecordTrackingUpdate;
+/**
+ * Compensation for a cancelled order. Before any label it closes the shipment, so a
+ * CreateShipment still in flight buys nothing; after one it voids the label with the carrier.
+ */
+export interface VoidShipment extends ShipmentCommandBase<'VoidShipment'> {
+  reason: string;
+  /** Required exactly when `effectNeeded` says the carrier must be called. */
+  outcome?: VoidShipmentOutcome;
+}
+
+export type ShipmentCommand = CreateShipment | RecordTrackingUpdate | VoidShipment;

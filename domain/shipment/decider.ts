@@ -1,7 +1,7 @@
 import { InvalidStateError, NotFoundError } from '../../lib/errors';
 import type { Decider } from '../decider';
 import { invalidField } from '../order/field-checks';
-import type { CreateShipment, RecordTrackingUpdate, ShipmentCommand } from './commands';
+import type { CreateShipment, RecordTrackingUpdate, ShipmentCommand, VoidShipment } from './commands';
 import { effectNeeded } from './effect-needed';
 import type { ShipmentEvent } from './events';
 import { evolveShipment } from './evolve';
@@ -31,6 +31,8 @@ const track = (command: RecordTrackingUpdate, state: ShipmentState): ShipmentEve
   if (state.status === 'Failed') {
     throw new InvalidStateError(`the shipment of order ${command.orderId} failed and cannot be tracked`);
   }
+  // A poll answered just before the void was recorded: the label no longer ships anything.
+  if (state.status === 'Voided') return [];
   if (PROGRESS[command.status] <= PROGRESS[state.status]) return [];
   const { at, location } = command;
   const occurredAt = command.meta.issuedAt;
@@ -40,6 +42,25 @@ const track = (command: RecordTrackingUpdate, state: ShipmentState): ShipmentEve
     : [{ type: 'ShipmentInTransit', data: { status: command.status, at, ...where, occurredAt } }];
 };
 
+/**
+ * Compensation: never fails on state. Before any label it closes the shipment (a create still
+ * in flight then buys nothing); with a label it records what the carrier answered to the void;
+ * after a failure, a delivery or an earlier void there is nothing left to stop.
+ */
+const cancel = (command: VoidShipment, state: ShipmentState): ShipmentEvent[] => {
+  const occurredAt = command.meta.issuedAt;
+  const { reason } = command;
+  if (state.status === 'None') return [{ type: 'ShipmentVoided', data: { reason, occurredAt } }];
+  if (!effectNeeded(command, state) || !('shipmentId' in state) || state.shipmentId === undefined) return [];
+  const { outcome } = command;
+  if (outcome === undefined) {
+    throw invalidField('outcome', 'is required: the carrier must be called before VoidShipment is decided');
+  }
+  return outcome.status === 'voided'
+    ? [{ type: 'ShipmentVoided', data: { reason, shipmentId: state.shipmentId, occurredAt } }]
+    : [{ type: 'ShipmentVoidFailed', data: { reason: outcome.reason, occurredAt } }];
+};
+
 export const decideShipment = (command: ShipmentCommand, state: ShipmentState): ShipmentEvent[] => {
   validateShipmentCommand(command);
   switch (command.type) {
@@ -47,6 +68,8 @@ export const decideShipment = (command: ShipmentCommand, state: ShipmentState): 
       return create(command, state);
     case 'RecordTrackingUpdate':
       return track(command, state);
+    case 'VoidShipment':
+      return cancel(command, state);
     default: {
       const unhandled: never = command;
       throw new InvalidStateError(`unknown shipment command ${JSON.stringify(unhandled)}`);

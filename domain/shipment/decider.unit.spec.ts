@@ -6,6 +6,7 @@ import {
   SHIPMENT_EVENTS as E,
   createShipment,
   trackingUpdate,
+  voidShipment,
 } from '../testing/shipment-fixtures';
 import type { ShipmentCommand } from './commands';
 import { shipmentDecider } from './decider';
@@ -89,5 +90,52 @@ describe('RecordTrackingUpdate', () => {
   it('refuses histories that cannot exist', () => {
     expect(() => foldEvents(shipmentDecider, [E.delivered])).toThrow(InvalidStateError);
     expect(() => foldEvents(shipmentDecider, [E.created, E.failed])).toThrow(InvalidStateError);
+  });
+});
+
+describe('VoidShipment', () => {
+  it('before any label closes the shipment, so a create still in flight buys nothing', () => {
+    given([]).when(voidShipment()).then([E.voidedBeforeLabel]);
+    expect(effectNeeded(voidShipment(), foldEvents(shipmentDecider, []))).toBe(false);
+    expect(effectNeeded(createShipment(), foldEvents(shipmentDecider, [E.voidedBeforeLabel]))).toBe(false);
+    given([E.voidedBeforeLabel]).when(createShipment(CREATED_OUTCOME)).then([]);
+  });
+
+  it('with a label records what the carrier answered, under one key for every attempt', () => {
+    expect(effectNeeded(voidShipment(), foldEvents(shipmentDecider, [E.created]))).toBe(true);
+    expect(effectNeeded(voidShipment(), foldEvents(shipmentDecider, [E.created, E.inTransit]))).toBe(true);
+    expect(carrierIdempotencyKey(voidShipment())).toBe('shipment:order-1:void');
+    given([E.created])
+      .when(voidShipment({ status: 'voided' }))
+      .then([E.voided]);
+    given([E.created])
+      .when(voidShipment({ status: 'failed', reason: 'carrier unavailable' }))
+      .then([E.voidFailed]);
+    expect(foldEvents(shipmentDecider, [E.created, E.voidFailed, E.voidFailed])).toMatchObject({
+      status: 'Created',
+      voidFailures: 2,
+    });
+    given([E.created, E.voidFailed])
+      .when(voidShipment({ status: 'voided' }))
+      .then([E.voided]);
+    given([E.created])
+      .when(voidShipment())
+      .thenThrows(ValidationError, (e) => e.errors[0]?.field === 'outcome');
+  });
+
+  it('has nothing to stop after a failure, a delivery or an earlier void', () => {
+    given([E.failed]).when(voidShipment()).then([]);
+    given([E.created, E.delivered]).when(voidShipment()).then([]);
+    given([E.created, E.voided])
+      .when(voidShipment({ status: 'voided' }))
+      .then([]);
+    expect(effectNeeded(voidShipment(), foldEvents(shipmentDecider, [E.created, E.voided]))).toBe(false);
+  });
+
+  it('ignores carrier updates for a voided label and refuses histories that cannot exist', () => {
+    given([E.created, E.voided]).when(trackingUpdate('Delivered')).then([]);
+    expect(() => foldEvents(shipmentDecider, [E.voided])).toThrow(InvalidStateError);
+    expect(() => foldEvents(shipmentDecider, [E.voidFailed])).toThrow(InvalidStateError);
+    expect(() => foldEvents(shipmentDecider, [E.created, E.voided, E.inTransit])).toThrow(InvalidStateError);
   });
 });

@@ -1,10 +1,32 @@
 import type { ShipmentCommand } from './commands';
 import type { ShipmentState } from './state';
 
-/** Whether the runtime must call the carrier before `decide`: only to create a shipment that does not exist yet. */
-export const effectNeeded = (command: ShipmentCommand, state: ShipmentState): boolean =>
-  command.type === 'CreateShipment' && state.status === 'None';
+/** A label exists and the parcel is not delivered yet: a void still has something to stop. */
+const voidable = (state: ShipmentState): boolean =>
+  state.status === 'Created' || state.status === 'InTransit' || state.status === 'OutForDelivery';
 
-/** One label per order, whatever command id asks for it. */
+/**
+ * Whether the runtime must call the carrier before `decide`: to create a shipment that does not
+ * exist yet, or to void a label that does.
+ */
+export const effectNeeded = (command: ShipmentCommand, state: ShipmentState): boolean => {
+  switch (command.type) {
+    case 'CreateShipment':
+      return state.status === 'None';
+    case 'VoidShipment':
+      return voidable(state);
+    case 'RecordTrackingUpdate':
+      return false;
+    default: {
+      const unhandled: never = command;
+      return unhandled;
+    }
+  }
+};
+
+/**
+ * One label per order, whatever command id asks for it; one void per order, so every retry of
+ * a void (a redelivery, a compensation retry, an operator's re-drive) is the same request.
+ */
 export const carrierIdempotencyKey = (command: ShipmentCommand): string =>
-  `shipment:${command.orderId}:create`;
+  command.type === 'VoidShipment' ? `shipment:${command.orderId}:void` : `shipment:${command.orderId}:create`;

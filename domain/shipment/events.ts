@@ -18,7 +18,18 @@ export type ShipmentInTransit = ShipmentEventOf<
 >;
 export type ShipmentDelivered = ShipmentEventOf<'ShipmentDelivered', { at: string; location?: string }>;
 
-export type ShipmentEvent = ShipmentCreated | ShipmentFailed | ShipmentInTransit | ShipmentDelivered;
+/** Cancelled: the label was voided (shipmentId), or no label was bought yet and none will be. */
+export type ShipmentVoided = ShipmentEventOf<'ShipmentVoided', { reason: string; shipmentId?: string }>;
+/** The void call failed; the label stays valid and a later VoidShipment retries it. */
+export type ShipmentVoidFailed = ShipmentEventOf<'ShipmentVoidFailed', { reason: string }>;
+
+export type ShipmentEvent =
+  | ShipmentCreated
+  | ShipmentFailed
+  | ShipmentInTransit
+  | ShipmentDelivered
+  | ShipmentVoided
+  | ShipmentVoidFailed;
 
 export type ShipmentEventType = ShipmentEvent['type'];
 
@@ -27,6 +38,8 @@ export const SHIPMENT_EVENT_TYPES = [
   'ShipmentFailed',
   'ShipmentInTransit',
   'ShipmentDelivered',
+  'ShipmentVoided',
+  'ShipmentVoidFailed',
 ] as const satisfies readonly ShipmentEventType[];
 
 const _everyEventTypeListed: [Exclude<ShipmentEventType, (typeof SHIPMENT_EVENT_TYPES)[number]>] extends [

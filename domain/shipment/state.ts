@@ -8,12 +8,16 @@ export interface Parcel {
   items: ShipmentItem[];
   /** The latest carrier time we recorded. */
   lastUpdateAt?: string;
+  /** Failed void attempts so far (absent in states written before voids existed: none). */
+  voidFailures?: number;
 }
 
 export type ShipmentState =
   | { status: 'None' }
   | ({ status: 'Created' | 'InTransit' | 'OutForDelivery' | 'Delivered' } & Parcel)
-  | { status: 'Failed'; reason: string };
+  | { status: 'Failed'; reason: string }
+  /** Final: the order was cancelled; shipmentId is the voided label, absent when none was bought. */
+  | { status: 'Voided'; reason: string; shipmentId?: string };
 
 export type ShipmentStatus = ShipmentState['status'];
 

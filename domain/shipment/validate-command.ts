@@ -30,6 +30,11 @@ const outcome = object((errors, prefix, value) => {
   }
 });
 
+const voidOutcome = object((errors, prefix, value) => {
+  oneOf(['voided', 'failed'])(errors, `${prefix}.status`, value.status);
+  if (value.status === 'failed') nonEmptyString(errors, `${prefix}.reason`, value.reason);
+});
+
 /** Throws a ValidationError naming every malformed field. */
 export const validateShipmentCommand = (command: ShipmentCommand): void => {
   const errors: FieldError[] = [];
@@ -46,6 +51,10 @@ export const validateShipmentCommand = (command: ShipmentCommand): void => {
       oneOf(TRACKING_STATUSES)(errors, 'status', command.status);
       isoInstant(errors, 'at', command.at);
       optional(nonEmptyString)(errors, 'location', command.location);
+      break;
+    case 'VoidShipment':
+      nonEmptyString(errors, 'reason', command.reason);
+      optional(voidOutcome)(errors, 'outcome', command.outcome);
       break;
     default: {
       const unknown: never = command;

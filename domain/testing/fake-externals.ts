@@ -1,6 +1,6 @@
 import type { SendOutcome } from '../notification/commands';
 import type { CaptureOutcome, RefundOutcome } from '../payment/commands';
-import type { CreateShipmentOutcome } from '../shipment/commands';
+import type { CreateShipmentOutcome, VoidShipmentOutcome } from '../shipment/commands';
 import type { Externals } from './saga-world';
 
 /** Which answer each external party gives, by order (or notification) id. Defaults: all succeed. */
@@ -8,6 +8,8 @@ export interface ExternalPolicy {
   capture?(orderId: string): 'captured' | 'declined' | 'failed';
   refund?(orderId: string): 'refunded' | 'failed';
   shipment?(orderId: string): 'created' | 'failed';
+  /** Asked on every void attempt that reaches the carrier, so it can fail the first few. */
+  void?(orderId: string): 'voided' | 'failed';
   send?(notificationId: string): 'sent' | 'failed';
 }
 
@@ -22,6 +24,8 @@ export interface FakeExternals extends Externals {
   /** Money actually paid back, by idempotency key. */
   readonly refunds: Map<string, { orderId: string; amount: number }>;
   readonly labels: Map<string, string>;
+  /** Labels voided, by idempotency key: the order id. */
+  readonly voids: Map<string, string>;
   readonly messages: Map<string, string>;
 }
 
@@ -30,10 +34,15 @@ export const createFakeExternals = (policy: ExternalPolicy = {}): FakeExternals 
   const charges = new Map<string, { orderId: string; amount: number }>();
   const refunds = new Map<string, { orderId: string; amount: number }>();
   const labels = new Map<string, string>();
+  const voids = new Map<string, string>();
   const messages = new Map<string, string>();
-  const once = <T>(key: string, call: () => T): T => {
-    if (!answers.has(key)) answers.set(key, call());
-    return answers.get(key) as T;
+  // Like the simulators: a final answer is stored under its key; a failure (an outage) is not,
+  // so a retry under the same key may get through.
+  const once = <T extends { status: string }>(key: string, call: () => T): T => {
+    if (answers.has(key)) return answers.get(key) as T;
+    const answer = call();
+    if (answer.status !== 'failed') answers.set(key, answer);
+    return answer;
   };
   const chargedFor = (orderId: string): number =>
     [...charges.values()].filter((c) => c.orderId === orderId).reduce((sum, c) => sum + c.amount, 0) -
@@ -43,6 +52,7 @@ export const createFakeExternals = (policy: ExternalPolicy = {}): FakeExternals 
     charges,
     refunds,
     labels,
+    voids,
     messages,
     capture: (command, key) =>
       once<CaptureOutcome>(key, () => {
@@ -74,6 +84,14 @@ export const createFakeExternals = (policy: ExternalPolicy = {}): FakeExternals 
           trackingNumber: `TRK-${command.orderId}`,
           labelUrl: `https://labels.example/${command.orderId}.pdf`,
         };
+      }),
+    voidShipment: (command, key) =>
+      once<VoidShipmentOutcome>(key, () => {
+        if ((policy.void?.(command.orderId) ?? 'voided') === 'failed') {
+          return { status: 'failed', reason: 'carrier unavailable' };
+        }
+        voids.set(key, command.orderId);
+        return { status: 'voided' };
       }),
     send: (command, key) =>
       once<SendOutcome>(key, () => {

@@ -50,6 +50,18 @@ export const expectSettled = (shop: Shop): void => {
       expect(payment).toMatchObject({ status: 'Captured', amount: order.totalAmount });
     else expect(payment.status).not.toBe('Captured');
   }
+  // No label left behind: a cancelled order's shipment was voided (or never bought, or failed),
+  // and the carrier voided every label it issued for one, unless the parcel was delivered first.
+  for (const { id, order } of orders) {
+    if (order.status !== 'Cancelled') continue;
+    const shipment = world.stateOf('shipments', id) as { status: string };
+    expect([id, shipment.status]).toEqual([id, expect.stringMatching(/^(None|Failed|Voided|Delivered)$/)]);
+    const labelled = [...shop.externals.labels.values()].includes(id);
+    if (labelled && shipment.status !== 'Delivered') {
+      expect([id, [...shop.externals.voids.values()].includes(id)]).toEqual([id, true]);
+    }
+  }
+  expect(world.parked).toEqual([]);
   // Only the order refuses late saga commands (a capture or shipment reported after a cancel, …).
   for (const rejection of world.rejections) {
     expect([rejection.aggregate, rejection.error]).toEqual(['orders', expect.any(InvalidStateError)]);

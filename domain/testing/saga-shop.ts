@@ -3,6 +3,7 @@ import type { Product } from '../inventory/state';
 import type { OrderLine } from '../order/money';
 import type { ExistingOrder, OrderState } from '../order/state';
 import type { PaymentState } from '../payment/state';
+import type { CompensationPolicy } from '../saga/compensation-retry';
 import type { EventsOf, SagaAggregate } from '../saga/types';
 import { createFakeExternals, type ExternalPolicy, type FakeExternals } from './fake-externals';
 import { createSagaWorld, external, type SagaWorld } from './saga-world';
@@ -38,10 +39,15 @@ export const createShop = (
     policy?: ExternalPolicy;
     transform?: (aggregate: SagaAggregate, event: EventsOf[SagaAggregate]) => EventsOf[SagaAggregate];
     sagaLag?: boolean;
+    compensations?: CompensationPolicy;
   } = {},
 ): Shop => {
   const externals = createFakeExternals(options.policy);
-  const world = createSagaWorld(externals, { transform: options.transform, sagaLag: options.sagaLag });
+  const world = createSagaWorld(externals, {
+    transform: options.transform,
+    sagaLag: options.sagaLag,
+    ...(options.compensations ? { compensations: options.compensations } : {}),
+  });
   let tick = 0;
   let ids = 0;
   const meta = (correlationId: string) => ({
@@ -77,19 +83,25 @@ export const createShop = (
         }),
       );
     }
-    if (aggregate === 'shipments' && event.type === 'ShipmentCreated') {
-      for (const status of ['InTransit', 'Delivered'] as const) {
-        const m = meta(correlationId);
-        world.send(
-          external('shipments', aggregateId, {
-            type: 'RecordTrackingUpdate',
-            orderId: aggregateId,
-            status,
-            at: m.issuedAt,
-            meta: { ...m, commandId: `carrier-${aggregateId}-${status}` },
-          }),
-        );
-      }
+    // The parcel moves one step per webhook, each sent once the previous one was recorded, so
+    // a cancel arriving meanwhile has the time a real parcel's journey gives it to void the label.
+    const next =
+      aggregate === 'shipments' && event.type === 'ShipmentCreated'
+        ? 'InTransit'
+        : aggregate === 'shipments' && event.type === 'ShipmentInTransit'
+          ? 'Delivered'
+          : undefined;
+    if (next) {
+      const m = meta(correlationId);
+      world.send(
+        external('shipments', aggregateId, {
+          type: 'RecordTrackingUpdate',
+          orderId: aggregateId,
+          status: next,
+          at: m.issuedAt,
+          meta: { ...m, commandId: `carrier-${aggregateId}-${next}` },
+        }),
+      );
     }
   });
 

@@ -20,7 +20,18 @@ import { effectNeeded as paymentEffectNeeded, gatewayIdempotencyKey } from '../p
 import type { PaymentState } from '../payment/state';
 import { react } from '../saga/reactions';
 import type { CommandToSend, CommandsOf, EventsOf, SagaAggregate, SagaInput } from '../saga/types';
-import type { CreateShipment, CreateShipmentOutcome, ShipmentCommand } from '../shipment/commands';
+import {
+  DEFAULT_COMPENSATION_POLICY,
+  nextCompensationStep,
+  type CompensationPolicy,
+} from '../saga/compensation-retry';
+import type {
+  CreateShipment,
+  CreateShipmentOutcome,
+  ShipmentCommand,
+  VoidShipment,
+  VoidShipmentOutcome,
+} from '../shipment/commands';
 import { shipmentDecider } from '../shipment/decider';
 import { carrierIdempotencyKey, effectNeeded as shipmentEffectNeeded } from '../shipment/effect-needed';
 import type { ShipmentState } from '../shipment/state';
@@ -38,6 +49,7 @@ export interface Externals {
   capture(command: CapturePayment, key: string): CaptureOutcome;
   refund(command: RefundPayment, key: string): RefundOutcome;
   createShipment(command: CreateShipment, key: string): CreateShipmentOutcome;
+  voidShipment(command: VoidShipment, key: string): VoidShipmentOutcome;
   send(command: SendNotification, key: string): SendOutcome;
 }
 
@@ -86,11 +98,14 @@ const modulesFor = (externals: Externals): Record<SagaAggregate, ErasedModule> =
       ? { ...command, outcome: externals.capture(command, key) }
       : { ...command, outcome: externals.refund(command, key) };
   }),
-  shipments: erase(shipmentDecider, (command: ShipmentCommand, state: ShipmentState): ShipmentCommand =>
-    command.type === 'CreateShipment' && shipmentEffectNeeded(command, state)
-      ? { ...command, outcome: externals.createShipment(command, carrierIdempotencyKey(command)) }
-      : command,
-  ),
+  shipments: erase(shipmentDecider, (command: ShipmentCommand, state: ShipmentState): ShipmentCommand => {
+    if (!shipmentEffectNeeded(command, state)) return command;
+    const key = carrierIdempotencyKey(command);
+    if (command.type === 'CreateShipment')
+      return { ...command, outcome: externals.createShipment(command, key) };
+    if (command.type === 'VoidShipment') return { ...command, outcome: externals.voidShipment(command, key) };
+    return command;
+  }),
   notifications: erase(notificationDecider, (command: SendNotification, state: NotificationState) =>
     notificationEffectNeeded(command, state)
       ? { ...command, outcome: externals.send(command, providerIdempotencyKey(command, state)) }
@@ -158,6 +173,8 @@ export interface SagaWorld {
   readonly log: readonly StoredEvent[];
   readonly rejections: readonly Rejection[];
   readonly agenda: readonly AgendaItem[];
+  /** Compensations the retrier gave up on, waiting for an operator's re-drive (world.send). */
+  readonly parked: CommandToSend[];
 }
 
 export const createSagaWorld = (
@@ -167,6 +184,8 @@ export const createSagaWorld = (
     transform?: (aggregate: SagaAggregate, event: EventsOf[SagaAggregate]) => EventsOf[SagaAggregate];
     /** Queue events for the saga instead of reacting at once, so reactions lag behind like a consumer's. */
     sagaLag?: boolean;
+    /** The compensation retrier's policy (processors/saga/compensation-retrier.ts); its delays are not simulated. */
+    compensations?: CompensationPolicy;
   } = {},
 ): SagaWorld => {
   const modules = modulesFor(externals);
@@ -175,6 +194,7 @@ export const createSagaWorld = (
   const processed = new Set<string>();
   const log: StoredEvent[] = [];
   const rejections: Rejection[] = [];
+  const parked: CommandToSend[] = [];
   const eventHooks: ((stored: StoredEvent) => void)[] = [];
   const commandHooks: ((item: CommandToSend) => void)[] = [];
 
@@ -193,6 +213,29 @@ export const createSagaWorld = (
     const input = { aggregate, aggregateId, version, event } as SagaInput;
     const issuedAt = (event.data as { occurredAt: string }).occurredAt;
     for (const item of react(input, { correlationId, issuedAt })) agenda.push({ kind: 'command', item });
+  };
+
+  /** What the compensation retrier does with a failed refund or void: retry it, or park it. */
+  const retryCompensation = (stored: StoredEvent, state: unknown): void => {
+    const { event } = stored;
+    if (event.type !== 'PaymentRefundFailed' && event.type !== 'ShipmentVoidFailed') return;
+    const failures =
+      event.type === 'PaymentRefundFailed'
+        ? (state as Extract<PaymentState, { status: 'Captured' }>).refundFailures
+        : ((state as { voidFailures?: number }).voidFailures ?? 0);
+    const step = nextCompensationStep(
+      {
+        compensation: event.type === 'PaymentRefundFailed' ? 'refund' : 'void',
+        orderId: stored.aggregateId,
+        failures,
+        reason: event.data.reason,
+        failedAt: event.data.occurredAt,
+        correlationId: stored.correlationId,
+      },
+      options.compensations ?? DEFAULT_COMPENSATION_POLICY,
+    );
+    if (step.action === 'retry') agenda.push({ kind: 'command', item: step.command });
+    else parked.push(step.command);
   };
 
   const process = (item: CommandToSend): void => {
@@ -223,6 +266,7 @@ export const createSagaWorld = (
         correlationId: command.meta.correlationId,
       };
       log.push(stored);
+      retryCompensation(stored, stream.state);
       eventHooks.forEach((hook) => hook(stored));
       if (options.sagaLag) agenda.push({ kind: 'event', stored });
       else reactTo(stored);
@@ -260,6 +304,7 @@ export const createSagaWorld = (
     log,
     rejections,
     agenda,
+    parked,
   };
   return world;
 };

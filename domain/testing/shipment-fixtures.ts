@@ -3,6 +3,8 @@ import type {
   CreateShipmentOutcome,
   RecordTrackingUpdate,
   TrackingStatus,
+  VoidShipment,
+  VoidShipmentOutcome,
 } from '../shipment/commands';
 import type { ShipmentEvent } from '../shipment/events';
 import { ISSUED_AT, ORDER_ID, meta } from './order-fixtures';
@@ -37,6 +39,14 @@ export const trackingUpdate = (status: TrackingStatus, location?: string): Recor
   meta: meta(),
 });
 
+export const voidShipment = (outcome?: VoidShipmentOutcome): VoidShipment => ({
+  type: 'VoidShipment',
+  orderId: ORDER_ID,
+  reason: 'order cancelled: customer request',
+  ...(outcome === undefined ? {} : { outcome }),
+  meta: meta(),
+});
+
 const { status: _created, ...parcel } = CREATED_OUTCOME;
 
 export const SHIPMENT_EVENTS = {
@@ -51,4 +61,13 @@ export const SHIPMENT_EVENTS = {
     data: { status: 'OutForDelivery', at: '2025-03-02T08:00:00.000Z', occurredAt },
   },
   delivered: { type: 'ShipmentDelivered', data: { at: '2025-03-02T08:00:00.000Z', occurredAt } },
+  voided: {
+    type: 'ShipmentVoided',
+    data: { reason: 'order cancelled: customer request', shipmentId: 'ship-1', occurredAt },
+  },
+  voidedBeforeLabel: {
+    type: 'ShipmentVoided',
+    data: { reason: 'order cancelled: customer request', occurredAt },
+  },
+  voidFailed: { type: 'ShipmentVoidFailed', data: { reason: 'carrier unavailable', occurredAt } },
 } satisfies Record<string, ShipmentEvent>;

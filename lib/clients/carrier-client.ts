@@ -21,6 +21,12 @@ export type ShipmentResult =
     }
   | { status: 'rejected'; reason: string };
 
+export interface VoidResult {
+  status: 'voided';
+  shipmentId: string;
+  replayed: boolean;
+}
+
 export const TRACKING_STATUSES = ['Created', 'InTransit', 'OutForDelivery', 'Delivered'] as const;
 export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
 
@@ -32,6 +38,11 @@ export interface TrackingResult {
 export interface CarrierClient {
   /** A carrier refusal (422, e.g. address not serviceable) is a result: the saga compensates. */
   createShipment(request: ShipmentRequest, options: CallOptions): Promise<ShipmentResult>;
+  /**
+   * Voids a label (same key on every retry, so a label is voided once). A parcel already
+   * delivered is ExternalCallError('rejected', retriable false).
+   */
+  voidShipment(shipmentId: string, request: { orderId: string }, options: CallOptions): Promise<VoidResult>;
   /** Reads are naturally idempotent: no key. An unknown shipment is ExternalCallError('rejected'). */
   tracking(shipmentId: string, options?: { signal?: AbortSignal }): Promise<TrackingResult>;
   readonly http: ResilientHttpClient;
@@ -74,6 +85,22 @@ export function createCarrierClient(options: ClientOptions): CarrierClient {
             carrier: fields.string('carrier'),
             trackingNumber: fields.string('trackingNumber'),
             labelUrl: fields.string('labelUrl'),
+            replayed: fields.replayed,
+          }),
+        },
+        options,
+      ),
+    voidShipment: (shipmentId, request, options) =>
+      keyedPost<VoidResult>(
+        http,
+        service,
+        {
+          operation: 'voidShipment',
+          path: `/shipments/${encodeURIComponent(shipmentId)}/void`,
+          body: request,
+          success: (fields) => ({
+            status: 'voided',
+            shipmentId: fields.string('shipmentId'),
             replayed: fields.replayed,
           }),
         },

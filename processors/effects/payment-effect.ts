@@ -7,9 +7,13 @@ import type { PaymentGatewayClient } from '../../lib/clients/payment-gateway-cli
  * Calls the payment gateway for a payment command and records the answer in the command.
  * The key is per order and operation, so a redelivery or a re-sent command meets the stored
  * result instead of charging again. A call that still fails after the client's retries is an
- * outcome too (`failed`): the saga cancels and compensates instead of retrying forever. The
+ * outcome too (`failed`): for a capture the saga cancels and compensates; for a refund the
+ * payment stays Captured (PaymentRefundFailed) and the compensation retrier
+ * (processors/saga/compensation-retrier.ts) sends it again later under the same key, until it
+ * succeeds or is parked for an operator. Retrying there rather than by failing the command
+ * batch keeps one order's gateway trouble from holding up every payment of its partition. The
  * gateway applies a failure before doing any work, so `failed` never hides a charge; a reply
- * lost after a charge is repaired by the next retry, which meets the stored success.
+ * lost after a charge or a refund is repaired by the next retry, which meets the stored success.
  */
 export const paymentEffect =
   (gateway: PaymentGatewayClient) =>

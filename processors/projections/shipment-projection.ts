@@ -34,6 +34,11 @@ export const evolveShipmentView = (
       return moved(event.data.status, event.data.at);
     case 'ShipmentDelivered':
       return moved('Delivered', event.data.at);
+    case 'ShipmentVoided':
+      return { ...moved('Voided', at), reason: event.data.reason };
+    case 'ShipmentVoidFailed':
+      // The label is still valid until a retry voids it: the view keeps its status.
+      return { ...base, status: doc?.status ?? 'Created' };
     default:
       throw unknownEvent('shipment', event);
   }

@@ -29,7 +29,26 @@ const journey: ShipmentEvent[] = [
   { type: 'ShipmentDelivered', data: { at: at(7), occurredAt: at(3) } },
 ];
 
+const voided: ShipmentEvent[] = [
+  journey[0] as ShipmentEvent,
+  { type: 'ShipmentVoidFailed', data: { reason: 'carrier unavailable', occurredAt: at(1) } },
+  { type: 'ShipmentVoided', data: { reason: 'order cancelled', shipmentId: 's-1', occurredAt: at(2) } },
+];
+
 describe('evolveShipmentView', () => {
+  it('keeps a label whose void failed as it was, and shows it voided once the void succeeds', () => {
+    expect(fold(voided.slice(0, 2))).toMatchObject({ status: 'Created', version: 2 });
+    expect(fold(voided)).toMatchObject({
+      status: 'Voided',
+      reason: 'order cancelled',
+      history: [
+        { status: 'Created', at: at(0) },
+        { status: 'Voided', at: at(2) },
+      ],
+      version: 3,
+    });
+  });
+
   it('tracks a shipment to delivery with the carrier times in its history', () => {
     expect(fold(journey)).toEqual({
       _id: 'o-1',
@@ -59,7 +78,9 @@ describe('evolveShipmentView', () => {
   });
 
   it('covers every shipment event type', () => {
-    expect(new Set([...journey.map((e) => e.type), 'ShipmentFailed'])).toEqual(new Set(SHIPMENT_EVENT_TYPES));
+    expect(new Set([...journey.map((e) => e.type), 'ShipmentFailed', ...voided.map((e) => e.type)])).toEqual(
+      new Set(SHIPMENT_EVENT_TYPES),
+    );
   });
 
   it('returns the same document for a redelivered event', () => {

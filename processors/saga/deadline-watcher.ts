@@ -17,7 +17,12 @@ export interface DeadlineWatcherOptions {
   now?: () => number;
   logger: Logger;
   metrics: Metrics;
+  /** Its follower stopped for good: the process should exit (its supervisor restarts it). */
+  onFatal?: (error: Error) => void;
 }
+
+/** The dead-letter group of records the watcher cannot follow. */
+export const DEADLINE_WATCHER_GROUP = 'deadline-watcher';
 
 /** Statuses in which a stuck order can still be compensated by cancelling it. */
 const CANCELLABLE = new Set(['Placed', 'InventoryReserved', 'PaymentCaptured']);
@@ -45,17 +50,29 @@ export const startDeadlineWatcher = async (
     help: 'Orders cancelled because their saga exceeded the deadline',
   });
 
-  const follower = await followEvents(kafka, topics.events('orders'), options.decode, (event) => {
-    if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') {
-      open.delete(event.aggregateId);
-      return;
-    }
-    const status = STATUS_AFTER[event.type];
-    if (!status) return;
-    const known = open.get(event.aggregateId);
-    if (known) known.status = status;
-    else
-      open.set(event.aggregateId, { status, placedAt: Date.parse(event.occurredAt) || now(), attempts: 0 });
+  const follower = await followEvents({
+    kafka,
+    topic: topics.events('orders'),
+    decode: options.decode,
+    deadLetterTopic: topics.deadLetter(DEADLINE_WATCHER_GROUP),
+    logger,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+    onEvent: (event) => {
+      if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') {
+        open.delete(event.aggregateId);
+        return;
+      }
+      const status = STATUS_AFTER[event.type];
+      if (!status) return;
+      const known = open.get(event.aggregateId);
+      if (known) known.status = status;
+      else
+        open.set(event.aggregateId, {
+          status,
+          placedAt: Date.parse(event.occurredAt) || now(),
+          attempts: 0,
+        });
+    },
   });
 
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });

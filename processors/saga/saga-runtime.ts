@@ -9,6 +9,7 @@ import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
 import { append, sendAll } from '../../lib/kafka/chunked-send';
 import definitions from '../../topics/topics.json';
+import { retryInPlace } from './retry-in-place';
 
 /** One event as a saga reaction sees it. */
 export interface SagaEvent {
@@ -47,6 +48,8 @@ export interface SagaRuntimeOptions {
   deadLetterGroup?: string;
   /** Wait before each retry level; defaults to topics.json's retries.delaysMs. */
   retryDelaysMs?: number[];
+  /** The consumer stopped for good (kafkajs will not restart it): the process should exit. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface SagaRuntime {
@@ -126,6 +129,22 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
       Object.entries(payload.memberAssignment).flatMap(([topic, parts]) => parts.map((p) => `${topic}.${p}`)),
     );
     for (const key of [...producers.keys()]) if (!assigned.has(key)) void release(key);
+    // Fence a previous owner's open transaction now, not on the partition's next event: until it
+    // is aborted, read_committed readers of the commands it wrote to stall at its first record
+    // (up to the 60 s transaction timeout after a SIGKILL).
+    for (const [topic, parts] of Object.entries(payload.memberAssignment))
+      for (const partition of parts)
+        producerFor(topic, partition).catch((err: unknown) =>
+          logger.warn(
+            { err, topic, partition },
+            'fencing the previous owner failed; retried on the next batch',
+          ),
+        );
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    logger.fatal({ err: payload.error }, 'saga consumer crashed and will not restart');
+    options.onFatal?.(payload.error);
   });
   const retryDelays = options.retryDelaysMs ?? definitions.retries.delaysMs;
   const group = options.deadLetterGroup ?? 'saga';
@@ -215,30 +234,55 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
         }
       }
       if (last) {
-        const producer = await producerFor(batch.topic, batch.partition);
-        const transaction = await producer.transaction();
-        try {
-          await sendAll(transaction, [
-            ...[...outgoing].map(([topic, messages]) => ({ topic, messages })),
-            { topic: topics.deadLetter(group), messages: deadLetters },
-          ]);
-          await transaction.sendOffsets({
-            consumerGroupId: groupId,
-            topics: [
-              {
-                topic: batch.topic,
-                partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
-              },
-            ],
-          });
-          await transaction.commit();
-        } catch (err) {
-          await transaction.abort().catch(() => {});
-          logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'saga batch failed; retrying');
-          await release(`${batch.topic}.${batch.partition}`);
-          throw err;
-        }
-        resolveOffset(last.offset);
+        const commitTo = last;
+        const live = (): boolean => isRunning() && !isStale();
+        // The reactions above are pure and already done; only the transaction can fail for a
+        // while (a broker restarting, a coordinator moving). It is retried in place so nothing
+        // later in this partition commits past it; a fenced or broken producer is replaced.
+        const committed = await retryInPlace(
+          async () => {
+            const key = `${batch.topic}.${batch.partition}`;
+            const producer = await producerFor(batch.topic, batch.partition);
+            const transaction = await producer.transaction().catch(async (err: unknown) => {
+              await release(key);
+              throw err;
+            });
+            try {
+              await sendAll(transaction, [
+                ...[...outgoing].map(([topic, messages]) => ({ topic, messages })),
+                { topic: topics.deadLetter(group), messages: deadLetters },
+              ]);
+              await transaction.sendOffsets({
+                consumerGroupId: groupId,
+                topics: [
+                  {
+                    topic: batch.topic,
+                    partitions: [
+                      { partition: batch.partition, offset: (BigInt(commitTo.offset) + 1n).toString() },
+                    ],
+                  },
+                ],
+              });
+              await transaction.commit();
+            } catch (err) {
+              await transaction.abort().catch(() => {});
+              await release(key);
+              throw err;
+            }
+          },
+          {
+            live,
+            heartbeat,
+            onRetry: (err, attempt) =>
+              logger.warn(
+                { err, topic: batch.topic, partition: batch.partition, attempt },
+                'saga batch failed; retrying in place',
+              ),
+          },
+        );
+        // Stopping or the partition moved: the next owner starts from the committed offset.
+        if (!committed) return;
+        resolveOffset(commitTo.offset);
       }
       if (deferred) {
         const resume = pause();

@@ -19,7 +19,12 @@ export interface TrackingPollerOptions {
   pollEveryMs?: number;
   now?: () => Date;
   logger: Logger;
+  /** Its follower stopped for good: the process should exit (its supervisor restarts it). */
+  onFatal?: (error: Error) => void;
 }
+
+/** The dead-letter group of records the poller cannot follow. */
+export const TRACKING_POLLER_GROUP = 'tracking-poller';
 
 const ORDER: TrackingStatus[] = ['Created', 'InTransit', 'OutForDelivery', 'Delivered'];
 
@@ -35,16 +40,29 @@ export const startTrackingPoller = async (
   const now = options.now ?? (() => new Date());
   const active = new Map<string, { shipmentId: string; reported: TrackingStatus }>();
 
-  const follower = await followEvents(kafka, topics.events('shipments'), options.decode, (event) => {
-    const data = event.data as { shipmentId?: string };
-    if (event.type === 'ShipmentCreated' && data.shipmentId) {
-      active.set(event.aggregateId, { shipmentId: data.shipmentId, reported: 'Created' });
-    } else if (event.type === 'ShipmentInTransit') {
-      const known = active.get(event.aggregateId);
-      if (known) known.reported = 'InTransit';
-    } else if (event.type === 'ShipmentDelivered' || event.type === 'ShipmentFailed') {
-      active.delete(event.aggregateId);
-    }
+  const follower = await followEvents({
+    kafka,
+    topic: topics.events('shipments'),
+    decode: options.decode,
+    deadLetterTopic: topics.deadLetter(TRACKING_POLLER_GROUP),
+    logger,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+    onEvent: (event) => {
+      const data = event.data as { shipmentId?: string };
+      if (event.type === 'ShipmentCreated' && data.shipmentId) {
+        active.set(event.aggregateId, { shipmentId: data.shipmentId, reported: 'Created' });
+      } else if (event.type === 'ShipmentInTransit') {
+        const known = active.get(event.aggregateId);
+        if (known) known.reported = 'InTransit';
+      } else if (
+        event.type === 'ShipmentDelivered' ||
+        event.type === 'ShipmentFailed' ||
+        event.type === 'ShipmentVoided'
+      ) {
+        // A voided label never moves again: nothing left to ask the carrier.
+        active.delete(event.aggregateId);
+      }
+    },
   });
 
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });

@@ -30,6 +30,8 @@ export interface Shipment {
   createdAtMs: number;
   /** Fixed at creation, so changing the setting later does not rewrite a parcel's history. */
   deliveryAfterMs: number;
+  /** When the label was voided: the parcel stops where it was and is never delivered. */
+  voidedAtMs?: number;
 }
 
 export type CarrierSimulatorOptions = SimulatorOptions<'rejectRate'> & {
@@ -123,10 +125,44 @@ export function createCarrierSimulator(options: CarrierSimulatorOptions = {}): K
         return { status: 201, body: publicShipment(shipment), final: true };
       };
 
+      // A voided parcel's tracking stops at the void.
+      const trackingOf = (s: Shipment) => ({
+        ...trackingAt(s.createdAtMs, s.deliveryAfterMs, Math.min(now(), s.voidedAtMs ?? Infinity)),
+        voided: s.voidedAtMs !== undefined,
+      });
+
       const find = (id: string): Shipment => {
         const shipment = shipments.get(id);
         if (!shipment) throw new NotFoundError(`no shipment ${id}`);
         return shipment;
+      };
+
+      /** Voids a label; a delivered parcel cannot be stopped any more (409, not stored). */
+      const voidLabel = (shipment: Shipment): SimulatorResponse => {
+        const { status } = trackingOf(shipment);
+        if (shipment.voidedAtMs === undefined && status === 'Delivered') {
+          return {
+            status: 409,
+            body: problemBody(
+              409,
+              'SHIPMENT_DELIVERED',
+              `shipment ${shipment.shipmentId} is already delivered`,
+            ),
+            final: false,
+          };
+        }
+        shipment.voidedAtMs ??= now();
+        logger.info({ orderId: shipment.orderId, shipmentId: shipment.shipmentId }, 'label voided');
+        return {
+          status: 200,
+          body: {
+            shipmentId: shipment.shipmentId,
+            orderId: shipment.orderId,
+            status: 'Voided',
+            voidedAt: new Date(shipment.voidedAtMs).toISOString(),
+          },
+          final: true,
+        };
       };
 
       const router = new Router();
@@ -135,15 +171,16 @@ export function createCarrierSimulator(options: CarrierSimulatorOptions = {}): K
         const request = shipmentBody.validate(await readJsonBody(ctx));
         idempotency.respond(ctx, key, request, () => create(`${ctx.protocol}://${ctx.host}`, request));
       });
+      router.post('/shipments/:id/void', outages, async (ctx) => {
+        const key = requireIdempotencyKey(ctx);
+        const shipment = find(ctx.params.id as string);
+        const body = (await readJsonBody(ctx)) ?? {};
+        idempotency.respond(ctx, key, body, () => voidLabel(shipment));
+      });
       router.get('/shipments/:id/tracking', outages, (ctx) => {
         const shipment = find(ctx.params.id as string);
         const { shipmentId, orderId, trackingNumber } = shipment;
-        ctx.body = {
-          shipmentId,
-          orderId,
-          trackingNumber,
-          ...trackingAt(shipment.createdAtMs, shipment.deliveryAfterMs, now()),
-        };
+        ctx.body = { shipmentId, orderId, trackingNumber, ...trackingOf(shipment) };
       });
       router.get('/labels/:file', (ctx) => {
         const shipment = find((ctx.params.file as string).replace(/\.pdf$/, ''));
@@ -164,7 +201,7 @@ export function createCarrierSimulator(options: CarrierSimulatorOptions = {}): K
         ctx.body = {
           items: [...shipments.values()]
             .filter((s) => orderId === undefined || s.orderId === orderId)
-            .map((s) => ({ ...publicShipment(s), ...trackingAt(s.createdAtMs, s.deliveryAfterMs, now()) })),
+            .map((s) => ({ ...publicShipment(s), ...trackingOf(s) })),
         };
       });
       return [router, admin];
@@ -172,6 +209,11 @@ export function createCarrierSimulator(options: CarrierSimulatorOptions = {}): K
   });
 }
 
-function publicShipment({ createdAtMs, deliveryAfterMs: _d, ...shipment }: Shipment) {
-  return { ...shipment, status: 'Created', createdAt: new Date(createdAtMs).toISOString() };
+function publicShipment({ createdAtMs, deliveryAfterMs: _d, voidedAtMs, ...shipment }: Shipment) {
+  return {
+    ...shipment,
+    status: 'Created',
+    createdAt: new Date(createdAtMs).toISOString(),
+    ...(voidedAtMs === undefined ? {} : { voidedAt: new Date(voidedAtMs).toISOString() }),
+  };
 }

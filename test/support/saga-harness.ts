@@ -99,30 +99,30 @@ export const sagaHarness = async (
   });
 
   const journeys = new Map<string, OrderJourney>();
-  const follower = await followEvents(
+  const follower = await followEvents({
     kafka,
-    topics.events('orders'),
-    async (type, value) => (await pipeline.codecs.orders.decode(type, value)).event as OrderEvent,
-    (event) => {
+    topic: topics.events('orders'),
+    decode: async (type, value) => (await pipeline.codecs.orders.decode(type, value)).event as OrderEvent,
+    onEvent: (event) => {
       const journey = journeys.get(event.aggregateId) ?? { status: 'Draft', events: [] };
       journey.events.push({ type: event.type, data: event.data });
       journey.status = STATUS_OF[event.type] ?? journey.status;
       journeys.set(event.aggregateId, journey);
     },
-  );
+  });
   const stocks = new Map<string, InventoryState>();
-  const inventoryFollower = await followEvents(
+  const inventoryFollower = await followEvents({
     kafka,
-    topics.events('inventory'),
-    async (type, value) => (await pipeline.codecs.inventory.decode(type, value)).event,
-    (event) => {
+    topic: topics.events('inventory'),
+    decode: async (type, value) => (await pipeline.codecs.inventory.decode(type, value)).event,
+    onEvent: (event) => {
       const state = stocks.get(event.aggregateId) ?? inventoryDecider.initialState();
       stocks.set(
         event.aggregateId,
         inventoryDecider.evolve(state, { type: event.type, data: event.data } as InventoryEvent),
       );
     },
-  );
+  });
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
   await producer.connect();
   const send = async (aggregate: 'orders' | 'inventory', id: string, command: object): Promise<void> => {
