@@ -15,6 +15,7 @@ import { topicNames, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../../test/support/env';
 import { createOrderEventCodec } from '../command-side/event-codec';
 import { PROJECTIONS_DEAD_LETTER_GROUP, startProjections, type Projections } from './projection-runner';
+import { VIEW_SPECS } from './projection-views';
 
 // The first consumer group on a young broker waits for its coordinator: as long as projections.e2e allows.
 jest.setTimeout(240_000);
@@ -38,7 +39,11 @@ const createTopics = async (kafka: Kafka, prefix: string, without?: string): Pro
 const freshTopics = (): TopicNames => topicNames(`${uniqueName('projdlq')}.`);
 
 /** An OrderCreated as the command processor writes it: wire-format value, envelope in the headers. */
-const orderCreated = async (topics: TopicNames, orderId: string): Promise<Message> => {
+const orderCreated = async (
+  topics: TopicNames,
+  orderId: string,
+  customerId = 'customer-dlq',
+): Promise<Message> => {
   const codec = await createOrderEventCodec(
     createSchemaRegistry(testEndpoints().schemaRegistryUrl),
     topics.events('orders'),
@@ -46,7 +51,7 @@ const orderCreated = async (topics: TopicNames, orderId: string): Promise<Messag
   const event: OrderEvent = {
     type: 'OrderCreated',
     data: {
-      customerId: 'customer-dlq',
+      customerId,
       currency: 'EUR',
       items: [{ sku: 'SKU-DLQ', quantity: 2, unitPrice: 1_500 }],
       salesChannel: 'web',
@@ -242,5 +247,46 @@ describe('projection dead letters', () => {
       new Set([`${eventsTopic}/0/0`]),
     );
     expect(await skippedDecodes(metrics)).toBe(1);
+  });
+
+  it('parks an event whose evolve throws and projects the events behind it on the same partition', async () => {
+    // A deterministic failure inside the fold, as a projection that does not know an event would throw.
+    const evolve = VIEW_SPECS.orders.evolve;
+    const spy = jest.spyOn(VIEW_SPECS.orders, 'evolve').mockImplementation((doc, event, envelope) => {
+      if ((event as { data?: { customerId?: string } }).data?.customerId === 'evolve-throws') {
+        throw new Error('this order cannot be projected');
+      }
+      return evolve(doc, event, envelope);
+    });
+    try {
+      const kafka = createKafka({ brokers: testEndpoints().kafkaBrokers, clientId: 'projection-dlq-test' });
+      const topics = freshTopics();
+      await createTopics(kafka, topics.prefix);
+      const eventsTopic = topics.events('orders');
+      const [poisoned, healthy] = [randomUUID(), randomUUID()];
+      await write(kafka, eventsTopic, [
+        await orderCreated(topics, poisoned, 'evolve-throws'),
+        await orderCreated(topics, healthy),
+      ]);
+      const metrics = createMetrics({ service: 'projection-dlq-test', defaultMetrics: false });
+      const projections = await run(kafka, topics, metrics);
+      try {
+        await projections.waitUntilCaughtUp();
+        expect(projections.health().stalled).toEqual([]);
+      } finally {
+        await projections.stop();
+      }
+      expect(await orderView(poisoned)).toBeNull();
+      expect(await orderView(healthy)).toMatchObject({ orderId: healthy, version: 1 });
+      const letters = await readDeadLetters(kafka, topics.deadLetter(PROJECTIONS_DEAD_LETTER_GROUP));
+      expect(letters.map((d) => headerString(d.message.headers, HEADERS.deadLetterSource))).toEqual([
+        `${eventsTopic}/0/0`,
+      ]);
+      expect(headerString(letters[0]?.message.headers, HEADERS.deadLetterReason)).toBe(
+        `projections ${topics.prefix}projections: cannot project OrderCreated v1 of ${poisoned}: this order cannot be projected`,
+      );
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
