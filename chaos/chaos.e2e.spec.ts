@@ -1,0 +1,49 @@
+import { faultByName } from './faults';
+import { runChaos } from './suite';
+
+jest.setTimeout(20 * 60_000);
+
+/**
+ * The fast subset of `npm run chaos` that every `npm test` runs: a SIGKILLed processor, a MongoDB
+ * outage, poison on every input topic and the request the processors once could not encode, each
+ * under a steady order load on a private stack, with every guarantee checked after each fault.
+ */
+it('keeps every guarantee through a killed processor, a MongoDB outage, poison records and an unencodable command', async () => {
+  const outcomes = await runChaos({
+    name: 'chaos-fast-subset',
+    faults: ['kill:processors', 'outage:mongo', 'poison', 'unencodable'].map(faultByName),
+    rate: 3,
+    warmMs: 3_000,
+    afterMs: 5_000,
+    holdMs: 15_000,
+    kills: 2,
+    settleMs: 180_000,
+    sagaDeadlineMs: 60_000,
+    instance: 'chaos-test',
+    stackPorts: {
+      kafka: 26092,
+      kafkaController: 26093,
+      registry: 26085,
+      registryManagement: 26086,
+      mongo: 26017,
+      redis: 26379,
+    },
+    servicePorts: {
+      gateway: 26191,
+      carrier: 26192,
+      notifications: 26193,
+      processors: 26100,
+      projections: 26101,
+      queryApi: 26180,
+      commandApi: 26181,
+    },
+  });
+  expect(outcomes.map((o) => o.fault)).toEqual(['kill:processors', 'outage:mongo', 'poison', 'unencodable']);
+  for (const outcome of outcomes) {
+    expect({ fault: outcome.fault, violations: outcome.violations }).toEqual({
+      fault: outcome.fault,
+      violations: [],
+    });
+    expect(outcome.ordersPlaced).toBeGreaterThan(0);
+  }
+});

@@ -1,0 +1,223 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { StackPorts } from '../stack/layout';
+import { startStackInstance, type StackInstance } from '../stack/instance';
+import { endpointsToEnv } from '../stack/layout';
+import type { ServiceName } from '../stack/local-stack';
+import { topicNames, type TopicNames } from '../topics/names';
+
+/**
+ * The system under fault: a private stack instance (its own Kafka, registry, MongoDB-wire server
+ * and Redis, so stopping one touches no other run) and `npm start` on top of it, exactly as a
+ * user runs it, on ports of its own. Faults reach the services through their pids (SIGKILL,
+ * SIGSTOP) and the servers through the instance; the supervisor inside `npm start` is what
+ * brings a killed service back.
+ */
+export type ServiceRole =
+  | 'payment-gateway'
+  | 'carrier'
+  | 'notifications'
+  | 'processors'
+  | 'projections'
+  | 'query-api'
+  | 'command-api';
+
+const ENTRY: Record<ServiceRole, string> = {
+  'payment-gateway': 'simulators/payment-gateway/main.ts',
+  carrier: 'simulators/carrier/main.ts',
+  notifications: 'simulators/notifications/main.ts',
+  processors: 'processors/main.ts',
+  projections: 'processors/projections/main.ts',
+  'query-api': 'query-api/main.ts',
+  'command-api': 'producers/command-api/main.ts',
+};
+
+export interface ServicePorts {
+  gateway: number;
+  carrier: number;
+  notifications: number;
+  processors: number;
+  projections: number;
+  queryApi: number;
+  commandApi: number;
+}
+
+export interface ChaosSystemOptions {
+  instance: string;
+  stackPorts: StackPorts;
+  servicePorts: ServicePorts;
+  /** Units of every catalogue SKU at the start: plenty, so faults, not stock, decide outcomes. */
+  seedStock: number;
+  sagaDeadlineMs: number;
+  log?: (line: string) => void;
+}
+
+export interface SupervisorLine {
+  at: number;
+  service: string;
+  line: string;
+}
+
+export interface ChaosSystem {
+  readonly stack: StackInstance;
+  readonly topics: TopicNames;
+  readonly urls: {
+    commandApi: string;
+    queryApi: string;
+    gateway: string;
+    carrier: string;
+    notifications: string;
+    /** What the chaos run samples while a fault lasts. */
+    health: Record<ServiceRole, string>;
+    ready: Record<ServiceRole, string>;
+  };
+  pidOf(role: ServiceRole): number | undefined;
+  signal(role: ServiceRole, signal: NodeJS.Signals): boolean;
+  /** What the supervisor said about restarts and give-ups, in order. */
+  supervisorLines(): SupervisorLine[];
+  stopServer(service: ServiceName): Promise<void>;
+  startServer(service: ServiceName): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ROOT = join(__dirname, '..');
+
+const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} not reached within ${timeoutMs / 1000} s`);
+};
+
+const healthy = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
+
+export const startChaosSystem = async (options: ChaosSystemOptions): Promise<ChaosSystem> => {
+  const log = options.log ?? (() => {});
+  log(
+    `starting stack instance '${options.instance}' (Kafka ${options.stackPorts.kafka}, registry ${options.stackPorts.registry}, MongoDB ${options.stackPorts.mongo}, Redis ${options.stackPorts.redis})`,
+  );
+  const stack = await startStackInstance({
+    name: options.instance,
+    services: ['kafka', 'registry', 'mongo', 'redis'],
+    ports: options.stackPorts,
+  });
+  const prefix = `chaos-${Date.now().toString(36)}.`;
+  const p = options.servicePorts;
+  const local = (port: number) => `http://127.0.0.1:${port}`;
+  const urls = {
+    commandApi: local(p.commandApi),
+    queryApi: local(p.queryApi),
+    gateway: local(p.gateway),
+    carrier: local(p.carrier),
+    notifications: local(p.notifications),
+    health: {
+      'payment-gateway': `${local(p.gateway)}/health/ready`,
+      carrier: `${local(p.carrier)}/health/ready`,
+      notifications: `${local(p.notifications)}/health/ready`,
+      processors: `${local(p.processors)}/health`,
+      projections: `${local(p.projections)}/health`,
+      'query-api': `${local(p.queryApi)}/health`,
+      'command-api': `${local(p.commandApi)}/health`,
+    } as Record<ServiceRole, string>,
+    ready: {} as Record<ServiceRole, string>,
+  };
+  for (const [role, url] of Object.entries(urls.health)) {
+    urls.ready[role as ServiceRole] = url.replace(/\/health(\/ready)?$/, '/health/ready');
+  }
+
+  const lines: SupervisorLine[] = [];
+  const start: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'start.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...endpointsToEnv(stack.endpoints),
+      ORDERSTREAM_TOPIC_PREFIX: prefix,
+      PAYMENT_GATEWAY_PORT: String(p.gateway),
+      CARRIER_PORT: String(p.carrier),
+      NOTIFICATIONS_PORT: String(p.notifications),
+      PROCESSORS_PORT: String(p.processors),
+      PROJECTIONS_PORT: String(p.projections),
+      QUERY_API_PORT: String(p.queryApi),
+      COMMAND_API_PORT: String(p.commandApi),
+      SEED_STOCK: String(options.seedStock),
+      SAGA_DEADLINE_MS: String(options.sagaDeadlineMs),
+      DELIVERY_AFTER_MS: '1000',
+      LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+      FORCE_COLOR: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let exited: string | undefined;
+  start.on('exit', (code, signal) => (exited = `npm start exited (${signal ?? code})`));
+  let seeded = false;
+  const onOutput = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line.includes('✓ catalogue')) seeded = true;
+      // Supervisor lines are the unprefixed ones; service lines carry `name | `.
+      if (!line.includes('|') && /restart|giving up|keeps crashing/.test(line)) {
+        lines.push({ at: Date.now(), service: line.trim().split(' ')[0] ?? '', line: line.trim() });
+        log(`supervisor: ${line.trim()}`);
+      }
+      if (process.env.CHAOS_VERBOSE) log(line);
+    }
+  };
+  start.stdout?.on('data', onOutput);
+  start.stderr?.on('data', onOutput);
+
+  const stopStart = async (): Promise<void> => {
+    if (start.exitCode === null && start.signalCode === null) {
+      start.kill('SIGTERM');
+      await new Promise((r) => start.once('exit', r));
+    }
+  };
+  const alive = async (check: () => Promise<boolean>) => {
+    if (exited) throw new Error(exited);
+    return check();
+  };
+  try {
+    for (const role of Object.keys(urls.health) as ServiceRole[]) {
+      await waitFor(`${role} ready`, () => alive(healthy(urls.ready[role])), 240_000);
+    }
+    await waitFor('catalogue seeded', async () => alive(async () => seeded), 120_000);
+  } catch (err) {
+    await stopStart();
+    await stack.close();
+    throw err;
+  }
+  log(`system up: npm start (pid ${start.pid}), topic prefix ${prefix}`);
+
+  const pidOf = (role: ServiceRole): number | undefined => {
+    const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(start.pid)], { encoding: 'utf8' });
+    const row = ps.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.endsWith(ENTRY[role]));
+    return row ? Number(row.split(/\s+/)[0]) : undefined;
+  };
+
+  return {
+    stack,
+    topics: topicNames(prefix),
+    urls,
+    pidOf,
+    signal: (role, signal) => {
+      const pid = pidOf(role);
+      if (pid === undefined) return false;
+      try {
+        process.kill(pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    supervisorLines: () => [...lines],
+    stopServer: (service) => stack.stop(service),
+    startServer: (service) => stack.start(service),
+    close: async () => {
+      await stopStart();
+      await stack.close();
+    },
+  };
+};
