@@ -100,7 +100,9 @@ export const moneySettled = async (
   orders: ReadonlyMap<string, OrderRecord>,
 ): Promise<Violation[]> => {
   const expected = completedOrders(orders).reduce((sum, o) => sum + o.totalAmount, 0);
-  const ledger = (await (await fetch(`${gatewayUrl}/admin/ledger`)).json()) as {
+  const ledger = (await (
+    await fetch(`${gatewayUrl}/admin/ledger`, { signal: AbortSignal.timeout(10_000) })
+  ).json()) as {
     totals: { net: number; captured: number; refunded: number };
   };
   return ledger.totals.net === expected
