@@ -70,7 +70,7 @@ export interface ProcessorFleet {
   send(
     aggregate: AggregateType,
     aggregateId: string,
-    command: Omit<CommandLike, 'meta'> & object,
+    command: { type: string } & Record<string, unknown>,
   ): Promise<string>;
   sendRaw(aggregate: AggregateType, key: string, value: string, headers?: IHeaders): Promise<void>;
   reply(commandId: string, timeoutMs?: number): Promise<CommandReply>;
