@@ -78,7 +78,7 @@ export const createOrderSchema = {
   properties: {
     customerId: idSchema,
     items: { type: 'array', maxItems: MAX_ITEMS_PER_REQUEST, items: itemSchema },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', default: DEFAULT_CURRENCY },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', maxLength: 3, default: DEFAULT_CURRENCY },
     salesChannel: { ...idSchema, maxLength: 32 },
   },
 } as const;

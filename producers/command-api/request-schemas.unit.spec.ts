@@ -138,3 +138,23 @@ describe('integer fields that become event fields', () => {
     expect(property.maximum).toBeLessThanOrEqual(AVRO_LONG.maximum);
   });
 });
+
+describe('string fields', () => {
+  type Property = {
+    type?: string;
+    maxLength?: number;
+    enum?: unknown[];
+    items?: Property;
+    properties?: Record<string, Property>;
+  };
+  const strings = (path: string, schema: Property): [string, Property][] => [
+    ...(schema.type === 'string' ? [[path, schema] as [string, Property]] : []),
+    ...(schema.items ? strings(`${path}[]`, schema.items) : []),
+    ...Object.entries(schema.properties ?? {}).flatMap(([name, p]) => strings(`${path}.${name}`, p)),
+  ];
+  const all = Object.entries(requestSchemas).flatMap(([route, schema]) => strings(route, schema as Property));
+
+  it.each(all)('%s has a bounded length', (_, property) => {
+    expect(property.enum !== undefined || (property.maxLength ?? Infinity) <= 1_000).toBe(true);
+  });
+});
