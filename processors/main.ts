@@ -14,6 +14,7 @@ import { topicNames } from '../topics/names';
 import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
 import { startPipeline } from './pipeline';
+import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
 
 const SERVICE = 'processors';
 
@@ -31,6 +32,7 @@ const main = async (): Promise<void> => {
     CARRIER_URL: envVar.url({ default: 'http://127.0.0.1:8092' }),
     NOTIFICATIONS_URL: envVar.url({ default: 'http://127.0.0.1:8093' }),
     SNAPSHOT_EVERY: envVar.int({ default: 100, min: 1 }),
+    AGGREGATE_CACHE_SIZE: envVar.int({ default: DEFAULT_AGGREGATE_CACHE_SIZE, min: 1 }),
     SAGA_DEADLINE_MS: envVar.int({ default: 120_000, min: 1_000 }),
     TRACKING_POLL_MS: envVar.int({ default: 500, min: 50 }),
     EXTERNAL_TIMEOUT_MS: envVar.int({ default: 2_000, min: 50 }),
@@ -82,6 +84,7 @@ const main = async (): Promise<void> => {
     logger,
     metrics,
     snapshotEvery: config.SNAPSHOT_EVERY,
+    aggregateCacheSize: config.AGGREGATE_CACHE_SIZE,
     sagaDeadlineMs: config.SAGA_DEADLINE_MS,
     trackingPollMs: config.TRACKING_POLL_MS,
     onFatal: (err) => fatal(err, 'a command processor stopped for good'),

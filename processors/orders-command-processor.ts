@@ -11,6 +11,7 @@ import { startOpsServer } from './ops-server';
 import { startCommandProcessor } from './command-side/command-processor';
 import { createOrderEventCodec } from './command-side/event-codec';
 import { ordersModule } from './command-side/orders-module';
+import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
 
 const SERVICE = 'orders-command-processor';
 
@@ -24,6 +25,7 @@ const main = async (): Promise<void> => {
     SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
     SNAPSHOT_EVERY: envVar.int({ default: 100, min: 1 }),
+    AGGREGATE_CACHE_SIZE: envVar.int({ default: DEFAULT_AGGREGATE_CACHE_SIZE, min: 1 }),
     CONSUMER_SESSION_TIMEOUT_MS: envVar.int({ default: 30_000, min: 6_000 }),
     HEALTH_PORT: envVar.int({ default: 9100, min: 0, max: 65535 }),
     HOST: envVar.string({ default: '0.0.0.0' }),
@@ -47,6 +49,7 @@ const main = async (): Promise<void> => {
     topics,
     groupId: `${topics.prefix}orders-command-processor`,
     snapshotEvery: config.SNAPSHOT_EVERY,
+    aggregateCacheSize: config.AGGREGATE_CACHE_SIZE,
     sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
     onFatal: () => process.exit(1),
     logger,

@@ -33,6 +33,8 @@ export interface PipelineOptions {
   logger: Logger;
   metrics: Metrics;
   snapshotEvery?: number;
+  /** Aggregate states each command processor keeps in memory per partition. */
+  aggregateCacheSize?: number;
   /** A placed order not shipped after this long is cancelled (G6). */
   sagaDeadlineMs?: number;
   trackingPollMs?: number;
@@ -67,6 +69,7 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
     logger,
     metrics,
     snapshotEvery: options.snapshotEvery ?? 100,
+    ...(options.aggregateCacheSize ? { aggregateCacheSize: options.aggregateCacheSize } : {}),
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     ...(options.onFatal ? { onFatal: options.onFatal } : {}),
   };
