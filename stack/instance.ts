@@ -1,4 +1,11 @@
-import { localEndpoints, stackSettings, type Endpoints, type StackPorts, type StackSettings } from './layout';
+import {
+  localEndpoints,
+  PORT_VARIABLES,
+  stackSettings,
+  type Endpoints,
+  type StackPorts,
+  type StackSettings,
+} from './layout';
 import { down, up, type ServiceName } from './local-stack';
 import { silentProgress, type Progress } from './progress';
 
@@ -28,15 +35,6 @@ export interface StackInstanceOptions {
   progress?: Progress;
 }
 
-const PORT_VARIABLES: Record<keyof StackPorts, string> = {
-  kafka: 'ORDERSTREAM_STACK_KAFKA_PORT',
-  kafkaController: 'ORDERSTREAM_STACK_KAFKA_CONTROLLER_PORT',
-  registry: 'ORDERSTREAM_STACK_REGISTRY_PORT',
-  registryManagement: 'ORDERSTREAM_STACK_REGISTRY_MANAGEMENT_PORT',
-  mongo: 'ORDERSTREAM_STACK_MONGO_PORT',
-  redis: 'ORDERSTREAM_STACK_REDIS_PORT',
-};
-
 const ENDPOINT_OF: Record<ServiceName, keyof Endpoints> = {
   kafka: 'kafkaBrokers',
   registry: 'schemaRegistryUrl',
@@ -57,7 +55,9 @@ export const startStackInstance = async (options: StackInstanceOptions): Promise
     if (options.services.includes(service)) continue;
     const shared = options.shared?.[key];
     if (shared === undefined) {
-      throw new Error(`stack instance ${options.name} does not run ${service}: pass its endpoint in 'shared'`);
+      throw new Error(
+        `stack instance ${options.name} does not run ${service}: pass its endpoint in 'shared'`,
+      );
     }
     endpoints[key] = shared;
   }

@@ -55,7 +55,8 @@ const DEFAULT_PORTS: StackPorts = {
   redis: 16379,
 };
 
-const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+/** The variable that moves each port. */
+export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   kafka: 'ORDERSTREAM_STACK_KAFKA_PORT',
   kafkaController: 'ORDERSTREAM_STACK_KAFKA_CONTROLLER_PORT',
   registry: 'ORDERSTREAM_STACK_REGISTRY_PORT',
@@ -86,7 +87,10 @@ export const stackSettings = (env: NodeJS.ProcessEnv = process.env): StackSettin
   const cacheDir = resolve(env.ORDERSTREAM_CACHE_DIR ?? join(homedir(), '.cache', 'orderstream'));
   const instance = env.ORDERSTREAM_STACK_INSTANCE ?? '';
   if (instance !== '' && !INSTANCE_NAME.test(instance)) {
-    throw new ConfigError('ORDERSTREAM_STACK_INSTANCE', `must match ${INSTANCE_NAME.source}, got "${instance}"`);
+    throw new ConfigError(
+      'ORDERSTREAM_STACK_INSTANCE',
+      `must match ${INSTANCE_NAME.source}, got "${instance}"`,
+    );
   }
   const stateDir = instance === '' ? cacheDir : join(cacheDir, 'instances', instance);
   const ports = Object.fromEntries(
