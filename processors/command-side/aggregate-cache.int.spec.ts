@@ -35,18 +35,22 @@ describe.each([
         version: 1,
       });
     }
-    // Each round touches all five: every command meets an aggregate the cache evicted.
-    for (const orderId of ids) {
-      expect(
-        await send(orderId, {
+    // Each round touches all five: every command meets an aggregate the cache evicted. This
+    // round is sent at once, so batches read back more aggregates than the cache holds.
+    const added = await Promise.all(
+      ids.map((orderId) =>
+        fleet.send('orders', orderId, {
+          orderId,
           type: 'AddItem',
           sku: 'SKU-1',
           quantity: 2,
           unitPrice: 150,
           expectedVersion: 1,
         }),
-      ).toMatchObject({ ok: true, version: 2 });
-    }
+      ),
+    );
+    for (const commandId of added)
+      expect(await fleet.reply(commandId)).toMatchObject({ ok: true, version: 2 });
     for (const orderId of ids) {
       // Placing needs the item added above: a state read back without it would be refused.
       expect(await send(orderId, { type: 'PlaceOrder', expectedVersion: 2 })).toMatchObject({

@@ -46,7 +46,7 @@ const replyError = (err: OrderstreamError): ReplyError => ({
 
 /** Looks an aggregate up: this batch's staged changes first, then the partition's records. */
 export interface AggregateLookup<S> {
-  get(aggregateId: string): AggregateRecord<S> | undefined;
+  get(aggregateId: string): AggregateRecord<S> | undefined | Promise<AggregateRecord<S> | undefined>;
 }
 
 const commandIdOf = (message: KafkaMessage, json: unknown): string | undefined => {
@@ -110,7 +110,7 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
     meta?: { commandId?: unknown };
   };
   if (raw.type === CREATE_SNAPSHOT && typeof raw.meta?.commandId === 'string') {
-    const record = aggregates.get(aggregateIdGuess);
+    const record = await aggregates.get(aggregateIdGuess);
     const reply: CommandReply = record
       ? {
           commandId: raw.meta.commandId,
@@ -151,7 +151,7 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
       reply: { commandId, aggregateId, ok: false, error: { code: 'MISROUTED', message: reason } },
     };
   }
-  const current = aggregates.get(aggregateId) ?? {
+  const current = (await aggregates.get(aggregateId)) ?? {
     state: module.decider.initialState(),
     version: 0,
     recent: [],

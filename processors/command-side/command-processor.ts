@@ -1,23 +1,15 @@
-import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { replyMessage, type CommandLike } from '../../lib/kafka/command-protocol';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import type { CommandLike } from '../../lib/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
-import { OrderstreamError } from '../../lib/errors';
 import type { AggregateModule } from './aggregate-module';
-import { createAggregateCache, DEFAULT_AGGREGATE_CACHE_SIZE, type AggregateCache } from './aggregate-cache';
-import {
-  CHECKPOINT_KEY,
-  type AggregateRecord,
-  type CheckpointValue,
-  type SnapshotValue,
-} from './aggregate-record';
-import { restorePartition } from './restore';
-import { evaluateCommand } from './command-evaluation';
+import { createAggregateCache, DEFAULT_AGGREGATE_CACHE_SIZE } from './aggregate-cache';
+import { backoffMs, isFenced, pauseWithHeartbeat } from './in-place-retry';
+import { createPartitionBatches, type PartitionOwner } from './partition-batch';
 import { processorMetrics } from './processor-metrics';
-import { firstOffset, sendAll } from '../../lib/kafka/chunked-send';
+import { restorePartition } from './restore';
 
 export interface CommandProcessorOptions<C extends CommandLike, E extends { type: string }, S> {
   kafka: Kafka;
@@ -59,13 +51,6 @@ export interface CommandProcessor {
   stop(): Promise<void>;
 }
 
-interface PartitionOwner<S> {
-  partition: number;
-  producer: Producer;
-  aggregates: AggregateCache<S>;
-  eventsSinceCheckpoint: number;
-}
-
 const countPartitions = async (kafka: Kafka, topic: string): Promise<number> => {
   const admin = kafka.admin();
   await admin.connect();
@@ -75,38 +60,6 @@ const countPartitions = async (kafka: Kafka, topic: string): Promise<number> => 
   } finally {
     await admin.disconnect();
   }
-};
-
-const isFenced = (err: unknown): boolean => {
-  const type = (err as { type?: string }).type ?? '';
-  return ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'].includes(
-    type,
-  );
-};
-
-/** Waits, heartbeating so the group keeps the partition with us; stops early when the consumer stops. */
-const pauseWithHeartbeat = async (
-  ms: number,
-  heartbeat: () => Promise<void>,
-  isRunning: () => boolean,
-): Promise<void> => {
-  const until = Date.now() + ms;
-  while (isRunning() && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(500, until - Date.now())));
-    await heartbeat();
-  }
-};
-
-/** A read-back aggregate is not at the version it was evicted at: deciding on it would break G1. */
-export class StaleAggregateError extends OrderstreamError {
-  readonly code = 'STALE_AGGREGATE';
-  override readonly retriable = true;
-}
-
-/** Capped exponential backoff with full jitter on the upper half, so retrying owners spread out. */
-export const backoffMs = (attempt: number, initialMs: number, maxMs: number): number => {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 };
 
 /**
@@ -132,14 +85,11 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   const commandsTopic = topics.commands(module.aggregate);
   const eventsTopic = topics.events(module.aggregate);
   const snapshotsTopic = topics.snapshots(module.aggregate);
-  const deadLetterTopic = topics.deadLetter(`${module.aggregate}-command-processor`);
   const owners = new Map<number, Promise<PartitionOwner<S>>>();
   const restores: RestoreStat[] = [];
-  let cacheMisses = 0;
   const partitionCount = await countPartitions(kafka, commandsTopic);
 
-  const { commandsTotal, eventsAppended, batchDuration, restoreDuration, deadLettered, transientFailures } =
-    processorMetrics(metrics);
+  const { restoreDuration, transientFailures } = processorMetrics(metrics);
 
   const assign = async (partition: number): Promise<PartitionOwner<S>> => {
     const started = Date.now();
@@ -198,161 +148,16 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
     if (owner) await (await owner.catch(() => undefined))?.producer.disconnect().catch(() => {});
   };
 
-  /** Reads back the batch's evicted aggregates, all in one pass over snapshots and events. */
-  const loadEvicted = async (owner: PartitionOwner<S>, messages: KafkaMessage[]): Promise<void> => {
-    const missing = new Map<string, number>();
-    for (const message of messages) {
-      const aggregateId = message.key?.toString();
-      if (aggregateId === undefined || owner.aggregates.get(aggregateId) !== undefined) continue;
-      const version = owner.aggregates.evictedVersion(aggregateId);
-      if (version !== undefined) missing.set(aggregateId, version);
-    }
-    if (missing.size === 0) return;
-    const restored = await restorePartition(
-      kafka,
-      module,
-      { events: eventsTopic, snapshots: snapshotsTopic },
-      owner.partition,
-      new Set(missing.keys()),
-    );
-    for (const [aggregateId, version] of missing) {
-      const found = restored.aggregates.get(aggregateId)?.version ?? 0;
-      if (found !== version) {
-        throw new StaleAggregateError(
-          `${aggregateId} was evicted at version ${version} but reads back at version ${found}`,
-        );
-      }
-    }
-    cacheMisses += missing.size;
-    owner.aggregates.loaded(restored.aggregates);
-  };
-
-  const snapshotMessage = (
-    owner: PartitionOwner<S>,
-    aggregateId: string,
-    record: AggregateRecord<S>,
-  ): Message => {
-    const value: SnapshotValue = {
-      format: 1,
-      aggregateId,
-      version: record.version,
-      state: module.stateToJson(record.state),
-      recent: record.recent,
-      takenAt: clock().toISOString(),
-    };
-    return { key: aggregateId, value: JSON.stringify(value), partition: owner.partition };
-  };
-
-  interface EvaluatedBatch {
-    staged: Map<string, AggregateRecord<S>>;
-    events: Message[];
-    replies: Message[];
-    deadLetters: Message[];
-    snapshotsNow: Set<string>;
-  }
-
-  /** Decides every command of the batch; throws only for a transient failure. */
-  const evaluateBatch = async (
-    owner: PartitionOwner<S>,
-    messages: KafkaMessage[],
-  ): Promise<EvaluatedBatch> => {
-    await loadEvicted(owner, messages);
-    const batch: EvaluatedBatch = {
-      staged: new Map(),
-      events: [],
-      replies: [],
-      deadLetters: [],
-      snapshotsNow: new Set(),
-    };
-    const lookup = {
-      get: (aggregateId: string) => batch.staged.get(aggregateId) ?? owner.aggregates.get(aggregateId),
-    };
-    for (const message of messages) {
-      const outcome = await evaluateCommand(
-        {
-          module,
-          commandsTopic,
-          partition: owner.partition,
-          partitionCount,
-          counters: { commandsTotal, eventsAppended },
-        },
-        lookup,
-        message,
-      );
-      if (outcome.record && outcome.aggregateId) batch.staged.set(outcome.aggregateId, outcome.record);
-      if (outcome.snapshotNow && outcome.aggregateId) batch.snapshotsNow.add(outcome.aggregateId);
-      batch.events.push(...outcome.events);
-      if (outcome.reply) {
-        batch.replies.push(
-          replyMessage(outcome.reply, {
-            [HEADERS.correlationId]: headerString(message.headers, HEADERS.correlationId) ?? '',
-          }),
-        );
-      }
-      if (outcome.deadLetter) batch.deadLetters.push(outcome.deadLetter);
-    }
-    return batch;
-  };
-
-  const commitBatch = async (
-    owner: PartitionOwner<S>,
-    batch: EvaluatedBatch,
-    nextOffset: string,
-    started: number,
-  ): Promise<void> => {
-    const { staged, events, replies, deadLetters, snapshotsNow } = batch;
-    const recordOf = (id: string) => staged.get(id) ?? owner.aggregates.get(id);
-    // Snapshots asked for, and those of dirty aggregates the cache evicted since the last batch.
-    const snapshotted = new Map(owner.aggregates.pendingSnapshots());
-    for (const id of snapshotsNow) {
-      const record = recordOf(id);
-      if (record) snapshotted.set(id, record);
-    }
-    const transaction = await owner.producer.transaction();
-    try {
-      const written = await sendAll(transaction, [
-        { topic: eventsTopic, messages: events },
-        {
-          topic: snapshotsTopic,
-          messages: [...snapshotted].map(([id, record]) => snapshotMessage(owner, id, record)),
-        },
-        { topic: topics.replies, messages: replies },
-        { topic: deadLetterTopic, messages: deadLetters },
-      ]);
-      const firstEventOffset = firstOffset(written, eventsTopic);
-      const checkpoint =
-        owner.eventsSinceCheckpoint + events.length >= options.snapshotEvery &&
-        firstEventOffset !== undefined;
-      if (checkpoint) {
-        const records = owner.aggregates.dirtyRecords();
-        for (const [id, record] of staged) records.set(id, record);
-        for (const [id, record] of records) snapshotted.set(id, record);
-        const snapshots: Message[] = [...records].map(([id, record]) => snapshotMessage(owner, id, record));
-        // Conservative: restore re-reads this transaction's events and skips them by version.
-        const value: CheckpointValue = {
-          format: 1,
-          eventsFromOffset: firstEventOffset as string,
-          takenAt: clock().toISOString(),
-        };
-        snapshots.push({ key: CHECKPOINT_KEY, value: JSON.stringify(value), partition: owner.partition });
-        await sendAll(transaction, [{ topic: snapshotsTopic, messages: snapshots }]);
-      }
-      await transaction.sendOffsets({
-        consumerGroupId: groupId,
-        topics: [{ topic: commandsTopic, partitions: [{ partition: owner.partition, offset: nextOffset }] }],
-      });
-      await transaction.commit();
-
-      owner.aggregates.committed(staged);
-      owner.aggregates.snapshotted(snapshotted);
-      owner.eventsSinceCheckpoint = checkpoint ? 0 : owner.eventsSinceCheckpoint + events.length;
-      if (deadLetters.length > 0) deadLettered.inc({ source: commandsTopic }, deadLetters.length);
-      batchDuration.observe({ aggregate: module.aggregate }, (Date.now() - started) / 1000);
-    } catch (err) {
-      await transaction.abort().catch(() => {});
-      throw err;
-    }
-  };
+  const batches = createPartitionBatches({
+    kafka,
+    module,
+    topics,
+    groupId,
+    partitionCount,
+    snapshotEvery: options.snapshotEvery,
+    clock,
+    metrics,
+  });
 
   const consumer: Consumer = kafka.consumer({
     groupId,
@@ -404,9 +209,9 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
         try {
           const owner = await ownerFor(partition);
           stage = 'evaluate';
-          const evaluated = await evaluateBatch(owner, batch.messages);
+          const evaluated = await batches.evaluate(owner, batch.messages);
           stage = 'commit';
-          await commitBatch(owner, evaluated, nextOffset, started);
+          await batches.commit(owner, evaluated, nextOffset, started);
           resolveOffset(last.offset);
           await heartbeat();
           return;
@@ -436,7 +241,7 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   return {
     ownedPartitions: () => [...owners.keys()].sort((a, b) => a - b),
     restores: () => [...restores],
-    cacheMisses: () => cacheMisses,
+    cacheMisses: () => batches.cacheMisses(),
     stop: async () => {
       await consumer.disconnect();
       await Promise.all([...owners.keys()].map(release));
