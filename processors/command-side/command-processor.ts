@@ -228,7 +228,9 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
           if (stage === 'commit') await release(partition);
           const delayMs = backoffMs(attempt, retryInitialMs, retryMaxMs);
           transientFailures.inc({ aggregate: module.aggregate, stage });
-          logger.warn(
+          // A partition that keeps failing is stuck (the broker away for long, or a history that
+          // does not restore): say so louder than the first few blips.
+          logger[attempt < 5 ? 'warn' : 'error'](
             { err, partition, attempt: attempt + 1, delayMs, stage, offset: batch.firstOffset() },
             'command batch failed transiently; retrying it in place',
           );
