@@ -14,6 +14,8 @@ export interface LedgerRefund {
   captureId?: string;
   amount: number;
   at: string;
+  /** The Idempotency-Key it was made under, so a test can tell one refund retried from two. */
+  idempotencyKey?: string;
 }
 
 export interface OrderLedger {

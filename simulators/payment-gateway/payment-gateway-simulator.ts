@@ -150,7 +150,10 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
         };
       };
 
-      const refund = ({ orderId: order, amount: value, captureId, currency: money }: RefundRequest) => {
+      const refund = (
+        { orderId: order, amount: value, captureId, currency: money }: RefundRequest,
+        idempotencyKey: string,
+      ) => {
         const check = ledger.checkRefund(order, value, captureId);
         if (!check.ok) {
           return check.reason === 'unknown-capture'
@@ -166,7 +169,13 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
         }
         const refundId = `re_${randomUUID()}`;
         const at = new Date(now()).toISOString();
-        ledger.recordRefund(order, { refundId, amount: value, at, ...(captureId ? { captureId } : {}) });
+        ledger.recordRefund(order, {
+          refundId,
+          amount: value,
+          at,
+          idempotencyKey,
+          ...(captureId ? { captureId } : {}),
+        });
         logger.info({ orderId: order, refundId, amount: value }, 'payment refunded');
         const body = {
           refundId,
@@ -192,7 +201,7 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
       payments.post('/payments/refund', outages, async (ctx) => {
         const key = requireIdempotencyKey(ctx);
         const request = refundBody.validate(await readJsonBody(ctx));
-        idempotency.respond(ctx, key, request, () => refund(request));
+        idempotency.respond(ctx, key, request, () => refund(request, key));
       });
 
       const admin = new Router();

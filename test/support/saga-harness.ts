@@ -7,6 +7,7 @@ import type { InventoryEvent } from '../../domain/inventory/events';
 import type { InventoryState } from '../../domain/inventory/state';
 import type { OrderCommand } from '../../domain/order/commands';
 import type { OrderEvent } from '../../domain/order/events';
+import type { CompensationPolicy } from '../../domain/saga/compensation-retry';
 import { createKafka } from '../../lib/adapters/kafka';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { createCarrierClient } from '../../lib/clients/carrier-client';
@@ -44,6 +45,8 @@ export interface SagaHarness {
   ledger(): Promise<{ totals: { captured: number; refunded: number; net: number } }>;
   waitForStatus(orderId: string, statuses: string[], timeoutMs?: number): Promise<OrderJourney>;
   knobs(simulator: 'gateway' | 'carrier' | 'notifications', knobs: Record<string, number>): Promise<void>;
+  /** The pipeline's circuit breakers, by dependency name. */
+  breakerState(service: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -63,7 +66,7 @@ const STATUS_OF: Record<string, string> = {
  * orders.events.
  */
 export const sagaHarness = async (
-  options: { deadlineMs?: number; deliveryAfterMs?: number } = {},
+  options: { deadlineMs?: number; deliveryAfterMs?: number; compensationPolicy?: CompensationPolicy } = {},
 ): Promise<SagaHarness> => {
   const endpoints = testEndpoints();
   const topics = topicNames(`${uniqueName('saga')}.`);
@@ -96,6 +99,7 @@ export const sagaHarness = async (
     metrics,
     sagaDeadlineMs: options.deadlineMs ?? 60_000,
     trackingPollMs: 200,
+    ...(options.compensationPolicy ? { compensationPolicy: options.compensationPolicy } : {}),
   });
 
   const journeys = new Map<string, OrderJourney>();
@@ -145,6 +149,7 @@ export const sagaHarness = async (
     journey: (orderId) => journeys.get(orderId),
     journeys: () => journeys,
     stock: (id) => stocks.get(id),
+    breakerState: (service) => resilience.list().find((b) => b.name === service)?.state,
     ledger: async () => (await fetch(`${gateway.url}/admin/ledger`)).json() as never,
     waitForStatus: async (orderId, statuses, timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
