@@ -80,23 +80,6 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
       groupId: `${topics.prefix}${module.aggregate}-command-processor`,
       logger: logger.child({ aggregate: module.aggregate }),
     });
-  // Side by side: after a crash each join waits out the dead member's session, and five of
-  // those in a row would multiply the failover time (bench:failover).
-  const [orders, inventory, payments, shipments, notifications] = await Promise.all([
-    start(ordersModule(ordersCodec)),
-    start(modules.inventory),
-    start(modules.payments),
-    start(modules.shipments),
-    start(modules.notifications),
-  ]);
-  const processors: Record<AggregateType, CommandProcessor> = {
-    orders,
-    inventory,
-    payments,
-    shipments,
-    notifications,
-  };
-
   const decoders = {
     orders: ordersCodec,
     inventory: modules.inventory.codec,
@@ -104,62 +87,82 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
     shipments: modules.shipments.codec,
     notifications: modules.notifications.codec,
   } as const;
-  const saga = await startSagaRuntime({
-    kafka,
-    topics,
-    groupId: `${topics.prefix}saga`,
-    sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
-      aggregate,
-      decode: async (type: string, value: Buffer) => (await decoders[aggregate].decode(type, value)).event,
-    })),
-    react: (input: SagaEvent): SagaCommand[] =>
-      react(
-        {
-          aggregate: input.aggregate,
-          aggregateId: input.aggregateId,
-          version: input.version,
-          eventId: input.eventId,
-          event: input.event,
-        } as SagaInput,
-        // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
-        // is still harmless, because the command ids come from the event's position.
-        { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
-      ) as SagaCommand[],
-    logger: logger.child({ role: 'saga' }),
-    metrics,
-    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
-  });
-  const deadlines = await startDeadlineWatcher({
-    kafka,
-    topics,
-    decode: async (type, value) => (await ordersCodec.decode(type, value)).event,
-    deadlineMs: options.sagaDeadlineMs ?? 120_000,
-    logger: logger.child({ role: 'deadline-watcher' }),
-    metrics,
-    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
-  });
-  const tracking = await startTrackingPoller({
-    kafka,
-    topics,
-    decode: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
-    carrier: clients.carrier,
-    pollEveryMs: options.trackingPollMs ?? 500,
-    logger: logger.child({ role: 'tracking-poller' }),
-    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
-  });
-  const compensations = await startCompensationRetrier({
-    kafka,
-    topics,
-    decoders: {
-      payments: async (type, value) => (await modules.payments.codec.decode(type, value)).event,
-      shipments: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
-    },
-    ...(options.compensationPolicy ? { policy: options.compensationPolicy } : {}),
-    logger: logger.child({ role: 'compensation-retrier' }),
-    metrics,
-    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
-  });
+  const onFatal = options.onFatal ? { onFatal: options.onFatal } : {};
+
+  // Every part joins its group side by side: after a crash each join waits out the dead member's
+  // session, and joins one after another would add those waits up (bench:failover).
+  const [orders, inventory, payments, shipments, notifications, saga, deadlines, tracking, compensations] =
+    await Promise.all([
+      start(ordersModule(ordersCodec)),
+      start(modules.inventory),
+      start(modules.payments),
+      start(modules.shipments),
+      start(modules.notifications),
+      startSagaRuntime({
+        kafka,
+        topics,
+        groupId: `${topics.prefix}saga`,
+        sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
+          aggregate,
+          decode: async (type: string, value: Buffer) =>
+            (await decoders[aggregate].decode(type, value)).event,
+        })),
+        react: (input: SagaEvent): SagaCommand[] =>
+          react(
+            {
+              aggregate: input.aggregate,
+              aggregateId: input.aggregateId,
+              version: input.version,
+              eventId: input.eventId,
+              event: input.event,
+            } as SagaInput,
+            // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
+            // is still harmless, because the command ids come from the event's position.
+            { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
+          ) as SagaCommand[],
+        logger: logger.child({ role: 'saga' }),
+        metrics,
+        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+        ...onFatal,
+      }),
+      startDeadlineWatcher({
+        kafka,
+        topics,
+        decode: async (type, value) => (await ordersCodec.decode(type, value)).event,
+        deadlineMs: options.sagaDeadlineMs ?? 120_000,
+        logger: logger.child({ role: 'deadline-watcher' }),
+        metrics,
+        ...onFatal,
+      }),
+      startTrackingPoller({
+        kafka,
+        topics,
+        decode: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+        carrier: clients.carrier,
+        pollEveryMs: options.trackingPollMs ?? 500,
+        logger: logger.child({ role: 'tracking-poller' }),
+        ...onFatal,
+      }),
+      startCompensationRetrier({
+        kafka,
+        topics,
+        decoders: {
+          payments: async (type, value) => (await modules.payments.codec.decode(type, value)).event,
+          shipments: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+        },
+        ...(options.compensationPolicy ? { policy: options.compensationPolicy } : {}),
+        logger: logger.child({ role: 'compensation-retrier' }),
+        metrics,
+        ...onFatal,
+      }),
+    ]);
+  const processors: Record<AggregateType, CommandProcessor> = {
+    orders,
+    inventory,
+    payments,
+    shipments,
+    notifications,
+  };
 
   return {
     processors,
