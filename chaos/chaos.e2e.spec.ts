@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { faultByName } from './faults';
 import { runChaos } from './suite';
 
@@ -11,6 +14,8 @@ jest.setTimeout(20 * 60_000);
 it('keeps every guarantee through a killed processor, a MongoDB outage, poison records and an unencodable command', async () => {
   const outcomes = await runChaos({
     name: 'chaos-fast-subset',
+    // The committed report comes from `npm run chaos`; a test run writes its own beside the tests.
+    resultsDir: mkdtempSync(join(tmpdir(), 'orderstream-chaos-')),
     faults: ['kill:processors', 'outage:mongo', 'poison', 'unencodable'].map(faultByName),
     rate: 3,
     warmMs: 3_000,

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { aggregatePartitioner } from './aggregate-partitioner';
 import { HEADERS, headerString, headersToObject } from './headers';
 import { readPartition } from './partition-reader';
@@ -8,6 +8,22 @@ export interface DeadLetter {
   message: KafkaMessage;
 }
 
+/**
+ * A topic's offsets, asked again while its partitions have no leader yet: a topic created a moment
+ * ago, or a broker that just restarted, answers NOT_LEADER for a while, which kafkajs's admin
+ * does not retry itself.
+ */
+const offsetsOf = async (admin: Admin, topic: string, attempts = 20) => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
+    }
+  }
+};
+
 /** Every record of a dead-letter topic, partition by partition, up to its current end. */
 export const readDeadLetters = async (kafka: Kafka, topic: string): Promise<DeadLetter[]> => {
   const admin = kafka.admin();
@@ -16,7 +32,7 @@ export const readDeadLetters = async (kafka: Kafka, topic: string): Promise<Dead
   try {
     // A group whose topic was never created (a deployment older than the group) has none.
     if (!(await admin.listTopics()).includes(topic)) return [];
-    partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition).sort((a, b) => a - b);
+    partitions = (await offsetsOf(admin, topic)).map((o) => o.partition).sort((a, b) => a - b);
   } finally {
     await admin.disconnect();
   }

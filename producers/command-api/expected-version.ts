@@ -1,7 +1,7 @@
 import { ValidationError } from '../../lib/errors';
 
 /** `"3"`, `W/"3"` or a bare `3`: the forms an ETag we sent (`"3"`) comes back in from clients and proxies. */
-const VERSION_TAG = /^(?:W\/)?(?:"(\d{1,16})"|(\d{1,16}))$/;
+const VERSION_TAG = /^(?:W\/)?(?:"(\d{1,15})"|(\d{1,15}))$/;
 
 /**
  * The version an `If-Match` header asks for, or undefined when the header is absent or `*`

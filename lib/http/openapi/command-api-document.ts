@@ -77,14 +77,16 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     {
       name: 'Idempotency-Key',
       in: 'header',
-      schema: s('string', { maxLength: 128 }),
+      // What parseIdempotencyKey accepts: 1 to 128 visible ASCII characters, bare or quoted.
+      schema: s('string', { pattern: '^(|[\\x21-\\x7E]{1,128}|"[\\x21-\\x7E]{1,128}")$' }),
       description: 'Retries with the same key return the first outcome',
     },
   ];
   const ifMatch: Parameter = {
     name: 'If-Match',
     in: 'header',
-    schema: s('string'),
+    // What parseIfMatch accepts: one version tag, weak or strong, quoted or bare, or `*`.
+    schema: s('string', { pattern: '^(|\\*|(W/)?("[0-9]{1,15}"|[0-9]{1,15}))$' }),
     description: 'Expected version as `"3"`',
   };
   const accepted = (resource: JsonSchema, status: '200' | '201'): Record<string, Response> => ({
