@@ -29,6 +29,7 @@ import { ordersModule } from '../../processors/command-side/orders-module';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames, type AggregateType, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from './env';
+import { consumeUntil } from './kafka';
 
 /** Effects that answer at once, as the external parties would when they say yes. */
 export const acceptingEffects: Effects = {
@@ -193,32 +194,7 @@ export const startProcessorFleet = async (
         if (partitionForKey(candidate, PARTITIONS) === target) return candidate;
       }
     },
-    read: async (topic, done, timeoutMs = 30_000) => {
-      const consumer = kafka.consumer({ groupId: uniqueName('fleet-reader'), maxWaitTimeInMs: 50 });
-      const messages: KafkaMessage[] = [];
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      try {
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`timed out reading ${topic}; saw ${messages.length} records`)),
-            timeoutMs,
-          );
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              messages.push(message);
-              if (done(messages)) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          });
-        });
-      } finally {
-        await consumer.disconnect();
-      }
-      return messages;
-    },
+    read: (topic, done, timeoutMs = 30_000) => consumeUntil(kafka, topic, done, { timeoutMs }),
     close: async () => {
       await Promise.all(Object.values(processors).map((p) => p.stop().catch(() => {})));
       await replyConsumer.disconnect();

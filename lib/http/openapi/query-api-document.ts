@@ -260,6 +260,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
         { Location: { schema: s('string') } },
       ),
       '400': problemResponse('A body with unknown fields'),
+      '409': problemResponse('A replay is already running; the body names its jobId'),
       '501': problemResponse('No replay engine in this deployment'),
     },
   });
