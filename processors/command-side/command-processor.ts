@@ -6,7 +6,8 @@ import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
 import type { AggregateModule } from './aggregate-module';
 import { createAggregateCache, DEFAULT_AGGREGATE_CACHE_SIZE } from './aggregate-cache';
-import { backoffMs, isFenced, pauseWithHeartbeat } from './in-place-retry';
+import { retryInPlace } from '../../lib/kafka/retry-in-place';
+import { isFenced } from './fenced';
 import { createPartitionBatches, type PartitionOwner } from './partition-batch';
 import { processorMetrics } from './processor-metrics';
 import { restorePartition } from './restore';
@@ -203,40 +204,51 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
       // fetch (and crash the consumer after its own retries), and nothing after this batch may
       // commit before it does. Returning unresolved, when the partition is revoked or the
       // consumer stops, leaves the batch to be fetched again by whoever owns it next.
-      for (let attempt = 0; isRunning() && !isStale(); attempt++) {
-        const started = Date.now();
-        let stage: 'restore' | 'evaluate' | 'commit' = 'restore';
-        try {
-          const owner = await ownerFor(partition);
-          stage = 'evaluate';
-          const evaluated = await batches.evaluate(owner, batch.messages);
-          stage = 'commit';
-          await batches.commit(owner, evaluated, nextOffset, started);
-          resolveOffset(last.offset);
-          await heartbeat();
-          return;
-        } catch (err) {
-          if (isFenced(err)) {
-            // Another member owns this partition now; our state may be stale, so forget it.
-            logger.warn({ partition }, 'producer fenced: partition moved to another owner');
-            await release(partition);
-            return;
+      let stage: 'restore' | 'evaluate' | 'commit' = 'restore';
+      const outcome = await retryInPlace(
+        async () => {
+          const started = Date.now();
+          stage = 'restore';
+          try {
+            const owner = await ownerFor(partition);
+            stage = 'evaluate';
+            const evaluated = await batches.evaluate(owner, batch.messages);
+            stage = 'commit';
+            await batches.commit(owner, evaluated, nextOffset, started);
+            return 'committed' as const;
+          } catch (err) {
+            if (isFenced(err)) return 'fenced' as const;
+            // A failed commit may have left the producer unusable, or have committed after all
+            // (a lost answer): start over from a new producer and the log. A failed effect or
+            // restore leaves both as they were.
+            if (stage === 'commit') await release(partition);
+            transientFailures.inc({ aggregate: module.aggregate, stage });
+            throw err;
           }
-          // A failed commit may have left the producer unusable, or have committed after all
-          // (a lost answer): start over from a new producer and the log. A failed effect or
-          // restore leaves both as they were.
-          if (stage === 'commit') await release(partition);
-          const delayMs = backoffMs(attempt, retryInitialMs, retryMaxMs);
-          transientFailures.inc({ aggregate: module.aggregate, stage });
+        },
+        {
+          stillOwned: () => isRunning() && !isStale(),
+          heartbeat,
+          baseMs: retryInitialMs,
+          maxMs: retryMaxMs,
           // A partition that keeps failing is stuck (the broker away for long, or a history that
           // does not restore): say so louder than the first few blips.
-          logger[attempt < 5 ? 'warn' : 'error'](
-            { err, partition, attempt: attempt + 1, delayMs, stage, offset: batch.firstOffset() },
-            'command batch failed transiently; retrying it in place',
-          );
-          await pauseWithHeartbeat(delayMs, heartbeat, isRunning);
-        }
+          onFailure: (err, attempt, delayMs) =>
+            logger[attempt <= 5 ? 'warn' : 'error'](
+              { err, partition, attempt, delayMs, stage, offset: batch.firstOffset() },
+              'command batch failed transiently; retrying it in place',
+            ),
+        },
+      );
+      if (!outcome.done) return;
+      if (outcome.value === 'fenced') {
+        // Another member owns this partition now; our state may be stale, so forget it.
+        logger.warn({ partition }, 'producer fenced: partition moved to another owner');
+        await release(partition);
+        return;
       }
+      resolveOffset(last.offset);
+      await heartbeat();
     },
   });
 

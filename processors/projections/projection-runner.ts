@@ -13,7 +13,7 @@ import { deadLetterMessage } from '../command-side/dead-letter';
 import { publishChanges } from './change-publisher';
 import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
 import type { EvolveFailure, ProjectionEvent, ViewDocument } from './projection-views';
-import { retryInPlace, type InPlace } from './retry-in-place';
+import { retryInPlace, type InPlace } from '../../lib/kafka/retry-in-place';
 import { createStallTracker, type Dependency, type Stall } from './stall-tracker';
 import { swapInProgress } from './replay-lease';
 import { ensureIndexes, projectInto, resolveCollections, type PhysicalCollections } from './view-store';

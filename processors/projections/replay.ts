@@ -4,19 +4,13 @@ import { MongoError, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
-import {
-  ALIAS_COLLECTION,
-  cacheKey,
-  CHANGES_CHANNEL,
-  VIEWS,
-  type ViewName,
-} from '../../lib/read-models/views';
+import { ALIAS_COLLECTION, cacheKey, CHANGES_CHANNEL, VIEWS } from '../../lib/read-models/views';
 import type { TopicNames } from '../../topics/names';
 import type { ViewChange } from './change-publisher';
 import { readRange, watermarks, type Offsets } from './event-range-reader';
 import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
 import type { ProjectionEvent } from './projection-views';
-import { retryInPlace } from './retry-in-place';
+import { retryInPlace } from '../../lib/kafka/retry-in-place';
 import { isRetriable } from '../../lib/errors';
 import { acquireReplayLease, type ReplayLease } from './replay-lease';
 import { progressMeter, type ReplayProgress } from './replay-progress';

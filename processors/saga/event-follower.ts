@@ -5,7 +5,7 @@ import { isRetriable } from '../../lib/errors';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { deadLetterMessage } from '../command-side/dead-letter';
-import { retryInPlace } from './retry-in-place';
+import { retryInPlace } from '../../lib/kafka/retry-in-place';
 
 export interface FollowedEvent {
   aggregateId: string;
@@ -115,14 +115,14 @@ export const followEvents = async (options: FollowOptions): Promise<{ stop(): Pr
             }
           },
           {
-            live,
+            stillOwned: live,
             heartbeat,
-            onRetry: (err, attempt) =>
+            onFailure: (err, attempt) =>
               logger?.warn({ err, topic, partition: batch.partition, attempt }, 'following failed; retrying'),
           },
         );
         // Stopping or reassigned: leave the rest unresolved; the next owner reads them again.
-        if (!settled) return;
+        if (!settled.done) return;
         resolveOffset(message.offset);
       }
       await heartbeat();

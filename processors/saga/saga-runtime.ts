@@ -9,7 +9,7 @@ import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
 import { append, sendAll } from '../../lib/kafka/chunked-send';
 import definitions from '../../topics/topics.json';
-import { retryInPlace } from './retry-in-place';
+import { retryInPlace } from '../../lib/kafka/retry-in-place';
 
 /** One event as a saga reaction sees it. */
 export interface SagaEvent {
@@ -271,9 +271,9 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
             }
           },
           {
-            live,
+            stillOwned: live,
             heartbeat,
-            onRetry: (err, attempt) =>
+            onFailure: (err, attempt) =>
               logger.warn(
                 { err, topic: batch.topic, partition: batch.partition, attempt },
                 'saga batch failed; retrying in place',
@@ -281,7 +281,7 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
           },
         );
         // Stopping or the partition moved: the next owner starts from the committed offset.
-        if (!committed) return;
+        if (!committed.done) return;
         resolveOffset(commitTo.offset);
       }
       if (deferred) {
