@@ -83,6 +83,13 @@ export const runChaos = async (options: ChaosOptions): Promise<FaultOutcome[]> =
     sagaDeadlineMs: options.sagaDeadlineMs,
     log,
   });
+  // Ctrl-C mid-run stops this run's npm start and servers instead of leaving them behind.
+  const interrupted = (): void => {
+    log('interrupted: stopping the system and its servers');
+    void system.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const { endpoints } = system.stack;
   const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'chaos' });
   const decoders = await createProjectionDecoders(
@@ -204,6 +211,8 @@ export const runChaos = async (options: ChaosOptions): Promise<FaultOutcome[]> =
       );
     }
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await observer.stop().catch(() => {});
     await mongo.close().catch(() => {});
     await system.close();

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import {
   localEndpoints,
   PORT_VARIABLES,
@@ -32,6 +33,8 @@ export interface StackInstanceOptions {
   ports: StackPorts;
   /** Endpoints for the servers this instance does not run (usually the shared stack's). */
   shared?: Partial<Endpoints>;
+  /** Start from empty servers: what an earlier run left (topics, documents, keys) is deleted first. */
+  fresh?: boolean;
   progress?: Progress;
 }
 
@@ -60,6 +63,10 @@ export const startStackInstance = async (options: StackInstanceOptions): Promise
       );
     }
     endpoints[key] = shared;
+  }
+  if (options.fresh) {
+    await down(settings, progress, options.services);
+    rmSync(settings.layout.dataDir, { recursive: true, force: true });
   }
   await up(settings, progress, options.services);
   return {
