@@ -56,6 +56,13 @@ const refund = (command: RefundPayment, state: PaymentState): PaymentEvent[] => 
   const occurredAt = command.meta.issuedAt;
   if (state.status === 'None')
     return [{ type: 'PaymentVoided', data: { reason: command.reason, occurredAt } }];
+  if (state.status === 'Failed') {
+    // The capture's answer never came: the gateway reversed the order, whatever it was charged.
+    const reversal = command.outcome ?? outcomeRequired(command);
+    return reversal.status === 'refunded'
+      ? [{ type: 'PaymentVoided', data: { reason: command.reason, occurredAt } }]
+      : [{ type: 'PaymentRefundFailed', data: { reason: reversal.reason, occurredAt } }];
+  }
   if (state.status !== 'Captured') return [];
   const outcome = command.outcome ?? outcomeRequired(command);
   return outcome.status === 'refunded'

@@ -40,7 +40,7 @@ describe('effectNeeded: when the runtime may call the gateway', () => {
     ['None',           true,    false],
     ['Captured',       false,   true],
     ['Declined',       false,   false],
-    ['Failed',         false,   false],
+    ['Failed',         false,   true],
     ['Voided',         false,   false],
     ['Refunded',       false,   false],
     ['RefundFailed',   false,   true],
@@ -110,8 +110,20 @@ describe('RefundPayment (compensation)', () => {
     given([E.captured, E.refundFailed]).when(refund(refunded)).then([E.refunded]);
   });
 
+  it('reverses a Failed capture at the gateway, which may still have charged, and voids the payment', () => {
+    given([E.failed]).when(refund(refunded)).then([E.voided]);
+    given([E.failed])
+      .when(refund({ status: 'failed', reason: 'gateway timeout' }))
+      .then([E.refundFailed]);
+    given([E.failed, E.refundFailed]).when(refund(refunded)).then([E.voided]);
+    expect(stateAfter([E.failed, E.refundFailed, E.voided])).toMatchObject({ status: 'Voided' });
+    given([E.failed])
+      .when(refund())
+      .thenThrows(ValidationError, (e) => e.errors[0]?.field === 'outcome');
+  });
+
   it('is idempotent and never fails on state', () => {
-    for (const history of [[E.voided], [E.declined], [E.failed], [E.captured, E.refunded]]) {
+    for (const history of [[E.voided], [E.declined], [E.failed, E.voided], [E.captured, E.refunded]]) {
       given(history).when(refund()).then([]);
     }
     given([E.captured])

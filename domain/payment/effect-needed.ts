@@ -4,7 +4,9 @@ import type { PaymentState } from './state';
 /**
  * Whether the runtime must call the payment gateway before `decide`, given the current state.
  * A capture is only ever attempted on a fresh payment (never after a void, decline, failure or
- * refund), and a refund only for money actually captured. When this says false the runtime
+ * refund), and a refund for money captured, or possibly captured: a capture that Failed has no
+ * answer, and a request a dead host held may still land, so its refund reverses the order at the
+ * gateway whatever became of it. When this says false the runtime
  * must NOT call the gateway; `decide` then ignores any outcome.
  */
 export const effectNeeded = (command: PaymentCommand, state: PaymentState): boolean => {
@@ -12,7 +14,7 @@ export const effectNeeded = (command: PaymentCommand, state: PaymentState): bool
     case 'CapturePayment':
       return state.status === 'None';
     case 'RefundPayment':
-      return state.status === 'Captured';
+      return state.status === 'Captured' || state.status === 'Failed';
     default: {
       const unhandled: never = command;
       return unhandled;

@@ -16,7 +16,9 @@ export const evolvePayment = (state: PaymentState, event: PaymentEvent): Payment
     case 'PaymentDeclined':
     case 'PaymentFailed':
     case 'PaymentVoided': {
-      if (state.status !== 'None') throw corrupt(event, state);
+      // A Failed payment is voided once the gateway has reversed whatever the capture did.
+      const from = event.type === 'PaymentVoided' && state.status === 'Failed' ? 'None' : state.status;
+      if (from !== 'None') throw corrupt(event, state);
       const status =
         event.type === 'PaymentDeclined' ? 'Declined' : event.type === 'PaymentFailed' ? 'Failed' : 'Voided';
       return { status, reason: event.data.reason };
@@ -27,6 +29,7 @@ export const evolvePayment = (state: PaymentState, event: PaymentEvent): Payment
       return { status: 'Refunded', amount, currency, gatewayRef, refundRef: event.data.gatewayRef };
     }
     case 'PaymentRefundFailed':
+      if (state.status === 'Failed') return state; // the reversal is retried like a refund
       if (state.status !== 'Captured') throw corrupt(event, state);
       return { ...state, refundFailures: state.refundFailures + 1 };
     default: {

@@ -38,6 +38,11 @@ export interface PaymentGatewayClient {
   ): Promise<CaptureResult>;
   /** A refund beyond what was captured is refused: ExternalCallError('rejected', retriable false). */
   refund(request: RefundRequest, options: CallOptions): Promise<RefundResult>;
+  /**
+   * Reverses whatever the order was charged, and refuses any capture after it: the compensation
+   * for a capture whose answer never came back, which may still land.
+   */
+  cancel(request: { orderId: string }, options: CallOptions): Promise<RefundResult>;
   readonly http: ResilientHttpClient;
   close(): void;
 }
@@ -96,6 +101,23 @@ export function createPaymentGatewayClient(options: ClientOptions): PaymentGatew
             captureId: fields.string('captureId'),
             amount: fields.number('amount'),
             currency: fields.optionalString('currency') ?? request.currency,
+            replayed: fields.replayed,
+          }),
+        },
+        options,
+      ),
+    cancel: (request, options) =>
+      keyedPost<RefundResult>(
+        http,
+        service,
+        {
+          operation: 'cancel',
+          path: '/payments/cancel',
+          body: request,
+          success: (fields) => ({
+            status: 'refunded',
+            refundId: fields.string('refundId'),
+            amount: fields.number('amount'),
             replayed: fields.replayed,
           }),
         },

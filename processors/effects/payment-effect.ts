@@ -11,9 +11,11 @@ import type { PaymentGatewayClient } from '../../lib/clients/payment-gateway-cli
  * payment stays Captured (PaymentRefundFailed) and the compensation retrier
  * (processors/saga/compensation-retrier.ts) sends it again later under the same key, until it
  * succeeds or is parked for an operator. Retrying there rather than by failing the command
- * batch keeps one order's gateway trouble from holding up every payment of its partition. The
- * gateway applies a failure before doing any work, so `failed` never hides a charge; a reply
- * lost after a charge or a refund is repaired by the next retry, which meets the stored success.
+ * batch keeps one order's gateway trouble from holding up every payment of its partition. A
+ * capture that `failed` may still have charged (a host that held the request serves it when it
+ * wakes), so the refund of a Failed payment cancels the order at the gateway: it reverses whatever
+ * was charged and refuses a capture that lands later. A reply lost after a charge or a refund is
+ * repaired by the next retry, which meets the stored success.
  */
 export const paymentEffect =
   (gateway: PaymentGatewayClient) =>
@@ -33,6 +35,10 @@ export const paymentEffect =
               ? { status: 'captured', gatewayRef: result.captureId }
               : { status: 'declined', reason: result.reason },
         };
+      }
+      if (state.status === 'Failed') {
+        const reversed = await gateway.cancel({ orderId: command.orderId }, { idempotencyKey });
+        return { ...command, outcome: { status: 'refunded', gatewayRef: reversed.refundId } };
       }
       const captured = state.status === 'Captured' ? state : undefined;
       const result = await gateway.refund(

@@ -28,6 +28,11 @@ export interface RefundRequest {
   currency?: string;
 }
 
+/** Reverses an order's payment whatever became of its captures, and closes the order to new ones. */
+export interface CancelRequest {
+  orderId: string;
+}
+
 export type PaymentGatewaySimulatorOptions = SimulatorOptions<'declineRate'> & {
   now?: () => number;
 };
@@ -54,6 +59,12 @@ const refundBody = compileValidator<RefundRequest>({
   additionalProperties: false,
   required: ['orderId', 'amount'],
   properties: { orderId, amount, currency, captureId: { type: 'string', minLength: 1 } },
+});
+const cancelBody = compileValidator<CancelRequest>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId'],
+  properties: { orderId },
 });
 const ledgerQuery = compileQueryValidator<{ orderId?: string }>({
   type: 'object',
@@ -111,6 +122,9 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
 
       const capture = (request: CaptureRequest): SimulatorResponse => {
         const { orderId: order, amount: value, currency: money, authorizationId } = request;
+        if (closed.has(order)) {
+          return rejected(409, 'ORDER_CLOSED', `the payment of ${order} was cancelled; it takes no capture`);
+        }
         if (authorizationId !== undefined) {
           const held = authorizations.get(authorizationId);
           if (!held || held.orderId !== order) {
@@ -187,7 +201,38 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
         return { status: 201, body: captureId ? { ...body, captureId } : body, final: true };
       };
 
+      /**
+       * A capture whose answer never came back may still land: a request held by a dead host is
+       * served when it wakes. Cancelling reverses whatever the order was charged and refuses any
+       * capture after it, so the order settles in whichever order the two arrive.
+       */
+      const closed = new Set<string>();
+      const cancel = ({ orderId: order }: CancelRequest, idempotencyKey: string): SimulatorResponse => {
+        closed.add(order);
+        const left = ledger.order(order)?.net ?? 0;
+        const refundId = `re_${randomUUID()}`;
+        if (left > 0) {
+          ledger.recordRefund(order, {
+            refundId,
+            amount: left,
+            at: new Date(now()).toISOString(),
+            idempotencyKey,
+          });
+        }
+        logger.info({ orderId: order, refundId, refunded: left }, 'payment cancelled');
+        return {
+          status: 201,
+          body: { refundId, status: 'cancelled', orderId: order, amount: left },
+          final: true,
+        };
+      };
+
       const payments = new Router();
+      payments.post('/payments/cancel', outages, async (ctx) => {
+        const key = requireIdempotencyKey(ctx);
+        const request = cancelBody.validate(await readJsonBody(ctx));
+        idempotency.respond(ctx, key, request, () => cancel(request, key));
+      });
       payments.post('/payments/authorize', outages, async (ctx) => {
         const key = requireIdempotencyKey(ctx);
         const request = authorizeBody.validate(await readJsonBody(ctx));

@@ -116,6 +116,23 @@ describe('payment gateway simulator', () => {
     expect(twice.body).toMatchObject({ status: 409, code: 'AUTHORIZATION_CAPTURED' });
   });
 
+  it('cancels an order whichever arrives first: it reverses a capture before it and refuses one after it', async () => {
+    const gateway = await start();
+    expect((await gateway.post('/payments/capture', capture, key('c-1'))).status).toBe(201);
+    const reversed = await gateway.post('/payments/cancel', { orderId: 'order-1' }, key('x-1'));
+    expect(reversed.body).toMatchObject({ status: 'cancelled', amount: 2599 });
+
+    const late = { ...capture, orderId: 'order-2' };
+    const early = await gateway.post('/payments/cancel', { orderId: 'order-2' }, key('x-2'));
+    expect(early.body).toMatchObject({ status: 'cancelled', amount: 0 });
+    const refused = await gateway.post('/payments/capture', late, key('c-2'));
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'ORDER_CLOSED' });
+
+    const ledger = await gateway.get('/admin/ledger');
+    expect((ledger.body as { totals: { net: number } }).totals.net).toBe(0);
+  });
+
   it('refunds at most what was captured and keeps the ledger balanced', async () => {
     const gateway = await start();
     const { body: cap } = await gateway.post('/payments/capture', capture, key('c-1'));
