@@ -59,7 +59,17 @@ export const provenance = (): Pick<BenchmarkResult, 'date' | 'commit' | 'dirty' 
   date: new Date().toISOString(),
   commit: git('rev-parse', '--short', 'HEAD') ?? 'unknown',
   // --no-optional-locks: reading the status must not rewrite the index while other git commands run.
-  dirty: (git('--no-optional-locks', 'status', '--porcelain') ?? '') !== '',
+  // The results folders are what a run writes: they would make every run look dirty.
+  dirty:
+    (git(
+      '--no-optional-locks',
+      'status',
+      '--porcelain',
+      '--',
+      '.',
+      ':!benchmarks/results',
+      ':!chaos/results',
+    ) ?? '') !== '',
   machine: machine(),
 });
 
