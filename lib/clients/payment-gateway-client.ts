@@ -66,6 +66,23 @@ export function createPaymentGatewayClient(options: ClientOptions): PaymentGatew
     'declined',
   );
 
+  const moneyBack = (operation: string, path: string, body: object, call: CallOptions) =>
+    keyedPost<RefundResult>(
+      http,
+      service,
+      {
+        operation,
+        path,
+        body,
+        success: (fields) => ({
+          status: 'refunded',
+          refundId: fields.string('refundId'),
+          amount: fields.number('amount'),
+          replayed: fields.replayed,
+        }),
+      },
+      call,
+    );
   return {
     http,
     close: http.close,
@@ -106,39 +123,8 @@ export function createPaymentGatewayClient(options: ClientOptions): PaymentGatew
         },
         options,
       ),
-    cancel: (request, options) =>
-      keyedPost<RefundResult>(
-        http,
-        service,
-        {
-          operation: 'cancel',
-          path: '/payments/cancel',
-          body: request,
-          success: (fields) => ({
-            status: 'refunded',
-            refundId: fields.string('refundId'),
-            amount: fields.number('amount'),
-            replayed: fields.replayed,
-          }),
-        },
-        options,
-      ),
-    refund: (request, options) =>
-      keyedPost<RefundResult>(
-        http,
-        service,
-        {
-          operation: 'refund',
-          path: '/payments/refund',
-          body: request,
-          success: (fields) => ({
-            status: 'refunded',
-            refundId: fields.string('refundId'),
-            amount: fields.number('amount'),
-            replayed: fields.replayed,
-          }),
-        },
-        options,
-      ),
+    // Both give money back; a cancel also refuses any capture after it.
+    cancel: (request, options) => moneyBack('cancel', '/payments/cancel', request, options),
+    refund: (request, options) => moneyBack('refund', '/payments/refund', request, options),
   };
 }
