@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from '../../lib/http/testing';
 import { createInventoryRouter } from './inventory-routes';
 import { createFakeCommandBus, okReply } from './testing/fake-command-bus';
 import { createMemoryIdempotencyStore } from './testing/memory-idempotency-store';
+import { UNENCODABLE_PRODUCT } from './testing/unencodable-product';
 
 const bus = createFakeCommandBus();
 const defaultRespond = bus.respond;
@@ -114,14 +115,7 @@ describe('POST /api/commands/inventory/products', () => {
   });
 
   it('answers 400 naming lowStockThreshold for a value its event cannot hold, sending nothing', async () => {
-    const response = await post('/api/commands/inventory/products', {
-      sku: '0',
-      name: '0',
-      price: 0,
-      category: '0',
-      initialStock: 0,
-      lowStockThreshold: 9007199254740991,
-    });
+    const response = await post('/api/commands/inventory/products', UNENCODABLE_PRODUCT);
     expect(response.status).toBe(400);
     expect(await problemFields(response)).toEqual(['lowStockThreshold']);
     expect(bus.sent).toHaveLength(0);

@@ -12,6 +12,7 @@ import {
   type RegisterProductBody,
   type ReplenishStockBody,
 } from './request-schemas';
+import { UNENCODABLE_PRODUCT } from './testing/unencodable-product';
 
 /** The fields a body is refused for, or [] when it is accepted. */
 const fieldsRefused = (validate: (data: unknown) => unknown, body: unknown): string[] => {
@@ -94,14 +95,7 @@ describe('the register-product body and the events it becomes', () => {
     (registerProductSchema.properties[field] as { maximum: number }).maximum;
 
   it('refuses the issue-9 request at the edge, naming lowStockThreshold', () => {
-    const body = {
-      sku: '0',
-      name: '0',
-      price: 0,
-      category: '0',
-      initialStock: 0,
-      lowStockThreshold: 9007199254740991,
-    };
+    const body = UNENCODABLE_PRODUCT;
     expect(() => validator.validate(body)).toThrow(
       expect.objectContaining({ errors: [expect.objectContaining({ field: 'lowStockThreshold' })] }),
     );

@@ -9,18 +9,10 @@ import { createCommandApi, type CommandApi } from '../../producers/command-api/c
 import { AVRO_LONG } from '../../schemas/field-bounds';
 import { testEndpoints } from '../support/env';
 import { startProcessorFleet, type ProcessorFleet } from '../support/processor-fleet';
+import { UNENCODABLE_PRODUCT } from '../../producers/command-api/testing/unencodable-product';
 
 jest.setTimeout(90_000);
 
-/** The request of issue 9: valid JSON for a naive schema, but no event can hold its threshold. */
-const ISSUE_9_BODY = {
-  sku: '0',
-  name: '0',
-  price: 0,
-  category: '0',
-  initialStock: 0,
-  lowStockThreshold: 9007199254740991,
-};
 
 describe('an unencodable product registration, end to end', () => {
   let fleet: ProcessorFleet;
@@ -64,7 +56,7 @@ describe('an unencodable product registration, end to end', () => {
   };
 
   it('is a 400 problem naming lowStockThreshold at the HTTP edge, and the document says why', async () => {
-    const response = await post('/api/commands/inventory/products', ISSUE_9_BODY);
+    const response = await post('/api/commands/inventory/products', UNENCODABLE_PRODUCT);
     expect(response.status).toBe(400);
     expect(response.type).toContain('application/problem+json');
     expect(response.body.errors).toEqual([expect.objectContaining({ field: 'lowStockThreshold' })]);
@@ -78,7 +70,7 @@ describe('an unencodable product registration, end to end', () => {
   });
 
   it('written to Kafka past the edge, is answered with an error and dead-lettered; the processor goes on', async () => {
-    const commandId = await fleet.send('inventory', '0', { type: 'RegisterProduct', ...ISSUE_9_BODY });
+    const commandId = await fleet.send('inventory', '0', { type: 'RegisterProduct', ...UNENCODABLE_PRODUCT });
     expect(await fleet.reply(commandId)).toMatchObject({
       ok: false,
       error: { code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'lowStockThreshold' })] },
@@ -93,7 +85,7 @@ describe('an unencodable product registration, end to end', () => {
     // The same partition still takes commands, over HTTP.
     const sku = fleet.samePartitionAs('0', (i) => `SKU-${randomUUID().slice(0, 6)}-${i}`);
     const created = await post('/api/commands/inventory/products', {
-      ...ISSUE_9_BODY,
+      ...UNENCODABLE_PRODUCT,
       sku,
       lowStockThreshold: 2,
     });
