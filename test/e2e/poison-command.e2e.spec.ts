@@ -13,7 +13,6 @@ import { UNENCODABLE_PRODUCT } from '../../producers/command-api/testing/unencod
 
 jest.setTimeout(90_000);
 
-
 describe('an unencodable product registration, end to end', () => {
   let fleet: ProcessorFleet;
   let redis: Redis;
