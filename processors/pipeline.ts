@@ -24,6 +24,7 @@ import { startDeadlineWatcher } from './saga/deadline-watcher';
 import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-runtime';
 import { startTrackingPoller } from './saga/tracking-poller';
 import type { CommandLike } from '../lib/kafka/command-protocol';
+import { startTogether } from '../lib/process/start-together';
 
 export interface PipelineOptions {
   kafka: Kafka;
@@ -90,72 +91,76 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
   const onFatal = options.onFatal ? { onFatal: options.onFatal } : {};
 
   // Every part joins its group side by side: after a crash each join waits out the dead member's
-  // session, and joins one after another would add those waits up (bench:failover).
-  const [orders, inventory, payments, shipments, notifications, saga, deadlines, tracking, compensations] =
-    await Promise.all([
-      start(ordersModule(ordersCodec)),
-      start(modules.inventory),
-      start(modules.payments),
-      start(modules.shipments),
-      start(modules.notifications),
-      startSagaRuntime({
-        kafka,
-        topics,
-        groupId: `${topics.prefix}saga`,
-        sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
-          aggregate,
-          decode: async (type: string, value: Buffer) =>
-            (await decoders[aggregate].decode(type, value)).event,
-        })),
-        react: (input: SagaEvent): SagaCommand[] =>
-          react(
-            {
-              aggregate: input.aggregate,
-              aggregateId: input.aggregateId,
-              version: input.version,
-              eventId: input.eventId,
-              event: input.event,
-            } as SagaInput,
-            // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
-            // is still harmless, because the command ids come from the event's position.
-            { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
-          ) as SagaCommand[],
-        logger: logger.child({ role: 'saga' }),
-        metrics,
-        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-        ...onFatal,
-      }),
-      startDeadlineWatcher({
-        kafka,
-        topics,
-        decode: async (type, value) => (await ordersCodec.decode(type, value)).event,
-        deadlineMs: options.sagaDeadlineMs ?? 120_000,
-        logger: logger.child({ role: 'deadline-watcher' }),
-        metrics,
-        ...onFatal,
-      }),
-      startTrackingPoller({
-        kafka,
-        topics,
-        decode: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
-        carrier: clients.carrier,
-        pollEveryMs: options.trackingPollMs ?? 500,
-        logger: logger.child({ role: 'tracking-poller' }),
-        ...onFatal,
-      }),
-      startCompensationRetrier({
-        kafka,
-        topics,
-        decoders: {
-          payments: async (type, value) => (await modules.payments.codec.decode(type, value)).event,
-          shipments: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
-        },
-        ...(options.compensationPolicy ? { policy: options.compensationPolicy } : {}),
-        logger: logger.child({ role: 'compensation-retrier' }),
-        metrics,
-        ...onFatal,
-      }),
-    ]);
+  // session, and joins one after another would add those waits up (bench:failover). A part that
+  // fails to start stops the others (nothing half-started stays behind).
+  const { orders, inventory, payments, shipments, notifications, saga, deadlines, tracking, compensations } =
+    await startTogether(
+      {
+        orders: start(ordersModule(ordersCodec)),
+        inventory: start(modules.inventory),
+        payments: start(modules.payments),
+        shipments: start(modules.shipments),
+        notifications: start(modules.notifications),
+        saga: startSagaRuntime({
+          kafka,
+          topics,
+          groupId: `${topics.prefix}saga`,
+          sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
+            aggregate,
+            decode: async (type: string, value: Buffer) =>
+              (await decoders[aggregate].decode(type, value)).event,
+          })),
+          react: (input: SagaEvent): SagaCommand[] =>
+            react(
+              {
+                aggregate: input.aggregate,
+                aggregateId: input.aggregateId,
+                version: input.version,
+                eventId: input.eventId,
+                event: input.event,
+              } as SagaInput,
+              // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
+              // is still harmless, because the command ids come from the event's position.
+              { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
+            ) as SagaCommand[],
+          logger: logger.child({ role: 'saga' }),
+          metrics,
+          ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+          ...onFatal,
+        }),
+        deadlines: startDeadlineWatcher({
+          kafka,
+          topics,
+          decode: async (type, value) => (await ordersCodec.decode(type, value)).event,
+          deadlineMs: options.sagaDeadlineMs ?? 120_000,
+          logger: logger.child({ role: 'deadline-watcher' }),
+          metrics,
+          ...onFatal,
+        }),
+        tracking: startTrackingPoller({
+          kafka,
+          topics,
+          decode: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+          carrier: clients.carrier,
+          pollEveryMs: options.trackingPollMs ?? 500,
+          logger: logger.child({ role: 'tracking-poller' }),
+          ...onFatal,
+        }),
+        compensations: startCompensationRetrier({
+          kafka,
+          topics,
+          decoders: {
+            payments: async (type, value) => (await modules.payments.codec.decode(type, value)).event,
+            shipments: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+          },
+          ...(options.compensationPolicy ? { policy: options.compensationPolicy } : {}),
+          logger: logger.child({ role: 'compensation-retrier' }),
+          metrics,
+          ...onFatal,
+        }),
+      },
+      { logger },
+    );
   const processors: Record<AggregateType, CommandProcessor> = {
     orders,
     inventory,
