@@ -15,6 +15,7 @@ import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
 import { startPipeline } from './pipeline';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
+import { exitWithParent } from '../lib/process/exit-with-parent';
 
 const SERVICE = 'processors';
 
@@ -112,6 +113,7 @@ const main = async (): Promise<void> => {
   });
 };
 
+exitWithParent();
 main().catch((err: unknown) => {
   process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
