@@ -16,7 +16,9 @@ const DEFAULT_PORTS: Record<string, number> = {
 
 const roleOfPid1 = (): string | undefined => {
   try {
-    const argv = readFileSync('/proc/1/cmdline', 'utf8').split('\0').filter((arg) => arg !== '');
+    const argv = readFileSync('/proc/1/cmdline', 'utf8')
+      .split('\0')
+      .filter((arg) => arg !== '');
     const script = argv.findIndex((arg) => arg.endsWith('role.js'));
     return script === -1 ? process.env.ROLE : (argv[script + 1] ?? process.env.ROLE);
   } catch {
