@@ -6,6 +6,7 @@ import { which } from '../stack/shell';
 import { ensureEngine, type Engine } from './compose/engine';
 import { buildLocalImages, LOCAL_IMAGES } from './compose/local-images';
 import { placeOrdersEndToEnd } from './compose/orders-e2e';
+import { reservePorts } from './compose/reserved-ports';
 import { exec, output, seconds, step, VerifyPrerequisiteError } from './compose/shell';
 
 /**
@@ -110,6 +111,7 @@ const main = async (): Promise<void> => {
   mkdirSync(workDir, { recursive: true });
   composeCommand();
   const engine: Engine = await ensureEngine(workDir);
+  const releasePorts = reservePorts('33000-33999');
   const figures: string[] = [];
   let upStarted = 0;
   try {
@@ -172,6 +174,7 @@ const main = async (): Promise<void> => {
       await exec('docker', ['rmi', '-f', ...images]).catch(() => {});
       await exec('docker', ['image', 'prune', '-f'], { logFile: join(workDir, 'prune.log') }).catch(() => {});
     }
+    releasePorts();
     await engine.stop();
   }
   figures.push(`total: ${seconds(total)}`);
