@@ -101,7 +101,7 @@ const showLogs = (): void => {
     (s) => s.health !== 'healthy' && !(s.status === 'exited' && s.exitCode === 0),
   )) {
     process.stdout.write(`--- ${c.name} (${c.status}${c.health ? `, ${c.health}` : ''}): last log lines\n`);
-    process.stdout.write(`${output('docker', ['logs', '--tail', '25', c.name]) ?? ''}\n`);
+    process.stdout.write(`${output('sh', ['-c', `docker logs --tail 25 ${c.name} 2>&1`]) ?? ''}\n`);
   }
 };
 
