@@ -45,7 +45,11 @@ export const summarize = (histogram: hdr.Histogram): LatencySummary => ({
 });
 
 export const newHistogram = (): hdr.Histogram =>
-  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000,
+    numberOfSignificantValueDigits: 3,
+  });
 
 /** Picks a kind by weight from a uniform 0..1 draw. */
 export const pickKind = (kinds: readonly RequestKind[], draw: number): RequestKind => {
