@@ -67,12 +67,12 @@ const main = async (): Promise<void> => {
   const apiSeconds = Number(process.env.LOADTEST_API_SECONDS ?? profile.apiSeconds);
   const settleSeconds = Number(process.env.LOADTEST_SETTLE_SECONDS ?? 180);
   const stackPorts = {
-    kafka: 27092,
-    kafkaController: 27093,
-    registry: 27085,
-    registryManagement: 27086,
-    mongo: 27017,
-    redis: 27379,
+    kafka: 28092,
+    kafkaController: 28093,
+    registry: 28085,
+    registryManagement: 28086,
+    mongo: 28017,
+    redis: 28379,
   };
 
   say(
@@ -82,13 +82,13 @@ const main = async (): Promise<void> => {
     instance: 'loadtest',
     stackPorts,
     servicePorts: {
-      gateway: 27191,
-      carrier: 27192,
-      notifications: 27193,
-      processors: 27100,
-      projections: 27101,
-      queryApi: 27180,
-      commandApi: 27181,
+      gateway: 28191,
+      carrier: 28192,
+      notifications: 28193,
+      processors: 28100,
+      projections: 28101,
+      queryApi: 28180,
+      commandApi: 28181,
     },
     seedStock: 10_000_000,
     sagaDeadlineMs: 600_000,
