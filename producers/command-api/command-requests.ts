@@ -9,17 +9,13 @@ import {
   createOrderSchema,
   DEFAULT_CURRENCY,
   DEFAULT_REASON_CODE,
-  payOrderSchema,
   placeOrderSchema,
   removeItemSchema,
-  shipOrderSchema,
   type AddItemBody,
   type CancelOrderBody,
   type CreateOrderBody,
-  type PayOrderBody,
   type PlaceOrderBody,
   type RemoveItemBody,
-  type ShipOrderBody,
 } from './request-schemas';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -118,26 +114,6 @@ export const placeOrderRequest: CommandRequest<PlaceOrderBody> = {
   draft: () => ({ type: 'PlaceOrder' }),
 };
 
-export const payOrderRequest: CommandRequest<PayOrderBody> = {
-  action: 'pay',
-  validator: compileValidator<PayOrderBody>(payOrderSchema),
-  allowEmpty: false,
-  draft: ({ paymentId, amount }) => ({ type: 'CapturePayment', paymentId, amount }),
-};
-
-export const shipOrderRequest: CommandRequest<ShipOrderBody> = {
-  action: 'ship',
-  validator: compileValidator<ShipOrderBody>(shipOrderSchema),
-  allowEmpty: false,
-  // An order ships once, so a shipment id derived from the order id is stable across retries.
-  draft: ({ carrier, trackingNumber, shipmentId }, { orderId }) => ({
-    type: 'ShipOrder',
-    carrier,
-    trackingNumber,
-    shipmentId: shipmentId ?? `${orderId}:shipment`,
-  }),
-};
-
 export const cancelOrderRequest: CommandRequest<CancelOrderBody> = {
   action: 'cancel',
   validator: compileValidator<CancelOrderBody>(cancelOrderSchema),
@@ -148,12 +124,13 @@ export const cancelOrderRequest: CommandRequest<CancelOrderBody> = {
   },
 };
 
-/** The commands addressed to an existing order, i.e. `/api/commands/orders/{id}/<action>`. */
+/**
+ * The commands a client may address to an existing order, i.e. `/api/commands/orders/{id}/<action>`.
+ * Paying and shipping are absent on purpose: they are the saga's steps (DESIGN §7), sent on Kafka only.
+ */
 export const orderCommandRequests: readonly CommandRequest<{ expectedVersion?: number }>[] = [
   addItemRequest,
   removeItemRequest,
   placeOrderRequest,
-  payOrderRequest,
-  shipOrderRequest,
   cancelOrderRequest,
 ];

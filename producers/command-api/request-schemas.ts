@@ -118,45 +118,6 @@ export const placeOrderSchema = {
   properties: { expectedVersion: expectedVersionSchema },
 } as const;
 
-export interface PayOrderBody {
-  paymentId: string;
-  amount: number;
-  expectedVersion?: number;
-}
-
-export const payOrderSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['paymentId', 'amount'],
-  properties: {
-    paymentId: idSchema,
-    amount: {
-      ...eventInteger(0, integerBounds(orderEvents, ['OrderPaid', 'amount'])),
-      description: "Integer minor units; must equal the order's total.",
-    },
-    expectedVersion: expectedVersionSchema,
-  },
-} as const;
-
-export interface ShipOrderBody {
-  carrier: string;
-  trackingNumber: string;
-  shipmentId?: string;
-  expectedVersion?: number;
-}
-
-export const shipOrderSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['carrier', 'trackingNumber'],
-  properties: {
-    carrier: textSchema(100),
-    trackingNumber: idSchema,
-    shipmentId: idSchema,
-    expectedVersion: expectedVersionSchema,
-  },
-} as const;
-
 export interface CancelOrderBody {
   reason?: string;
   reasonCode?: CancellationReasonCode;
@@ -262,8 +223,6 @@ export const requestSchemas = {
   'add-item': addItemSchema,
   'remove-item': removeItemSchema,
   place: placeOrderSchema,
-  pay: payOrderSchema,
-  ship: shipOrderSchema,
   cancel: cancelOrderSchema,
   'inventory/products': registerProductSchema,
   'inventory/replenish': replenishStockSchema,
