@@ -15,6 +15,7 @@ import {
   type QueryApiHarness,
 } from './testing/harness';
 import { staleKey } from './view-cache';
+import { fetchAsAdmin } from '../test/support/auth';
 
 jest.setTimeout(30_000);
 
@@ -36,7 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${h.url}${path}`, { headers });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetchAsAdmin(`${h.url}${path}`, { headers });
 
 async function expectProblem(res: Response, status: number, field?: string) {
   expect(res.status).toBe(status);
@@ -335,13 +337,13 @@ describe('view aliases', () => {
 
 describe('admin: projection replay', () => {
   it('starts a job and reports its progress', async () => {
-    const started = await fetch(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
+    const started = await fetchAsAdmin(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
     expect(started.status).toBe(202);
     const { jobId, statusUrl } = (await started.json()) as { jobId: string; statusUrl: string };
     expect(started.headers.get('location')).toBe(statusUrl);
     expect(await (await get(statusUrl)).json()).toEqual({ jobId, state: 'running', processed: 0 });
     await expectProblem(await get('/api/admin/projections/replay/job-999'), 404);
-    const bad = await fetch(`${h.url}/api/admin/projections/replay`, {
+    const bad = await fetchAsAdmin(`${h.url}/api/admin/projections/replay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"views":["orders"]}',

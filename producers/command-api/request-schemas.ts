@@ -65,7 +65,7 @@ export const itemSchema = {
 } as const;
 
 export interface CreateOrderBody {
-  customerId: string;
+  customerId?: string;
   items?: { sku: string; quantity: number }[];
   currency?: string;
   salesChannel?: string;
@@ -74,9 +74,12 @@ export interface CreateOrderBody {
 export const createOrderSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['customerId'],
   properties: {
-    customerId: idSchema,
+    customerId: {
+      ...idSchema,
+      description:
+        "Whose order it is. A customer's token decides it: absent means the token's subject, another value is refused (403). Required when an admin creates an order for a customer.",
+    },
     items: { type: 'array', maxItems: MAX_ITEMS_PER_REQUEST, items: itemSchema },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', maxLength: 3, default: DEFAULT_CURRENCY },
     salesChannel: { ...idSchema, maxLength: 32 },

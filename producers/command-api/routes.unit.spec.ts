@@ -168,7 +168,7 @@ describe('POST /api/commands/orders/{id}/<action>', () => {
     expect(bus.sent[0]?.command).not.toHaveProperty('expectedVersion');
   });
 
-  it('offers no route to pay or ship: those are the saga\'s steps', async () => {
+  it("offers no route to pay or ship: those are the saga's steps", async () => {
     for (const action of ['pay', 'ship']) {
       const res = await post(`/api/commands/orders/o-3/${action}`, { paymentId: 'pay-1', amount: 4599 });
       expect(res.status).toBe(404);
