@@ -15,7 +15,7 @@ import {
   type QueryApiHarness,
 } from './testing/harness';
 import { staleKey } from './view-cache';
-import { fetchAsAdmin } from '../test/support/auth';
+import { fetchAsAdmin, testAuth } from '../test/support/auth';
 
 jest.setTimeout(30_000);
 
@@ -138,11 +138,12 @@ describe('GET /api/queries/orders/{id}', () => {
     await upsertOrder(h.db, orderView(orderId, { items, totalAmount: 9999 }));
 
     // fetch decodes transparently, so read the raw bytes with node:http.
+    const auth = await (await testAuth()).headers('admin');
     const raw = (encoding: string) =>
       new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
         const req = request(
           `${h.url}/api/queries/orders/${orderId}`,
-          { headers: { 'Accept-Encoding': encoding } },
+          { headers: { 'Accept-Encoding': encoding, ...auth } },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));

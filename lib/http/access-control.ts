@@ -49,19 +49,18 @@ export function authenticate(verifier: TokenVerifier): Middleware {
   };
 }
 
-/** Applies the route's rule: 401 without a valid token where one is needed (or a refused one anywhere), 403 for the wrong role. */
+/** Applies the route's rule: 401 without a valid token where one is needed, 403 for the wrong role. */
 export function authorize(): Middleware {
   return async (ctx, next) => {
     const state = accessOf(ctx);
     if (!state) throw new Error('authorize() needs authenticate() before it');
     const { access } = state.rule;
-    // A refused token is refused even on a public route: the client believes it is signed in.
+    // Public routes ignore the token, good or bad: a probe or a shop visitor is never refused for it.
+    if (access.kind === 'public') return next();
     if (state.refused) throw state.refused;
-    if (access.kind !== 'public') {
-      if (!state.principal) throw new AuthenticationError('this route needs a bearer token', false);
-      if (access.kind === 'roles' && !state.principal.roles.some((role) => access.roles.includes(role))) {
-        throw new ForbiddenError(`this route needs one of the roles ${access.roles.join(', ')}`);
-      }
+    if (!state.principal) throw new AuthenticationError('this route needs a bearer token', false);
+    if (access.kind === 'roles' && !state.principal.roles.some((role) => access.roles.includes(role))) {
+      throw new ForbiddenError(`this route needs one of the roles ${access.roles.join(', ')}`);
     }
     await next();
   };
