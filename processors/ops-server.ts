@@ -71,5 +71,12 @@ export const startOpsServer = async (options: OpsServerOptions): Promise<HttpSer
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  return server;
+  // Closing the handle (tests) also lets go of the health probe's Kafka admin.
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await admin.disconnect().catch(() => {});
+    },
+  };
 };
