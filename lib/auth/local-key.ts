@@ -3,6 +3,7 @@ import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
 import { stackSettings } from '../../stack/layout';
+import { createTokenVerifier, type TokenVerifier } from './token-verifier';
 
 /**
  * The development signing key: an ES256 pair generated on first use under the cache directory the
@@ -63,3 +64,16 @@ export async function loadLocalKeyPair(env: NodeJS.ProcessEnv = process.env): Pr
   }
   return readPair(path);
 }
+
+/** A verifier for tokens of the local key with the default issuer and audience (tools, tests, benchmarks). */
+export const localKeyVerifier = (
+  key: Pick<LocalKeyPair, 'publicKey'>,
+  clockToleranceSeconds = 30,
+): TokenVerifier =>
+  createTokenVerifier({
+    key: key.publicKey,
+    algorithms: [LOCAL_KEY_ALGORITHM],
+    issuer: LOCAL_ISSUER,
+    audience: DEFAULT_AUDIENCE,
+    clockToleranceSeconds,
+  });

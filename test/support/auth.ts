@@ -1,11 +1,5 @@
-import { createTokenVerifier, type TokenVerifier } from '../../lib/auth/token-verifier';
-import {
-  DEFAULT_AUDIENCE,
-  LOCAL_ISSUER,
-  LOCAL_KEY_ALGORITHM,
-  loadLocalKeyPair,
-  type LocalKeyPair,
-} from '../../lib/auth/local-key';
+import type { TokenVerifier } from '../../lib/auth/token-verifier';
+import { loadLocalKeyPair, localKeyVerifier, type LocalKeyPair } from '../../lib/auth/local-key';
 import type { Role } from '../../lib/auth/principal';
 import { signToken, type TokenRequest } from '../../lib/auth/sign-token';
 
@@ -35,13 +29,7 @@ export function testAuth(): Promise<TestAuth> {
       });
     return {
       key,
-      verifier: createTokenVerifier({
-        key: key.publicKey,
-        algorithms: [LOCAL_KEY_ALGORITHM],
-        issuer: LOCAL_ISSUER,
-        audience: DEFAULT_AUDIENCE,
-        clockToleranceSeconds: 30,
-      }),
+      verifier: localKeyVerifier(key),
       token,
       headers: async (roles, subject) => ({ authorization: `Bearer ${await token(roles, subject)}` }),
     };
