@@ -64,6 +64,9 @@ export const BEARER_SCHEME = 'bearerAuth';
  */
 function withAccess(method: HttpMethod, path: string, operation: Operation): Operation {
   const rule = ruleFor(method.toUpperCase(), path);
+  const security = rule.access.kind === 'public' ? [] : [{ [BEARER_SCHEME]: [] }];
+  // An operation documented without any response is broken; left as it is for the checker to report.
+  if (Object.keys(operation.responses).length === 0) return { ...operation, security };
   const responses: Record<string, Response> = { ...operation.responses };
   if (rule.access.kind !== 'public') {
     responses['401'] ??= problemResponse('No bearer token, or one that is invalid or expired', {
@@ -82,7 +85,7 @@ function withAccess(method: HttpMethod, path: string, operation: Operation): Ope
   }
   return {
     ...operation,
-    security: rule.access.kind === 'public' ? [] : [{ [BEARER_SCHEME]: [] }],
+    security,
     responses,
   };
 }
