@@ -15,15 +15,16 @@ import { createResilienceRegistry } from '../lib/observability/resilience-regist
 import { topicNames } from '../topics/names';
 import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
-import { startPipeline } from './pipeline';
+import { PIPELINE_PARTS, startPipeline, type PipelinePart } from './pipeline';
+import { ConfigError } from '../lib/errors';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
-
-const SERVICE = 'processors';
+import { exitWithParent } from '../lib/process/exit-with-parent';
 
 /**
- * Every processor behind the command API in one process: the five command processors, the
- * saga, the deadline watcher and the tracking poller, with health, metrics, diagnostics and
- * the breakers' state on one port (default 9100).
+ * The processors behind the command API: by default all of them in one process (the five command
+ * processors, the saga, the deadline watcher, the tracking poller, the compensation retrier), or
+ * the parts named in PROCESSOR_PARTS (one role of a deployment, bin/role.ts). Health, metrics,
+ * diagnostics and the breakers' state are served on one port (default 9100).
  */
 const main = async (): Promise<void> => {
   const config = readConfig(process.env, {
@@ -43,8 +44,21 @@ const main = async (): Promise<void> => {
     ...httpEdgeConfigSpec,
     ...authConfigSpec,
     ...failureInjectionConfigSpec,
+    // One role of a deployment (bin/role.ts) runs one part; npm start runs them all in one process.
+    PROCESSOR_PARTS: envVar.list({ default: [...PIPELINE_PARTS] }),
+    SERVICE_NAME: envVar.string({ default: 'processors', pattern: /^[a-z][a-z0-9-]{0,62}$/ }),
     LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
   });
+  const parts = config.PROCESSOR_PARTS.map((part) => {
+    if (!(PIPELINE_PARTS as readonly string[]).includes(part)) {
+      throw new ConfigError(
+        'PROCESSOR_PARTS',
+        `unknown part '${part}'; the parts are ${PIPELINE_PARTS.join(', ')}`,
+      );
+    }
+    return part as PipelinePart;
+  });
+  const SERVICE = config.SERVICE_NAME;
   const groupSettings = readGroupSettings(process.env);
   const recentLogs = createLogRingBuffer();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
@@ -93,6 +107,7 @@ const main = async (): Promise<void> => {
     sagaDeadlineMs: config.SAGA_DEADLINE_MS,
     trackingPollMs: config.TRACKING_POLL_MS,
     onFatal: (err) => fatal(err, 'a command processor stopped for good'),
+    parts,
   });
 
   await startOpsServer({
@@ -119,7 +134,10 @@ const main = async (): Promise<void> => {
   });
 };
 
+exitWithParent();
 main().catch((err: unknown) => {
-  process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `${process.env.SERVICE_NAME ?? 'processors'} failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

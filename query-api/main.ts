@@ -13,6 +13,7 @@ import { createKafka } from '../lib/adapters/kafka';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createReplayTracker } from '../processors/projections/replay-tracker';
 import { topicNames } from '../topics/names';
+import { exitWithParent } from '../lib/process/exit-with-parent';
 
 /**
  * Process entry of the query API: config once, clients from the adapters, subscribed, port
@@ -112,4 +113,7 @@ export async function main(
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  exitWithParent();
+  void main();
+}

@@ -1,5 +1,5 @@
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { DependencyError, OrderstreamError } from '../errors';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { DependencyError, isRetriable, OrderstreamError } from '../errors';
 
 /** The registry refused a schema because it breaks the subject's compatibility rule. */
 export class SchemaIncompatibleError extends OrderstreamError {
@@ -13,6 +13,10 @@ export class SchemaIncompatibleError extends OrderstreamError {
 }
 
 export const REQUIRED_COMPATIBILITY = 'BACKWARD_TRANSITIVE';
+const REQUEST_TIMEOUT_MS = 10_000;
+const REGISTER_ATTEMPTS = 5;
+const backoffMs = (attempt: number): number =>
+  Math.min(5_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
 
 export interface RegisteredSchema {
   id: number;
@@ -35,20 +39,23 @@ export interface SchemaRegistryAdapter {
   url: string;
 }
 
-interface HttpProblem {
-  status?: number;
-  message?: string;
-}
-
 /**
- * Thin layer over @kafkajs/confluent-schema-registry with two fixes:
- * - Apicurio's ccompat API answers `GET /config/{subject}` with 200 (its default rule) where
- *   Confluent answers 404, and the library then refuses to register because the levels differ.
- *   We set the subject's level first, so both registries agree before `register` looks.
+ * The registry's Confluent-compatible API, for Confluent's registry and Apicurio's ccompat alike:
+ * - every request has a timeout, and registering (idempotent) is retried, so a registry that takes
+ *   a request and never answers fails a start-up instead of holding it forever;
+ * - the subject's compatibility level is set before and after registering: Apicurio answers
+ *   `GET /config/{subject}` with its default rule where Confluent answers 404, and refuses a
+ *   subject rule until the subject exists;
  * - version lookups for a schema id, which upcasters need and the library does not offer.
+ * The library's client remains for its Confluent wire-format `encode`/`decode`.
  */
-export const createSchemaRegistry = (url: string): SchemaRegistryAdapter => {
+export const createSchemaRegistry = (
+  url: string,
+  { requestTimeoutMs = REQUEST_TIMEOUT_MS }: { requestTimeoutMs?: number } = {},
+): SchemaRegistryAdapter => {
   const base = url.replace(/\/+$/, '');
+  // Only `encode`/`decode` go through the library's client; everything else is the bounded `http`
+  // below, so a registry that takes a request and never answers cannot hold a process forever.
   const client = new SchemaRegistry({ host: base });
   const versions = new Map<number, { subject: string; version: number }>();
 
@@ -63,7 +70,7 @@ export const createSchemaRegistry = (url: string): SchemaRegistryAdapter => {
         method,
         headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(requestTimeoutMs),
       });
     } catch (cause) {
       throw new DependencyError('schema-registry', `${method} ${path} failed`, { cause });
@@ -91,43 +98,51 @@ export const createSchemaRegistry = (url: string): SchemaRegistryAdapter => {
     }
   };
 
-  const register = async (subject: string, avroSchema: object): Promise<RegisteredSchema> => {
+  /** POST a new version (or find the same schema's id); the registry answers 409 for an incompatible one. */
+  const registerOnce = async (subject: string, avroSchema: object): Promise<RegisteredSchema> => {
     await setSubjectCompatibility(subject);
-    const attempt = () =>
-      client.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(avroSchema) },
-        { subject, compatibility: COMPATIBILITY.BACKWARD_TRANSITIVE },
+    const schema = JSON.stringify(avroSchema);
+    const posted = await http('POST', `/subjects/${encodeURIComponent(subject)}/versions`, {
+      schemaType: SchemaType.AVRO,
+      schema,
+    });
+    const id = (posted.json as { id?: number } | undefined)?.id;
+    if (posted.status === 409) {
+      const message = (posted.json as { message?: string } | undefined)?.message;
+      throw new SchemaIncompatibleError(subject, message ?? 'refused');
+    }
+    if (posted.status !== 200 || typeof id !== 'number') {
+      throw new DependencyError(
+        'schema-registry',
+        `POST /subjects/${subject}/versions answered ${posted.status}: ${JSON.stringify(posted.json)}`,
+        { retriable: posted.status >= 500 || posted.status === 429 },
       );
-    let id: number;
-    try {
-      ({ id } = await attempt());
-    } catch (err) {
-      const problem = err as HttpProblem;
-      if (problem.status === 409) throw new SchemaIncompatibleError(subject, problem.message ?? 'refused');
-      if (err instanceof Error && err.name === 'ConfluentSchemaRegistryCompatibilityError') {
-        await setSubjectCompatibility(subject);
-        ({ id } = await attempt());
-      } else {
-        throw new DependencyError(
-          'schema-registry',
-          `registering ${subject} failed: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
-      }
     }
     // Make sure the rule exists now that the subject does (Apicurio refused it before).
     await setSubjectCompatibility(subject);
-    const lookup = await http('POST', `/subjects/${encodeURIComponent(subject)}`, {
-      schema: JSON.stringify(avroSchema),
-    });
+    const lookup = await http('POST', `/subjects/${encodeURIComponent(subject)}`, { schema });
     const version = (lookup.json as { version?: number } | undefined)?.version;
     if (lookup.status !== 200 || version === undefined) {
       throw new DependencyError('schema-registry', `lookup of ${subject} answered ${lookup.status}`);
     }
     versions.set(id, { subject, version });
     return { id, subject, version };
+  };
+
+  /**
+   * Registering is idempotent (the same schema gets the same id), so a request that timed out or
+   * failed on the way is simply asked again; a registry that never answers fails after a few tries
+   * instead of holding start-up forever.
+   */
+  const register = async (subject: string, avroSchema: object): Promise<RegisteredSchema> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await registerOnce(subject, avroSchema);
+      } catch (err) {
+        if (attempt >= REGISTER_ATTEMPTS || !isRetriable(err)) throw err;
+        await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+      }
+    }
   };
 
   const versionOf = async (schemaId: number): Promise<{ subject: string; version: number }> => {

@@ -138,7 +138,9 @@ export const startSupervisor = (options: SupervisorOptions): Supervisor => {
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel is never written to: it closes when this process dies, and the child then
+      // stops itself (lib/process/exit-with-parent.ts) instead of living on as an orphan.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     slot.child = child;
     slot.startedAt = Date.now();

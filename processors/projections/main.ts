@@ -15,6 +15,7 @@ import { createMetrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
 import { topicNames } from '../../topics/names';
 import { startProjections } from './projection-runner';
+import { exitWithParent } from '../../lib/process/exit-with-parent';
 
 const SERVICE = 'projections';
 
@@ -137,6 +138,7 @@ const main = async (): Promise<void> => {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 };
 
+exitWithParent();
 main().catch((err: unknown) => {
   process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -13,6 +13,7 @@ import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';
 import { createCommandApi, SERVICE } from './command-api';
 import { readCommandApiConfig } from './config';
+import { exitWithParent } from '../../lib/process/exit-with-parent';
 
 /**
  * Process entry of the command API: config once, clients from the adapters, topics ensured,
@@ -97,4 +98,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  exitWithParent();
+  void main();
+}

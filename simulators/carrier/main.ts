@@ -1,6 +1,7 @@
 import { envVar } from '../../lib/config/env';
 import { runSimulator } from '../shared/simulator-main';
 import { CARRIER_DEFAULT_PORT, CARRIER_SERVICE, createCarrierSimulator } from './carrier-simulator';
+import { exitWithParent } from '../../lib/process/exit-with-parent';
 
 export { createCarrierSimulator, type CarrierSimulatorOptions } from './carrier-simulator';
 
@@ -19,4 +20,7 @@ export const main = (env: NodeJS.ProcessEnv = process.env) =>
       }),
   });
 
-if (require.main === module) void main();
+if (require.main === module) {
+  exitWithParent();
+  void main();
+}

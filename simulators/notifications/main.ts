@@ -4,6 +4,7 @@ import {
   NOTIFICATION_DEFAULT_PORT,
   NOTIFICATION_SERVICE,
 } from './notification-simulator';
+import { exitWithParent } from '../../lib/process/exit-with-parent';
 
 export { createNotificationSimulator, type NotificationSimulatorOptions } from './notification-simulator';
 
@@ -18,4 +19,7 @@ export const main = (env: NodeJS.ProcessEnv = process.env) =>
       createNotificationSimulator({ ...kit, version: process.env.npm_package_version }),
   });
 
-if (require.main === module) void main();
+if (require.main === module) {
+  exitWithParent();
+  void main();
+}

@@ -4,6 +4,7 @@ import {
   PAYMENT_GATEWAY_DEFAULT_PORT,
   PAYMENT_GATEWAY_SERVICE,
 } from './payment-gateway-simulator';
+import { exitWithParent } from '../../lib/process/exit-with-parent';
 
 export {
   createPaymentGatewaySimulator,
@@ -21,4 +22,7 @@ export const main = (env: NodeJS.ProcessEnv = process.env) =>
       createPaymentGatewaySimulator({ ...kit, version: process.env.npm_package_version }),
   });
 
-if (require.main === module) void main();
+if (require.main === module) {
+  exitWithParent();
+  void main();
+}

@@ -76,106 +76,129 @@ export const sagaHarness = async (
   await ensureTopics(admin, topicDefinitions(topics.prefix));
   await admin.disconnect();
 
-  const [gateway, carrier, notifications] = await Promise.all([
-    startSimulatorProcess('payment-gateway'),
-    startSimulatorProcess('carrier', { DELIVERY_AFTER_MS: String(options.deliveryAfterMs ?? 300) }),
-    startSimulatorProcess('notifications'),
-  ]);
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const metrics = createMetrics({ service: 'saga-e2e', defaultMetrics: false });
-  const resilience = createResilienceRegistry({ metrics });
-  const clientOptions = { metrics, resilience, logger, timeoutMs: 2_000, retries: 3 };
-  const registry = createSchemaRegistry(endpoints.schemaRegistryUrl);
-  const pipeline = await startPipeline({
-    kafka,
-    registry,
-    topics,
-    clients: {
-      gateway: createPaymentGatewayClient({ ...clientOptions, baseUrl: gateway.url }),
-      carrier: createCarrierClient({ ...clientOptions, baseUrl: carrier.url }),
-      notifications: createNotificationClient({ ...clientOptions, baseUrl: notifications.url }),
-    },
-    logger,
-    metrics,
-    sagaDeadlineMs: options.deadlineMs ?? 60_000,
-    trackingPollMs: 200,
-    ...(options.compensationPolicy ? { compensationPolicy: options.compensationPolicy } : {}),
-  });
-
-  const journeys = new Map<string, OrderJourney>();
-  const follower = await followEvents({
-    kafka,
-    topic: topics.events('orders'),
-    decode: async (type, value) => (await pipeline.codecs.orders.decode(type, value)).event as OrderEvent,
-    onEvent: (event) => {
-      const journey = journeys.get(event.aggregateId) ?? { status: 'Draft', events: [] };
-      journey.events.push({ type: event.type, data: event.data });
-      journey.status = STATUS_OF[event.type] ?? journey.status;
-      journeys.set(event.aggregateId, journey);
-    },
-  });
-  const stocks = new Map<string, InventoryState>();
-  const inventoryFollower = await followEvents({
-    kafka,
-    topic: topics.events('inventory'),
-    decode: async (type, value) => (await pipeline.codecs.inventory.decode(type, value)).event,
-    onEvent: (event) => {
-      const state = stocks.get(event.aggregateId) ?? inventoryDecider.initialState();
-      stocks.set(
-        event.aggregateId,
-        inventoryDecider.evolve(state, { type: event.type, data: event.data } as InventoryEvent),
-      );
-    },
-  });
-  const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
-  await producer.connect();
-  const send = async (aggregate: 'orders' | 'inventory', id: string, command: object): Promise<void> => {
-    const commandId = randomUUID();
-    const full = {
-      ...command,
-      meta: { commandId, correlationId: commandId, issuedAt: new Date().toISOString() },
-    };
-    await producer.send({ topic: topics.commands(aggregate), messages: [commandMessage(id, full as never)] });
+  // A start that fails half way stops what it started, or the test run would never exit.
+  const started: (() => Promise<unknown>)[] = [];
+  const stopStarted = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => {});
   };
-  const urls = { gateway: gateway.url, carrier: carrier.url, notifications: notifications.url };
+  try {
+    const simulators = await Promise.allSettled([
+      startSimulatorProcess('payment-gateway'),
+      startSimulatorProcess('carrier', { DELIVERY_AFTER_MS: String(options.deliveryAfterMs ?? 300) }),
+      startSimulatorProcess('notifications'),
+    ]);
+    for (const s of simulators) if (s.status === 'fulfilled') started.push(s.value.stop);
+    const [gateway, carrier, notifications] = simulators.map((s) => {
+      if (s.status === 'rejected') throw s.reason;
+      return s.value;
+    }) as [RunningProcess, RunningProcess, RunningProcess];
+    const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    const metrics = createMetrics({ service: 'saga-e2e', defaultMetrics: false });
+    const resilience = createResilienceRegistry({ metrics });
+    const clientOptions = { metrics, resilience, logger, timeoutMs: 2_000, retries: 3 };
+    const registry = createSchemaRegistry(endpoints.schemaRegistryUrl);
+    const pipeline = await startPipeline({
+      kafka,
+      registry,
+      topics,
+      clients: {
+        gateway: createPaymentGatewayClient({ ...clientOptions, baseUrl: gateway.url }),
+        carrier: createCarrierClient({ ...clientOptions, baseUrl: carrier.url }),
+        notifications: createNotificationClient({ ...clientOptions, baseUrl: notifications.url }),
+      },
+      logger,
+      metrics,
+      sagaDeadlineMs: options.deadlineMs ?? 60_000,
+      trackingPollMs: 200,
+      ...(options.compensationPolicy ? { compensationPolicy: options.compensationPolicy } : {}),
+    });
+    started.push(pipeline.stop);
 
-  return {
-    kafka,
-    topics,
-    simulators: { gateway, carrier, notifications },
-    pipeline,
-    order: (command) => send('orders', command.orderId, command),
-    inventory: (command) => send('inventory', command.sku, command),
-    journey: (orderId) => journeys.get(orderId),
-    journeys: () => journeys,
-    stock: (id) => stocks.get(id),
-    breakerState: (service) => resilience.list().find((b) => b.name === service)?.state,
-    ledger: async () => (await fetch(`${gateway.url}/admin/ledger`)).json() as never,
-    waitForStatus: async (orderId, statuses, timeoutMs = 60_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const journey = journeys.get(orderId);
-        if (journey && statuses.includes(journey.status)) return journey;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(
-        `order ${orderId} did not reach ${statuses.join('|')} within ${timeoutMs} ms; journey: ${JSON.stringify(journeys.get(orderId)?.events.map((e) => e.type))}`,
-      );
-    },
-    knobs: async (simulator, knobs) => {
-      const res = await fetch(`${urls[simulator]}/admin/failures`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(knobs),
+    const journeys = new Map<string, OrderJourney>();
+    const follower = await followEvents({
+      kafka,
+      topic: topics.events('orders'),
+      decode: async (type, value) => (await pipeline.codecs.orders.decode(type, value)).event as OrderEvent,
+      onEvent: (event) => {
+        const journey = journeys.get(event.aggregateId) ?? { status: 'Draft', events: [] };
+        journey.events.push({ type: event.type, data: event.data });
+        journey.status = STATUS_OF[event.type] ?? journey.status;
+        journeys.set(event.aggregateId, journey);
+      },
+    });
+    started.push(follower.stop);
+    const stocks = new Map<string, InventoryState>();
+    const inventoryFollower = await followEvents({
+      kafka,
+      topic: topics.events('inventory'),
+      decode: async (type, value) => (await pipeline.codecs.inventory.decode(type, value)).event,
+      onEvent: (event) => {
+        const state = stocks.get(event.aggregateId) ?? inventoryDecider.initialState();
+        stocks.set(
+          event.aggregateId,
+          inventoryDecider.evolve(state, { type: event.type, data: event.data } as InventoryEvent),
+        );
+      },
+    });
+    started.push(inventoryFollower.stop);
+    const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
+    await producer.connect();
+    started.push(() => producer.disconnect());
+    const send = async (aggregate: 'orders' | 'inventory', id: string, command: object): Promise<void> => {
+      const commandId = randomUUID();
+      const full = {
+        ...command,
+        meta: { commandId, correlationId: commandId, issuedAt: new Date().toISOString() },
+      };
+      await producer.send({
+        topic: topics.commands(aggregate),
+        messages: [commandMessage(id, full as never)],
       });
-      if (!res.ok) throw new Error(`setting knobs on ${simulator}: ${res.status} ${await res.text()}`);
-    },
-    close: async () => {
-      await follower.stop();
-      await inventoryFollower.stop();
-      await producer.disconnect();
-      await pipeline.stop();
-      await Promise.all([gateway.stop(), carrier.stop(), notifications.stop()]);
-    },
-  };
+    };
+    const urls = { gateway: gateway.url, carrier: carrier.url, notifications: notifications.url };
+
+    const harness: SagaHarness = {
+      kafka,
+      topics,
+      simulators: { gateway, carrier, notifications },
+      pipeline,
+      order: (command) => send('orders', command.orderId, command),
+      inventory: (command) => send('inventory', command.sku, command),
+      journey: (orderId) => journeys.get(orderId),
+      journeys: () => journeys,
+      stock: (id) => stocks.get(id),
+      breakerState: (service) => resilience.list().find((b) => b.name === service)?.state,
+      ledger: async () => (await fetch(`${gateway.url}/admin/ledger`)).json() as never,
+      waitForStatus: async (orderId, statuses, timeoutMs = 60_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+          const journey = journeys.get(orderId);
+          if (journey && statuses.includes(journey.status)) return journey;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(
+          `order ${orderId} did not reach ${statuses.join('|')} within ${timeoutMs} ms; journey: ${JSON.stringify(journeys.get(orderId)?.events.map((e) => e.type))}`,
+        );
+      },
+      knobs: async (simulator, knobs) => {
+        const res = await fetch(`${urls[simulator]}/admin/failures`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(knobs),
+        });
+        if (!res.ok) throw new Error(`setting knobs on ${simulator}: ${res.status} ${await res.text()}`);
+      },
+      close: async () => {
+        await follower.stop();
+        await inventoryFollower.stop();
+        await producer.disconnect();
+        await pipeline.stop();
+        await Promise.all([gateway.stop(), carrier.stop(), notifications.stop()]);
+      },
+    };
+    return harness;
+  } catch (err) {
+    await stopStarted();
+    throw err;
+  }
 };
