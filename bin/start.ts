@@ -6,6 +6,7 @@ import { endpointsToEnv } from '../stack/layout';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
 
@@ -148,6 +149,10 @@ const main = async (): Promise<void> => {
     t0,
   );
 
+  // Made once here, before the services start, so they all read the same local key.
+  const usesLocalKey = !process.env.AUTH_JWKS_URL && !process.env.AUTH_PUBLIC_KEY_FILE;
+  if (usesLocalKey) progress.done('auth', `local signing key ${(await loadLocalKeyPair()).path}`, t0);
+
   const specs = services(prefix);
   let stopping = false;
   const supervisor = startSupervisor({
@@ -194,6 +199,15 @@ const main = async (): Promise<void> => {
   process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
   for (const s of specs) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
+  if (usesLocalKey) {
+    process.stdout.write(
+      'Every API route but health, metrics, /docs and the catalogue needs a token (roles customer, operator, admin):\n' +
+        '  TOKEN=$(npm run -s token -- --role customer --sub c-1)\n' +
+        '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:' +
+        port('QUERY_API_PORT') +
+        '/api/queries/orders\n',
+    );
+  }
   process.stdout.write('Ctrl-C stops the services; `npm run stack -- down` stops the servers.\n\n');
 };
 

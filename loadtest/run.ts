@@ -5,6 +5,8 @@ import { startLoad, type Load } from '../chaos/load';
 import { startObserver, type Observer } from '../chaos/observer';
 import { startChaosSystem, type ChaosSystem, type ServiceRole } from '../chaos/system';
 import { createKafka } from '../lib/adapters/kafka';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createProjectionDecoders } from '../processors/projections/projection-decoders';
 import { sagaStepOf } from './saga-step';
@@ -127,7 +129,16 @@ const main = async (): Promise<void> => {
     });
 
     // 1. The saga, step by step.
-    const watchers = watchOrders(system.urls.queryApi, profile.watchers);
+    // Readers are operators (they read every order); each watcher signs in as its own operator,
+    // since open streams are capped per client.
+    const key = await loadLocalKeyPair();
+    const operator = async (subject: string): Promise<Record<string, string>> => ({
+      authorization: `Bearer ${await signToken(key, { subject, roles: ['operator'], ttlSeconds: 4 * 3600 })}`,
+    });
+    const readerHeaders = await operator('loadtest-reader');
+    const watchers = watchOrders(system.urls.queryApi, profile.watchers, (i) =>
+      operator(`loadtest-watcher-${i}`),
+    );
     const windows: {
       rate: number;
       from: number;
@@ -187,7 +198,7 @@ const main = async (): Promise<void> => {
             send: async (signal) => {
               const r = await fetch(
                 `${system.urls.queryApi}/api/queries/orders/${ids[Math.floor(Math.random() * ids.length)]}`,
-                { signal },
+                { signal, headers: readerHeaders },
               );
               await r.arrayBuffer();
               return r.status;
@@ -199,7 +210,7 @@ const main = async (): Promise<void> => {
             send: async (signal) => {
               const r = await fetch(
                 `${system.urls.queryApi}/api/queries/orders?status=Completed&page=1&pageSize=20`,
-                { signal },
+                { signal, headers: readerHeaders },
               );
               await r.arrayBuffer();
               return r.status;

@@ -10,17 +10,21 @@ const TERMINAL = new Set(['Completed', 'Cancelled']);
  * until the order's terminal status arrives. The delay reported is from the terminal event's own
  * timestamp to the moment the stream delivered it.
  */
-export const watchOrders = (queryApi: string, max: number) => {
+export const watchOrders = (
+  queryApi: string,
+  max: number,
+  headersFor: (watcher: number) => Promise<Record<string, string>>,
+) => {
   const heard = new Map<string, number>();
   const errors: Record<string, number> = {};
   const watching = new Set<string>();
   const controllers: AbortController[] = [];
   const streams: Promise<void>[] = [];
 
-  const watch = async (orderId: string, controller: AbortController): Promise<void> => {
+  const watch = async (orderId: string, watcher: number, controller: AbortController): Promise<void> => {
     try {
       const res = await fetch(`${queryApi}/api/queries/orders/${orderId}/stream`, {
-        headers: { accept: 'text/event-stream' },
+        headers: { accept: 'text/event-stream', ...(await headersFor(watcher)) },
         signal: controller.signal,
       });
       if (!res.ok || !res.body) {
@@ -61,7 +65,7 @@ export const watchOrders = (queryApi: string, max: number) => {
         watching.add(order.orderId);
         const controller = new AbortController();
         controllers.push(controller);
-        streams.push(watch(order.orderId, controller));
+        streams.push(watch(order.orderId, watching.size, controller));
       }
     },
     async stop(observer: Observer): Promise<SseResult> {
