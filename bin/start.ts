@@ -3,7 +3,8 @@ import { createKafka } from '../lib/adapters/kafka';
 import { startSupervisor, type SupervisorEvent } from '../lib/process/supervisor';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { registerEventSchemas } from '../schemas/register-schemas';
-import { endpointsToEnv } from '../stack/layout';
+import { endpointsToEnv, stackSettings } from '../stack/layout';
+import { writeScrapeTargets } from '../stack/services/prometheus-config';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { ensureTopics, topicDefinitions } from '../topics/ensure-topics';
@@ -157,6 +158,12 @@ const main = async (): Promise<void> => {
   progress.done('schemas', `${registered} event types of 5 aggregates registered (BACKWARD_TRANSITIVE)`, t0);
 
   const specs = services(prefix);
+  // Prometheus finds every process from this file (file-based discovery); removed on the way out.
+  const forgetTargets = writeScrapeTargets(
+    stackSettings().layout,
+    prefix === '' ? 'npm-start' : prefix.replace(/\.$/, ''),
+    specs.map((s) => ({ process: s.name, port: Number(new URL(s.ready).port) })),
+  );
   let stopping = false;
   const supervisor = startSupervisor({
     children: specs.map((service) => ({
@@ -172,6 +179,7 @@ const main = async (): Promise<void> => {
   const stop = (code: number): void => {
     if (stopping) return;
     stopping = true;
+    forgetTargets();
     void supervisor.stop().then(() => process.exit(code));
   };
   supervisor.on((event) => {
@@ -201,6 +209,10 @@ const main = async (): Promise<void> => {
   progress.done('catalogue', `${seeded} products registered in the inventory (seed:<sku>, idempotent)`, t0);
   process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
   for (const s of specs) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
+  if (found.endpoints.prometheusUrl)
+    process.stdout.write(
+      `  ${'prometheus'.padEnd(17)} ${found.endpoints.prometheusUrl}  (scrapes all of the above)\n`,
+    );
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
   process.stdout.write('Ctrl-C stops the services; `npm run stack -- down` stops the servers.\n\n');
 };

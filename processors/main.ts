@@ -14,6 +14,7 @@ import { topicNames } from '../topics/names';
 import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
 import { startPipeline } from './pipeline';
+import { PROCESSOR_GROUPS, registerKafkaMetrics } from './kafka-metrics';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
 
 const SERVICE = 'processors';
@@ -89,6 +90,7 @@ const main = async (): Promise<void> => {
     trackingPollMs: config.TRACKING_POLL_MS,
     onFatal: (err) => fatal(err, 'a command processor stopped for good'),
   });
+  registerKafkaMetrics({ kafka, topics, metrics, logger, groups: PROCESSOR_GROUPS, deadLetters: true });
 
   await startOpsServer({
     service: SERVICE,

@@ -13,6 +13,7 @@ import { createMetrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
 import { topicNames } from '../../topics/names';
 import { startProjections } from './projection-runner';
+import { PROJECTION_GROUPS, registerKafkaMetrics } from '../kafka-metrics';
 
 const SERVICE = 'projections';
 
@@ -64,6 +65,13 @@ const main = async (): Promise<void> => {
     redis,
     logger,
     metrics,
+  });
+  registerKafkaMetrics({
+    kafka,
+    topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
+    metrics,
+    logger,
+    groups: PROJECTION_GROUPS,
   });
 
   const admin = kafka.admin();

@@ -6,6 +6,7 @@ import { commandMessage } from '../../lib/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
 import { followEvents } from './event-follower';
+import { sagaTimings } from './saga-timings';
 
 export interface DeadlineWatcherOptions {
   kafka: Kafka;
@@ -49,6 +50,17 @@ export const startDeadlineWatcher = async (
     name: 'saga_deadline_cancellations_total',
     help: 'Orders cancelled because their saga exceeded the deadline',
   });
+  const timings = sagaTimings(options.metrics, now());
+  options.metrics.gauge({
+    name: 'saga_overdue_orders',
+    help: 'Placed orders still undecided (not shipped, completed or cancelled) past the saga deadline',
+    collect() {
+      let overdue = 0;
+      for (const order of open.values())
+        if (CANCELLABLE.has(order.status) && now() - order.placedAt >= options.deadlineMs) overdue += 1;
+      this.set(overdue);
+    },
+  });
 
   const follower = await followEvents({
     kafka,
@@ -58,6 +70,8 @@ export const startDeadlineWatcher = async (
     logger,
     ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     onEvent: (event) => {
+      const placed = open.get(event.aggregateId);
+      if (placed) timings.observe(event, placed.placedAt);
       if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') {
         open.delete(event.aggregateId);
         return;
