@@ -22,6 +22,8 @@ export interface KafkaMetricsOptions {
   deadLetters?: boolean;
   /** Scrapes closer together than this share one reading, so the broker is asked once. */
   cacheMs?: number;
+  /** How long a scrape waits for a fresh reading before it is served the previous one. */
+  waitMs?: number;
 }
 
 interface Reading {
@@ -67,7 +69,11 @@ export const registerKafkaMetrics = (options: KafkaMetricsOptions): { stop(): Pr
     ends.clear();
     const reading: Reading = { lag: [], depth: [] };
     for (const group of options.groups) {
-      const committed = await client.fetchOffsets({ groupId: `${topics.prefix}${group}` });
+      const groupId = `${topics.prefix}${group}`;
+      // Asked without topics the broker names only the partitions with a commit; asked again with
+      // those topics it answers for every partition (-1 where nothing is committed yet).
+      const known = (await client.fetchOffsets({ groupId })).map((t) => t.topic);
+      const committed = known.length === 0 ? [] : await client.fetchOffsets({ groupId, topics: known });
       for (const { topic, partitions } of committed) {
         const end = await topicEnds(client, topic);
         for (const { partition, offset } of partitions) {
@@ -81,10 +87,12 @@ export const registerKafkaMetrics = (options: KafkaMetricsOptions): { stop(): Pr
       }
     }
     if (options.deadLetters) {
+      // Only topics that exist: asking for a missing one makes the client retry for many seconds.
+      const existing = new Set(await client.listTopics());
       for (const group of definitions.deadLetters.groups) {
         const topic = topics.deadLetter(group);
-        const end = await topicEnds(client, topic).catch(() => undefined);
-        if (!end) continue;
+        if (!existing.has(topic)) continue;
+        const end = await topicEnds(client, topic);
         let depth = 0n;
         for (const { high, low } of end.values()) depth += high - low;
         reading.depth.push({ topic: logical(topic), value: Number(depth) });
@@ -94,17 +102,37 @@ export const registerKafkaMetrics = (options: KafkaMetricsOptions): { stop(): Pr
   };
 
   let last: { at: number; reading: Promise<Reading> } | undefined;
-  const current = (): Promise<Reading> => {
+  let lastGood: Reading | undefined;
+  const refresh = (): Promise<Reading> => {
     if (!last || Date.now() - last.at > (options.cacheMs ?? 1_000)) {
       const reading = read();
       last = { at: Date.now(), reading };
-      // A failed reading is not cached: the next scrape asks again.
-      reading.catch((err: unknown) => {
-        logger.warn({ err }, 'reading consumer lag failed');
-        last = undefined;
-      });
+      reading.then(
+        (r) => (lastGood = r),
+        (err: unknown) => {
+          // A failed reading is not cached: the next scrape asks again.
+          logger.warn({ err }, 'reading consumer lag failed');
+          lastGood = undefined;
+          last = undefined;
+        },
+      );
     }
     return last.reading;
+  };
+  /**
+   * A slow broker must not fail the whole scrape (the process would look down): past the wait
+   * the previous reading is served while the new one completes in the background.
+   */
+  const current = async (): Promise<Reading | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<undefined>(
+      (r) => (timer = setTimeout(() => r(undefined), options.waitMs ?? 1_000)),
+    );
+    try {
+      return (await Promise.race([refresh(), waited])) ?? lastGood;
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   metrics.gauge<'group' | 'topic' | 'partition'>({

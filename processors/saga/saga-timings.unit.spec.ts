@@ -10,7 +10,7 @@ const histogram = async (metrics: ReturnType<typeof createMetrics>, name: string
   const by = (suffix: string) =>
     Object.fromEntries(
       values
-        .filter((v) => v.metricName === `orderstream_${name}_${suffix}`)
+        .filter((v) => (v as { metricName?: string }).metricName === `orderstream_${name}_${suffix}`)
         .map((v) => [String(v.labels.outcome), v.value]),
     );
   return { count: by('count'), sum: by('sum') };
