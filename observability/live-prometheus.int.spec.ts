@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { listProducts } from '../domain/catalog/catalog';
 import { startLoad, type Load } from '../chaos/load';
 import { dashboardQueries, forSystem } from './grafana/dashboard-queries';
 import { eventually, prometheusApi, type PrometheusApi } from './testing/prometheus-api';
@@ -121,7 +123,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
     expect(failing).toEqual([]);
   });
 
-  it('the shipped breaker alert goes pending or firing when the payment gateway stops', async () => {
+  it('the shipped breaker alert goes pending or firing when the payment gateway stops, and failed calls carry the order correlation', async () => {
     await fetch(`${system.url('payment-gateway')}/admin/failures`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -152,6 +154,37 @@ describe('dashboards and alerts on a live Prometheus', () => {
         service: 'processors',
         severity: 'critical',
       });
+
+      // One order of our own, with a known correlation id: the processors' failed gateway call
+      // for it is logged inside that correlation, so the diagnostics find it by id.
+      const correlationId = `observe-${randomUUID()}`;
+      const send = async (path: string, body: unknown) => {
+        const res = await fetch(`${system.url('command-api')}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, json: (await res.json()) as { orderId?: string } };
+      };
+      const sku = listProducts()[0]?.sku as string;
+      const created = await send('/api/commands/orders/create', {
+        customerId: 'observe-correlation',
+        items: [{ sku, quantity: 1 }],
+      });
+      expect(created.status).toBe(201);
+      expect((await send(`/api/commands/orders/${created.json.orderId}/place`, {})).status).toBe(200);
+      const lines = await eventually(
+        'the failed gateway call logged with the order correlation id',
+        async () => {
+          const res = await fetch(
+            `${system.url('processors')}/api/diagnostics/logs?correlationId=${correlationId}`,
+          );
+          const body = (await res.json()) as { lines: { msg: string; correlationId?: string }[] };
+          return body.lines.some((l) => l.msg.startsWith('external call failed')) ? body.lines : undefined;
+        },
+        60_000,
+      );
+      expect(lines.every((l) => l.correlationId === correlationId)).toBe(true);
     } finally {
       system.signal('payment-gateway', 'SIGCONT');
     }
