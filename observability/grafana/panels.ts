@@ -1,3 +1,5 @@
+import { quantile, rate, ratio, sel } from './promql';
+
 /**
  * What each dashboard shows, as data: titles, units and PromQL. dashboards.ts turns this into
  * Grafana JSON with the foundation SDK; the panel test evaluates every query of that JSON
@@ -23,16 +25,6 @@ export interface DashboardSpec {
   description: string;
   panels: PanelSpec[];
 }
-
-const sel = (extra = ''): string => `{system=~"$system"${extra === '' ? '' : `, ${extra}`}}`;
-const rate = (metric: string, extra = ''): string => `rate(${metric}${sel(extra)}[$__rate_interval])`;
-const quantile = (q: number, metric: string, by: string[] = [], extra = ''): string =>
-  `histogram_quantile(${q}, sum by (${[...by, 'le'].join(', ')}) (${rate(`${metric}_bucket`, extra)}))`;
-/** A ratio that reads 0, not "no data", while its numerator has never happened. */
-const ratio = (metric: string, part: string, by: string[], whole = ''): string => {
-  const group = `sum by (${by.join(', ')})`;
-  return `(${group} (${rate(metric, part)}) or ${group} (${rate(metric, whole)}) * 0) / ${group} (${rate(metric, whole)})`;
-};
 
 const HTTP = 'orderstream_http_request_duration_seconds';
 const NOT_STREAMS = 'route!~".*/stream"';
