@@ -45,7 +45,10 @@ export const startDeadlineWatcher = async (
 ): Promise<{ stop(): Promise<void> }> => {
   const { kafka, topics, logger } = options;
   const now = options.now ?? Date.now;
-  const open = new Map<string, { status: string; placedAt: number; attempts: number; lastSentAt?: number }>();
+  const open = new Map<
+    string,
+    { status: string; placedAt: number; attempts: number; lastSentAt?: number; correlationId?: string }
+  >();
   const expired = options.metrics.counter({
     name: 'saga_deadline_cancellations_total',
     help: 'Orders cancelled because their saga exceeded the deadline',
@@ -85,6 +88,8 @@ export const startDeadlineWatcher = async (
           status,
           placedAt: Date.parse(event.occurredAt) || now(),
           attempts: 0,
+          // The cancel continues the order's story rather than starting one of its own.
+          ...(event.correlationId ? { correlationId: event.correlationId } : {}),
         });
     },
   });
@@ -105,7 +110,11 @@ export const startDeadlineWatcher = async (
         orderId,
         reason: `the order did not progress past ${order.status} within ${Math.round(options.deadlineMs / 1000)} s`,
         reasonCode: 'DEADLINE_EXCEEDED',
-        meta: { commandId, correlationId: commandId, issuedAt: new Date(now()).toISOString() },
+        meta: {
+          commandId,
+          correlationId: order.correlationId ?? commandId,
+          issuedAt: new Date(now()).toISOString(),
+        },
       });
     }
     if (due.length === 0) return;
