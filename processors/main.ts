@@ -17,6 +17,7 @@ import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
 import { PIPELINE_PARTS, startPipeline, type PipelinePart } from './pipeline';
 import { ConfigError } from '../lib/errors';
+import { PROCESSOR_GROUPS, registerKafkaMetrics } from './kafka-metrics';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
 import { exitWithParent } from '../lib/process/exit-with-parent';
 
@@ -109,6 +110,7 @@ const main = async (): Promise<void> => {
     onFatal: (err) => fatal(err, 'a command processor stopped for good'),
     parts,
   });
+  registerKafkaMetrics({ kafka, topics, metrics, logger, groups: PROCESSOR_GROUPS, deadLetters: true });
 
   await startOpsServer({
     service: SERVICE,

@@ -16,6 +16,7 @@ import { createResilienceRegistry } from '../../lib/observability/resilience-reg
 import { topicNames } from '../../topics/names';
 import { startProjections } from './projection-runner';
 import { exitWithParent } from '../../lib/process/exit-with-parent';
+import { PROJECTION_GROUPS, registerKafkaMetrics } from '../kafka-metrics';
 
 const SERVICE = 'projections';
 
@@ -69,6 +70,13 @@ const main = async (): Promise<void> => {
     redis,
     logger,
     metrics,
+  });
+  registerKafkaMetrics({
+    kafka,
+    topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
+    metrics,
+    logger,
+    groups: PROJECTION_GROUPS,
   });
 
   const admin = kafka.admin();
