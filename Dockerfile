@@ -35,7 +35,10 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# The official image's `node` user, by number so that runAsNonRoot can check it. Nothing is
+# Where the local development signing key lives when no AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE is
+# given (ORDERSTREAM_CACHE_DIR; compose mounts a volume there, shared by the roles).
+RUN mkdir -p /var/lib/orderstream/auth && chown -R 1000:1000 /var/lib/orderstream && chmod 700 /var/lib/orderstream/auth
+# The official image's `node` user, by number so that runAsNonRoot can check it. Nothing else is
 # written outside /tmp: logs go to stdout, so a read-only root filesystem works.
 USER 1000:1000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \

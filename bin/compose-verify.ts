@@ -153,6 +153,23 @@ const main = async (): Promise<void> => {
       commandApi: 'http://127.0.0.1:33081',
       queryApi: 'http://127.0.0.1:33080',
       paymentGateway: 'http://127.0.0.1:33191',
+      // Signed inside the composed system with the key its roles share (the auth-keys volume).
+      customerToken: async (customerId) => {
+        const printed = output('docker', [
+          'exec',
+          `${PROJECT}_command-api_1`,
+          'node',
+          'dist/bin/token.js',
+          '--role',
+          'customer',
+          '--sub',
+          customerId,
+        ]);
+        const token = printed?.split('\n').pop();
+        if (!token)
+          throw new Error('could not get a token from the command-api container (dist/bin/token.js)');
+        return token;
+      },
     });
     figures.push(`orders end to end: ${seconds(started)}`);
   } catch (err) {

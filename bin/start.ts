@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import { createKafka } from '../lib/adapters/kafka';
 import { startSupervisor, type SupervisorEvent } from '../lib/process/supervisor';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
-import { endpointsToEnv } from '../stack/layout';
+import { endpointsToEnv, stackSettings } from '../stack/layout';
+import { writeScrapeTargets } from '../stack/services/prometheus-config';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
 
@@ -148,7 +150,17 @@ const main = async (): Promise<void> => {
     t0,
   );
 
+  // Made once here, before the services start, so they all read the same local key.
+  const usesLocalKey = !process.env.AUTH_JWKS_URL && !process.env.AUTH_PUBLIC_KEY_FILE;
+  if (usesLocalKey) progress.done('auth', `local signing key ${(await loadLocalKeyPair()).path}`, t0);
+
   const specs = services(prefix);
+  // Prometheus finds every process from this file (file-based discovery); removed on the way out.
+  const forgetTargets = writeScrapeTargets(
+    stackSettings().layout,
+    prefix === '' ? 'npm-start' : prefix.replace(/\.$/, ''),
+    specs.map((s) => ({ process: s.name, port: Number(new URL(s.ready).port) })),
+  );
   let stopping = false;
   const supervisor = startSupervisor({
     children: specs.map((service) => ({
@@ -164,6 +176,7 @@ const main = async (): Promise<void> => {
   const stop = (code: number): void => {
     if (stopping) return;
     stopping = true;
+    forgetTargets();
     void supervisor.stop().then(() => process.exit(code));
   };
   supervisor.on((event) => {
@@ -193,7 +206,20 @@ const main = async (): Promise<void> => {
   progress.done('catalogue', `${seeded} products registered in the inventory (seed:<sku>, idempotent)`, t0);
   process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
   for (const s of specs) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
+  if (found.endpoints.prometheusUrl)
+    process.stdout.write(
+      `  ${'prometheus'.padEnd(17)} ${found.endpoints.prometheusUrl}  (scrapes all of the above)\n`,
+    );
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
+  if (usesLocalKey) {
+    process.stdout.write(
+      'Every API route but health, metrics, /docs and the catalogue needs a token (roles customer, operator, admin):\n' +
+        '  TOKEN=$(npm run -s token -- --role customer --sub c-1)\n' +
+        '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:' +
+        port('QUERY_API_PORT') +
+        '/api/queries/orders\n',
+    );
+  }
   process.stdout.write('Ctrl-C stops the services; `npm run stack -- down` stops the servers.\n\n');
 };
 

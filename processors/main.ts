@@ -5,7 +5,9 @@ import { createNotificationClient } from '../lib/clients/notification-client';
 import { createPaymentGatewayClient } from '../lib/clients/payment-gateway-client';
 import { envVar, readConfig } from '../lib/config/env';
 import { readGroupSettings } from '../lib/config/group-settings';
-import { createFailureInjector } from '../lib/observability/failure-injector';
+import { verifierFromConfig, authConfigSpec } from '../lib/auth/auth-config';
+import { httpEdgeConfigSpec } from '../lib/http/security-headers';
+import { createFailureInjector, failureInjectionConfigSpec } from '../lib/observability/failure-injector';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
@@ -15,6 +17,7 @@ import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
 import { PIPELINE_PARTS, startPipeline, type PipelinePart } from './pipeline';
 import { ConfigError } from '../lib/errors';
+import { PROCESSOR_GROUPS, registerKafkaMetrics } from './kafka-metrics';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
 import { exitWithParent } from '../lib/process/exit-with-parent';
 
@@ -39,7 +42,9 @@ const main = async (): Promise<void> => {
     EXTERNAL_TIMEOUT_MS: envVar.int({ default: 2_000, min: 50 }),
     EXTERNAL_RETRIES: envVar.int({ default: 3, min: 0, max: 10 }),
     HEALTH_PORT: envVar.int({ default: 9100, min: 0, max: 65535 }),
-    HOST: envVar.string({ default: '0.0.0.0' }),
+    ...httpEdgeConfigSpec,
+    ...authConfigSpec,
+    ...failureInjectionConfigSpec,
     // One role of a deployment (bin/role.ts) runs one part; npm start runs them all in one process.
     PROCESSOR_PARTS: envVar.list({ default: [...PIPELINE_PARTS] }),
     SERVICE_NAME: envVar.string({ default: 'processors', pattern: /^[a-z][a-z0-9-]{0,62}$/ }),
@@ -60,7 +65,8 @@ const main = async (): Promise<void> => {
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
   const metrics = createMetrics({ service: SERVICE });
   const resilience = createResilienceRegistry({ metrics });
-  const failures = createFailureInjector();
+  const failures = createFailureInjector({ enabled: config.FAILURE_INJECTION === 'enabled' });
+  const { verifier } = await verifierFromConfig(config);
   const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
   // A consumer kafkajs will not restart (e.g. after a broker restart) leaves a process that looks
   // alive but consumes nothing. Exiting hands the restart to the supervisor: a fresh process
@@ -104,6 +110,7 @@ const main = async (): Promise<void> => {
     onFatal: (err) => fatal(err, 'a command processor stopped for good'),
     parts,
   });
+  registerKafkaMetrics({ kafka, topics, metrics, logger, groups: PROCESSOR_GROUPS, deadLetters: true });
 
   await startOpsServer({
     service: SERVICE,
@@ -123,6 +130,8 @@ const main = async (): Promise<void> => {
       ),
     port: config.HEALTH_PORT,
     host: config.HOST,
+    verifier,
+    corsOrigin: config.CONSOLE_ORIGIN,
     stop: () => pipeline.stop(),
   });
 };

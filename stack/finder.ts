@@ -18,6 +18,7 @@ const ENV_NAMES: Record<keyof Endpoints, string> = {
   schemaRegistryUrl: 'SCHEMA_REGISTRY_URL',
   mongodbUri: 'MONGODB_URI',
   redisUrl: 'REDIS_URL',
+  prometheusUrl: 'PROMETHEUS_URL',
 };
 
 const SERVICE_OF: Record<keyof Endpoints, ServiceName> = {
@@ -25,6 +26,7 @@ const SERVICE_OF: Record<keyof Endpoints, ServiceName> = {
   schemaRegistryUrl: 'registry',
   mongodbUri: 'mongo',
   redisUrl: 'redis',
+  prometheusUrl: 'prometheus',
 };
 
 const KEYS = Object.keys(ENV_NAMES) as (keyof Endpoints)[];
@@ -49,7 +51,8 @@ export const findInfrastructure = async (
       sources[key] = 'env';
     }
   }
-  const missing = KEYS.filter((k) => endpoints[k] === undefined);
+  // Prometheus has no Docker path here and the system runs without it: see observe() below.
+  const missing = KEYS.filter((k) => endpoints[k] === undefined && k !== 'prometheusUrl');
   const releases: (() => Promise<void>)[] = [];
 
   const forced = env.ORDERSTREAM_INFRA;
@@ -74,6 +77,17 @@ export const findInfrastructure = async (
         endpoints[key] = local[key];
         sources[key] = 'local';
       }
+    }
+  }
+  if (endpoints.prometheusUrl === undefined) {
+    try {
+      const started = await up(settings, progress, ['prometheus']);
+      if (started.length > 0) releases.push(() => down(settings, progress, started));
+      endpoints.prometheusUrl = localEndpoints(settings).prometheusUrl;
+      sources.prometheusUrl = 'local';
+    } catch (err) {
+      // Metrics stay on every /metrics endpoint; only the scraper is missing, so say so and go on.
+      progress.fail('prometheus', `${(err as Error).message}; continuing without Prometheus`);
     }
   }
   return {

@@ -4,6 +4,7 @@ import {
   PORT_VARIABLES,
   stackSettings,
   type Endpoints,
+  type AllStackPorts,
   type StackPorts,
   type StackSettings,
 } from './layout';
@@ -43,12 +44,15 @@ const ENDPOINT_OF: Record<ServiceName, keyof Endpoints> = {
   registry: 'schemaRegistryUrl',
   mongo: 'mongodbUri',
   redis: 'redisUrl',
+  prometheus: 'prometheusUrl',
 };
 
 export const startStackInstance = async (options: StackInstanceOptions): Promise<StackInstance> => {
   const env: NodeJS.ProcessEnv = { ...process.env, ORDERSTREAM_STACK_INSTANCE: options.name };
+  const ports: Partial<AllStackPorts> = options.ports;
   for (const [key, variable] of Object.entries(PORT_VARIABLES)) {
-    env[variable] = String(options.ports[key as keyof StackPorts]);
+    const port = ports[key as keyof AllStackPorts];
+    if (port !== undefined) env[variable] = String(port);
   }
   const settings = stackSettings(env);
   const progress = options.progress ?? silentProgress;
@@ -57,6 +61,10 @@ export const startStackInstance = async (options: StackInstanceOptions): Promise
   for (const [service, key] of Object.entries(ENDPOINT_OF) as [ServiceName, keyof Endpoints][]) {
     if (options.services.includes(service)) continue;
     const shared = options.shared?.[key];
+    if (shared === undefined && service === 'prometheus') {
+      delete endpoints.prometheusUrl;
+      continue;
+    }
     if (shared === undefined) {
       throw new Error(
         `stack instance ${options.name} does not run ${service}: pass its endpoint in 'shared'`,

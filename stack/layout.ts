@@ -24,6 +24,13 @@ export interface StackPorts {
   redis: number;
 }
 
+/** Ports of the optional servers, which a private instance (stack/instance.ts) need not choose. */
+export interface ObservabilityPorts {
+  prometheus: number;
+}
+
+export type AllStackPorts = StackPorts & ObservabilityPorts;
+
 export interface StackVersions {
   kafka: string;
   apicurio: string;
@@ -34,7 +41,7 @@ export interface StackVersions {
 
 export interface StackSettings {
   layout: StackLayout;
-  ports: StackPorts;
+  ports: AllStackPorts;
   versions: StackVersions;
   host: string;
 }
@@ -46,23 +53,25 @@ export const DEFAULT_VERSIONS: StackVersions = {
   ferretdb: 'v1.24.2',
 };
 
-const DEFAULT_PORTS: StackPorts = {
+const DEFAULT_PORTS: AllStackPorts = {
   kafka: 19092,
   kafkaController: 19093,
   registry: 18085,
   registryManagement: 18086,
   mongo: 27117,
   redis: 16379,
+  prometheus: 19090,
 };
 
 /** The variable that moves each port. */
-export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+export const PORT_VARIABLES: Record<keyof AllStackPorts, string> = {
   kafka: 'ORDERSTREAM_STACK_KAFKA_PORT',
   kafkaController: 'ORDERSTREAM_STACK_KAFKA_CONTROLLER_PORT',
   registry: 'ORDERSTREAM_STACK_REGISTRY_PORT',
   registryManagement: 'ORDERSTREAM_STACK_REGISTRY_MANAGEMENT_PORT',
   mongo: 'ORDERSTREAM_STACK_MONGO_PORT',
   redis: 'ORDERSTREAM_STACK_REDIS_PORT',
+  prometheus: 'ORDERSTREAM_STACK_PROMETHEUS_PORT',
 };
 
 const readPort = (env: NodeJS.ProcessEnv, variable: string, fallback: number): number => {
@@ -94,11 +103,11 @@ export const stackSettings = (env: NodeJS.ProcessEnv = process.env): StackSettin
   }
   const stateDir = instance === '' ? cacheDir : join(cacheDir, 'instances', instance);
   const ports = Object.fromEntries(
-    (Object.keys(DEFAULT_PORTS) as (keyof StackPorts)[]).map((name) => [
+    (Object.keys(DEFAULT_PORTS) as (keyof AllStackPorts)[]).map((name) => [
       name,
       readPort(env, PORT_VARIABLES[name], DEFAULT_PORTS[name]),
     ]),
-  ) as unknown as StackPorts;
+  ) as unknown as AllStackPorts;
   return {
     host: '127.0.0.1',
     ports,
@@ -119,6 +128,8 @@ export interface Endpoints {
   schemaRegistryUrl: string;
   mongodbUri: string;
   redisUrl: string;
+  /** Optional: the system runs without it; `npm start` and the observability tests use it. */
+  prometheusUrl?: string;
 }
 
 export const endpointsToEnv = (e: Endpoints): Record<string, string> => ({
@@ -126,6 +137,7 @@ export const endpointsToEnv = (e: Endpoints): Record<string, string> => ({
   SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
   MONGODB_URI: e.mongodbUri,
   REDIS_URL: e.redisUrl,
+  ...(e.prometheusUrl !== undefined ? { PROMETHEUS_URL: e.prometheusUrl } : {}),
 });
 
 export const localEndpoints = ({ host, ports }: StackSettings): Endpoints => ({
@@ -133,4 +145,5 @@ export const localEndpoints = ({ host, ports }: StackSettings): Endpoints => ({
   schemaRegistryUrl: `http://${host}:${ports.registry}/apis/ccompat/v7`,
   mongodbUri: `mongodb://${host}:${ports.mongo}/`,
   redisUrl: `redis://${host}:${ports.redis}`,
+  prometheusUrl: `http://${host}:${ports.prometheus}`,
 });

@@ -5,11 +5,18 @@ import type { Progress } from './progress';
 import type { LocalService, ServiceContext } from './service';
 import { kafkaService } from './services/kafka';
 import { mongoService } from './services/mongo';
+import { prometheusService } from './services/prometheus';
 import { redisService } from './services/redis';
 import { registryService } from './services/registry';
 import { launch, portOpen, runningRecord, stop, waitHealthy } from './supervisor';
 
-export const SERVICES: readonly LocalService[] = [kafkaService, registryService, mongoService, redisService];
+export const SERVICES: readonly LocalService[] = [
+  kafkaService,
+  registryService,
+  mongoService,
+  redisService,
+  prometheusService,
+];
 export type ServiceName = LocalService['name'];
 
 export interface ServiceStatus {

@@ -5,6 +5,8 @@ export interface ComposedEndpoints {
   commandApi: string;
   queryApi: string;
   paymentGateway: string;
+  /** A customer's bearer token (DESIGN §11): the order's customerId comes from it. */
+  customerToken(customerId: string): Promise<string>;
 }
 
 interface OrderView {
@@ -12,10 +14,13 @@ interface OrderView {
   cancellationReason?: string;
 }
 
-const post = async (url: string, body: unknown): Promise<Record<string, unknown>> => {
+const post = async (url: string, body: unknown, token?: string): Promise<Record<string, unknown>> => {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
@@ -25,19 +30,26 @@ const post = async (url: string, body: unknown): Promise<Record<string, unknown>
 };
 
 /** Creates and places a one-line order through the command API; returns its id. */
-const placeOrder = async (api: ComposedEndpoints, customerId: string, sku: string): Promise<string> => {
-  const created = await post(`${api.commandApi}/api/commands/orders/create`, {
-    customerId,
-    items: [{ sku, quantity: 1 }],
-  });
+const placeOrder = async (
+  api: ComposedEndpoints,
+  token: string,
+  customerId: string,
+  sku: string,
+): Promise<string> => {
+  const created = await post(
+    `${api.commandApi}/api/commands/orders/create`,
+    { customerId, items: [{ sku, quantity: 1 }] },
+    token,
+  );
   const orderId = String(created.orderId);
-  await post(`${api.commandApi}/api/commands/orders/${orderId}/place`, {});
+  await post(`${api.commandApi}/api/commands/orders/${orderId}/place`, {}, token);
   return orderId;
 };
 
 /** Polls the query API (so the projections are proven too) until the order reaches a final status. */
 const finalStatus = async (
   api: ComposedEndpoints,
+  token: string,
   orderId: string,
   timeoutMs: number,
 ): Promise<OrderView> => {
@@ -45,6 +57,7 @@ const finalStatus = async (
   let last = 'not yet projected';
   while (Date.now() < deadline) {
     const res = await fetch(`${api.queryApi}/api/queries/orders/${orderId}`, {
+      headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(5_000),
     }).catch(() => undefined);
     if (res?.ok) {
@@ -65,14 +78,28 @@ const finalStatus = async (
 export const placeOrdersEndToEnd = async (api: ComposedEndpoints, timeoutMs = 180_000): Promise<void> => {
   const run = Date.now().toString(36);
   step('placing an order that should complete');
-  const happy = await finalStatus(api, await placeOrder(api, `verify-${run}-1`, 'BOOK-0001'), timeoutMs);
+  const first = `verify-${run}-1`;
+  const firstToken = await api.customerToken(first);
+  const happy = await finalStatus(
+    api,
+    firstToken,
+    await placeOrder(api, firstToken, first, 'BOOK-0001'),
+    timeoutMs,
+  );
   if (happy.status !== 'Completed')
     throw new Error(`the first order ended ${happy.status}, expected Completed`);
 
   step('payment gateway: declineRate 1; placing an order that should be compensated');
   await post(`${api.paymentGateway}/admin/failures`, { declineRate: 1 });
   try {
-    const declined = await finalStatus(api, await placeOrder(api, `verify-${run}-2`, 'BOOK-0002'), timeoutMs);
+    const second = `verify-${run}-2`;
+    const secondToken = await api.customerToken(second);
+    const declined = await finalStatus(
+      api,
+      secondToken,
+      await placeOrder(api, secondToken, second, 'BOOK-0002'),
+      timeoutMs,
+    );
     if (declined.status !== 'Cancelled')
       throw new Error(`the declined order ended ${declined.status}, expected Cancelled`);
     step(`  compensated: ${declined.cancellationReason ?? '(no reason given)'}`);

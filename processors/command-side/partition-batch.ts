@@ -2,6 +2,7 @@ import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { firstOffset, sendAll } from '../../lib/kafka/chunked-send';
 import { replyMessage, type CommandLike } from '../../lib/kafka/command-protocol';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { withRecordCorrelation } from '../../lib/kafka/record-correlation';
 import { OrderstreamError } from '../../lib/errors';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
@@ -146,16 +147,18 @@ export const createPartitionBatches = <C extends CommandLike, E extends { type: 
       },
     };
     for (const message of messages) {
-      const outcome = await evaluateCommand(
-        {
-          module,
-          commandsTopic,
-          partition: owner.partition,
-          partitionCount,
-          counters: { commandsTotal, eventsAppended },
-        },
-        lookup,
-        message,
+      const outcome = await withRecordCorrelation(message.headers, () =>
+        evaluateCommand(
+          {
+            module,
+            commandsTopic,
+            partition: owner.partition,
+            partitionCount,
+            counters: { commandsTotal, eventsAppended },
+          },
+          lookup,
+          message,
+        ),
       );
       if (outcome.record && outcome.aggregateId) batch.staged.set(outcome.aggregateId, outcome.record);
       if (outcome.snapshotNow && outcome.aggregateId) batch.snapshotsNow.add(outcome.aggregateId);

@@ -6,6 +6,7 @@ import { commandMessage } from '../../lib/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
 import { followEvents } from './event-follower';
+import { sagaTimings } from './saga-timings';
 
 export interface DeadlineWatcherOptions {
   kafka: Kafka;
@@ -44,10 +45,24 @@ export const startDeadlineWatcher = async (
 ): Promise<{ stop(): Promise<void> }> => {
   const { kafka, topics, logger } = options;
   const now = options.now ?? Date.now;
-  const open = new Map<string, { status: string; placedAt: number; attempts: number; lastSentAt?: number }>();
+  const open = new Map<
+    string,
+    { status: string; placedAt: number; attempts: number; lastSentAt?: number; correlationId?: string }
+  >();
   const expired = options.metrics.counter({
     name: 'saga_deadline_cancellations_total',
     help: 'Orders cancelled because their saga exceeded the deadline',
+  });
+  const timings = sagaTimings(options.metrics, now());
+  options.metrics.gauge({
+    name: 'saga_overdue_orders',
+    help: 'Placed orders still undecided (not shipped, completed or cancelled) past the saga deadline',
+    collect() {
+      let overdue = 0;
+      for (const order of open.values())
+        if (CANCELLABLE.has(order.status) && now() - order.placedAt >= options.deadlineMs) overdue += 1;
+      this.set(overdue);
+    },
   });
 
   const follower = await followEvents({
@@ -58,6 +73,8 @@ export const startDeadlineWatcher = async (
     logger,
     ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     onEvent: (event) => {
+      const placed = open.get(event.aggregateId);
+      if (placed) timings.observe(event, placed.placedAt);
       if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') {
         open.delete(event.aggregateId);
         return;
@@ -71,6 +88,8 @@ export const startDeadlineWatcher = async (
           status,
           placedAt: Date.parse(event.occurredAt) || now(),
           attempts: 0,
+          // The cancel continues the order's story rather than starting one of its own.
+          ...(event.correlationId ? { correlationId: event.correlationId } : {}),
         });
     },
   });
@@ -91,7 +110,11 @@ export const startDeadlineWatcher = async (
         orderId,
         reason: `the order did not progress past ${order.status} within ${Math.round(options.deadlineMs / 1000)} s`,
         reasonCode: 'DEADLINE_EXCEEDED',
-        meta: { commandId, correlationId: commandId, issuedAt: new Date(now()).toISOString() },
+        meta: {
+          commandId,
+          correlationId: order.correlationId ?? commandId,
+          issuedAt: new Date(now()).toISOString(),
+        },
       });
     }
     if (due.length === 0) return;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { isRetriable } from '../../lib/errors';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { withRecordCorrelation } from '../../lib/kafka/record-correlation';
 import { deadLetterMessage } from '../command-side/dead-letter';
 import { retryInPlace } from '../../lib/kafka/retry-in-place';
 
@@ -63,14 +64,16 @@ export const followEvents = async (options: FollowOptions): Promise<{ stop(): Pr
     // A tombstone (erasure) or a record without a type has nothing to follow.
     if (!type || !message.value) return;
     const { data } = await decode(type, message.value);
-    onEvent({
-      aggregateId: headerString(message.headers, HEADERS.aggregateId) ?? '',
-      version: Number(headerString(message.headers, HEADERS.aggregateVersion)),
-      type,
-      data,
-      correlationId: headerString(message.headers, HEADERS.correlationId) ?? '',
-      occurredAt: headerString(message.headers, HEADERS.occurredAt) ?? '',
-    });
+    withRecordCorrelation(message.headers, () =>
+      onEvent({
+        aggregateId: headerString(message.headers, HEADERS.aggregateId) ?? '',
+        version: Number(headerString(message.headers, HEADERS.aggregateVersion)),
+        type,
+        data,
+        correlationId: headerString(message.headers, HEADERS.correlationId) ?? '',
+        occurredAt: headerString(message.headers, HEADERS.occurredAt) ?? '',
+      }),
+    );
   };
 
   const park = async (message: KafkaMessage, partition: number, err: unknown): Promise<void> => {

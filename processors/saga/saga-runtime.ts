@@ -4,6 +4,7 @@ import { isRetriable } from '../../lib/errors';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { commandMessage, type CommandLike } from '../../lib/kafka/command-protocol';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { withRecordCorrelation } from '../../lib/kafka/record-correlation';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
@@ -210,7 +211,8 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
         try {
           if (!source) throw new Error(`no saga source for topic ${sourceTopic}`);
           input = await toSagaEvent(source, message);
-          produced = options.react(input);
+          const event = input;
+          produced = withRecordCorrelation(message.headers, () => options.react(event));
         } catch (err) {
           const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
           const eventType = headerString(message.headers, HEADERS.eventType) ?? 'unknown';

@@ -41,6 +41,10 @@ describe('the deadline watcher', () => {
     const cancelled = journey.events.at(-1)?.data as { reasonCode?: string; cancelledFromStatus?: string };
     expect(cancelled.reasonCode).toBe('DEADLINE_EXCEEDED');
     expect(['InventoryReserved', 'PaymentCaptured']).toContain(cancelled.cancelledFromStatus);
+    // The watcher's cancel continues the order's story: same correlation as the place command.
+    const placed = journey.events.find((e) => e.type === 'OrderPlaced');
+    expect(placed?.correlationId).toBeTruthy();
+    expect(journey.events.at(-1)?.correlationId).toBe(placed?.correlationId);
     const charged = cancelled.cancelledFromStatus === 'PaymentCaptured' ? 900 : undefined;
 
     // Compensated: the money is back and the unit is on the shelf again.

@@ -28,7 +28,7 @@ type WithoutMeta<C> = C extends unknown ? Omit<C, 'meta'> : never;
 
 export interface OrderJourney {
   status: string;
-  events: { type: string; data: unknown }[];
+  events: { type: string; data: unknown; correlationId?: string }[];
 }
 
 export interface SagaHarness {
@@ -121,7 +121,7 @@ export const sagaHarness = async (
       decode: async (type, value) => (await pipeline.codecs.orders.decode(type, value)).event as OrderEvent,
       onEvent: (event) => {
         const journey = journeys.get(event.aggregateId) ?? { status: 'Draft', events: [] };
-        journey.events.push({ type: event.type, data: event.data });
+        journey.events.push({ type: event.type, data: event.data, correlationId: event.correlationId });
         journey.status = STATUS_OF[event.type] ?? journey.status;
         journeys.set(event.aggregateId, journey);
       },
