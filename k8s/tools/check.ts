@@ -57,13 +57,15 @@ const validateCore = (cli: string, objects: K8sObject[], dir: string, overlay: s
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.startsWith('ERROR') || l.startsWith('WARN') || l.startsWith('Traceback'));
-  if (out.status !== 0 && lines.length === 0) lines.push(`kubernetes-validate exited ${out.status}: ${out.stderr}`);
+  if (out.status !== 0 && lines.length === 0)
+    lines.push(`kubernetes-validate exited ${out.status}: ${out.stderr}`);
   return lines.map((l) => l.replace(file, `overlays/${overlay}`));
 };
 
 /** Generated files compare as parsed YAML: the formatter may re-flow them, never change them. */
 const sameYaml = (a: string, b: string): boolean =>
-  JSON.stringify(parseAllDocuments(a).map((d) => d.toJS())) === JSON.stringify(parseAllDocuments(b).map((d) => d.toJS()));
+  JSON.stringify(parseAllDocuments(a).map((d) => d.toJS())) ===
+  JSON.stringify(parseAllDocuments(b).map((d) => d.toJS()));
 
 export const staleGeneratedFiles = (): string[] =>
   [...generatedFiles()]
@@ -75,7 +77,10 @@ export const staleGeneratedFiles = (): string[] =>
 
 export const checkManifests = async (progress: Progress = silentProgress): Promise<CheckReport> => {
   const t0 = Date.now();
-  const [kustomize, validator] = await Promise.all([ensureKustomize(progress), ensureKubernetesValidate(progress)]);
+  const [kustomize, validator] = await Promise.all([
+    ensureKustomize(progress),
+    ensureKubernetesValidate(progress),
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'orderstream-k8s-'));
   const partitions = partitionCounts();
   const overlays: OverlayReport[] = [];
@@ -128,7 +133,8 @@ if (require.main === module) {
         for (const f of o.failures) process.stderr.write(`    ${f}\n`);
         failed ||= o.failures.length > 0;
       }
-      for (const s of report.stale) process.stderr.write(`✗ ${s} differs from its source: run npm run k8s:generate\n`);
+      for (const s of report.stale)
+        process.stderr.write(`✗ ${s} differs from its source: run npm run k8s:generate\n`);
       process.stderr.write(`k8s:check ${failed ? 'failed' : 'passed'} in ${report.seconds.toFixed(1)}s\n`);
       process.exitCode = failed ? 1 : 0;
     })

@@ -28,9 +28,15 @@ export const generatedFiles = (): Map<string, string> => {
     ['overlays/local/simulators', SIMULATORS],
   ] as const) {
     for (const role of roles) {
-      files.set(`${dir}/${role.name}.yaml`, header(rolesSource) + documents([...roleObjects(role), networkPolicy(role)]));
+      files.set(
+        `${dir}/${role.name}.yaml`,
+        header(rolesSource) + documents([...roleObjects(role), networkPolicy(role)]),
+      );
     }
-    files.set(`${dir}/kustomization.yaml`, header(rolesSource) + kustomization(roles.map((r) => `${r.name}.yaml`)));
+    files.set(
+      `${dir}/kustomization.yaml`,
+      header(rolesSource) + kustomization(roles.map((r) => `${r.name}.yaml`)),
+    );
   }
   files.set('base/kafka/topics.yaml', header('topics/topics.json') + documents(kafkaTopics()));
   return files;

@@ -33,9 +33,10 @@ type Workload = {
 };
 
 const get = <T>(o: unknown, ...path: string[]): T | undefined =>
-  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o) as
-    | T
-    | undefined;
+  path.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+    o,
+  ) as T | undefined;
 
 const idOf = (o: Obj): string => `${o.kind}/${o.metadata.name}`;
 
@@ -56,14 +57,19 @@ const workloads = (objects: Obj[]): Workload[] => {
         strategy:
           o.kind === 'Deployment'
             ? get(o, 'spec', 'strategy')
-            : { type: 'Canary', rollingUpdate: { maxUnavailable: get(o, 'spec', 'strategy', 'canary', 'maxUnavailable') } },
+            : {
+                type: 'Canary',
+                rollingUpdate: { maxUnavailable: get(o, 'spec', 'strategy', 'canary', 'maxUnavailable') },
+              },
         component: labels['app.kubernetes.io/component'],
       };
     });
 };
 
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
-  !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+  !!selector &&
+  Object.keys(selector).length > 0 &&
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 export interface PolicyOptions {
   /** Partition count by topic name, from topics/topics.json. */
@@ -93,19 +99,23 @@ export const policyViolations = (objects: Obj[], options: PolicyOptions): string
         if (c.resources?.limits?.[r] === undefined) out.push(`${cid}: no ${r} limit`);
       }
       const sc = c.securityContext ?? {};
-      if (sc.runAsNonRoot !== true && w.pod.securityContext?.runAsNonRoot !== true) out.push(`${cid}: may run as root`);
+      if (sc.runAsNonRoot !== true && w.pod.securityContext?.runAsNonRoot !== true)
+        out.push(`${cid}: may run as root`);
       if (sc.readOnlyRootFilesystem !== true) out.push(`${cid}: root filesystem is writable`);
       if (sc.allowPrivilegeEscalation !== false) out.push(`${cid}: allows privilege escalation`);
       if (!sc.capabilities?.drop?.includes('ALL')) out.push(`${cid}: does not drop ALL capabilities`);
     }
-    if (w.pod.securityContext?.seccompProfile?.type !== 'RuntimeDefault') out.push(`${id}: seccomp is not RuntimeDefault`);
+    if (w.pod.securityContext?.seccompProfile?.type !== 'RuntimeDefault')
+      out.push(`${id}: seccomp is not RuntimeDefault`);
     if (w.strategy?.type !== 'Recreate' && String(w.strategy?.rollingUpdate?.maxUnavailable) !== '0') {
       out.push(`${id}: a rolling update may drop below capacity (maxUnavailable must be 0)`);
     }
     if (w.component === 'worker' || w.component === 'singleton') {
       const grace = w.pod.terminationGracePeriodSeconds ?? 30;
       if (grace <= options.sessionTimeoutS) {
-        out.push(`${id}: grace period ${grace}s does not cover the ${options.sessionTimeoutS}s session timeout and a batch`);
+        out.push(
+          `${id}: grace period ${grace}s does not cover the ${options.sessionTimeoutS}s session timeout and a batch`,
+        );
       }
     }
     if (!pdbs.some((p) => selects(get(p, 'spec', 'selector', 'matchLabels'), w.labels))) {
@@ -115,13 +125,15 @@ export const policyViolations = (objects: Obj[], options: PolicyOptions): string
 
   for (const so of objects.filter((o) => o.kind === 'ScaledObject')) {
     const max = get<number>(so, 'spec', 'maxReplicaCount');
-    const triggers = get<{ type?: string; metadata?: Record<string, string> }[]>(so, 'spec', 'triggers') ?? [];
+    const triggers =
+      get<{ type?: string; metadata?: Record<string, string> }[]>(so, 'spec', 'triggers') ?? [];
     if (max === undefined) out.push(`${idOf(so)}: no maxReplicaCount`);
     for (const t of triggers.filter((t) => t.type === 'kafka')) {
       const topic = t.metadata?.topic;
       if (!t.metadata?.consumerGroup) out.push(`${idOf(so)}: a kafka trigger without consumerGroup`);
       const count = topic === undefined ? undefined : options.partitions.get(topic);
-      if (count === undefined) out.push(`${idOf(so)}: trigger topic ${topic ?? '(none)'} is not in topics.json`);
+      if (count === undefined)
+        out.push(`${idOf(so)}: trigger topic ${topic ?? '(none)'} is not in topics.json`);
       else if (max !== undefined && max > count) {
         out.push(`${idOf(so)}: maxReplicaCount ${max} exceeds the ${count} partitions of ${topic}`);
       }

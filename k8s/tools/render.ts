@@ -3,10 +3,11 @@ import { topicDefinitions } from '../../topics/ensure-topics';
 import { HEALTH_PORT, replicaCap, type Role } from './roles';
 
 /** A Kubernetes object as the manifests hold it. */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string } & Record<string, unknown> } & Record<
-  string,
-  unknown
->;
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string } & Record<string, unknown>;
+} & Record<string, unknown>;
 
 export const KAFKA_CLUSTER = 'orderstream';
 export const PART_OF = { 'app.kubernetes.io/part-of': 'orderstream' };
@@ -69,15 +70,30 @@ export const deployment = (role: Role): K8sObject => {
               imagePullPolicy: 'IfNotPresent',
               args: [role.name],
               ports: [{ name: portName(role), containerPort: role.port, protocol: 'TCP' }],
-              envFrom: [{ configMapRef: { name: 'orderstream-config' } }, { secretRef: { name: 'orderstream-secrets' } }],
+              envFrom: [
+                { configMapRef: { name: 'orderstream-config' } },
+                { secretRef: { name: 'orderstream-secrets' } },
+              ],
               env: [
                 serves
                   ? { name: 'PORT', value: String(role.port) }
                   : { name: 'HEALTH_PORT', value: String(HEALTH_PORT) },
               ],
-              startupProbe: probe(role, '/health/startup', { periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2 }),
-              readinessProbe: probe(role, '/health/ready', { periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 }),
-              livenessProbe: probe(role, '/health/live', { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 }),
+              startupProbe: probe(role, '/health/startup', {
+                periodSeconds: 2,
+                failureThreshold: 60,
+                timeoutSeconds: 2,
+              }),
+              readinessProbe: probe(role, '/health/ready', {
+                periodSeconds: 5,
+                failureThreshold: 3,
+                timeoutSeconds: 2,
+              }),
+              livenessProbe: probe(role, '/health/live', {
+                periodSeconds: 10,
+                failureThreshold: 3,
+                timeoutSeconds: 2,
+              }),
               ...(serves ? { lifecycle: { preStop: { sleep: { seconds: PRE_STOP_S } } } } : {}),
               resources: resourcesOf(role),
               securityContext: {
@@ -128,7 +144,12 @@ export const horizontalPodAutoscaler = (role: Role): K8sObject => ({
     scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: role.name },
     minReplicas: 1,
     maxReplicas: 6,
-    metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    metrics: [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+      },
+    ],
     behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
   },
 });

@@ -63,8 +63,13 @@ export const ensureKubernetesValidate = async (progress: Progress): Promise<stri
   const python = spawnSync('python3', ['--version']).status === 0 ? 'python3' : 'python';
   rmSync(venv, { recursive: true, force: true });
   await run(python, ['-m', 'venv', venv], { logFile, service: 'k8s', progress });
-  await run(join(venv, 'bin', 'pip'), ['install', '--quiet', KUBERNETES_VALIDATE], { logFile, service: 'k8s', progress });
-  if (!existsSync(cli)) throw new PrerequisiteError(`${KUBERNETES_VALIDATE} installed no ${cli}; see ${logFile}`);
+  await run(join(venv, 'bin', 'pip'), ['install', '--quiet', KUBERNETES_VALIDATE], {
+    logFile,
+    service: 'k8s',
+    progress,
+  });
+  if (!existsSync(cli))
+    throw new PrerequisiteError(`${KUBERNETES_VALIDATE} installed no ${cli}; see ${logFile}`);
   writeFileSync(stamp, new Date().toISOString());
   progress.done('k8s', `${KUBERNETES_VALIDATE} ready`, t0);
   return cli;
