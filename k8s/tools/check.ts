@@ -77,10 +77,14 @@ export const staleGeneratedFiles = (): string[] =>
 
 export const checkManifests = async (progress: Progress = silentProgress): Promise<CheckReport> => {
   const t0 = Date.now();
-  const [kustomize, validator] = await Promise.all([
+  // Side by side on a cold cache; both settle before a failure is reported, so nothing is left half-installed.
+  const [built, installed] = await Promise.allSettled([
     ensureKustomize(progress),
     ensureKubernetesValidate(progress),
   ]);
+  if (built.status === 'rejected') throw built.reason;
+  if (installed.status === 'rejected') throw installed.reason;
+  const [kustomize, validator] = [built.value, installed.value];
   const dir = mkdtempSync(join(tmpdir(), 'orderstream-k8s-'));
   const partitions = partitionCounts();
   const overlays: OverlayReport[] = [];

@@ -42,7 +42,8 @@ export const deployment = (role: Role): K8sObject => {
     kind: 'Deployment',
     metadata: { name: role.name, labels: labels(role) },
     spec: {
-      replicas: 1,
+      // Scaled roles leave replicas to their HPA or ScaledObject: a count here would reset it on every apply.
+      ...(role.kind === 'singleton' ? { replicas: 1 } : {}),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(role) },
       strategy:
