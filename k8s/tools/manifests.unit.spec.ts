@@ -3,6 +3,8 @@ import { staleGeneratedFiles } from './check';
 import { generatedFiles } from './generate';
 import { policyViolations } from './policy';
 import {
+  service,
+  serviceMonitor,
   deployment,
   kafkaTopics,
   podDisruptionBudget,
@@ -48,7 +50,15 @@ describe('generated manifests', () => {
 });
 
 describe('policy', () => {
-  const good = [deployment(role), podDisruptionBudget(role), scaledObject(role)];
+  const good = [
+    deployment(role),
+    podDisruptionBudget(role),
+    scaledObject(role),
+    service(role),
+    serviceMonitor(role),
+  ];
+  const without = (kind: string): K8sObject[] => good.filter((o) => o.kind !== kind);
+  const replaced = (o: K8sObject): K8sObject[] => good.map((g) => (g.kind === o.kind ? o : g));
 
   it('passes the generated role', () => {
     expect(policyViolations(good, options)).toEqual([]);
@@ -63,7 +73,7 @@ describe('policy', () => {
   ])('names a Deployment without %s', (field, message) => {
     const d = clone(good[0]!);
     delete container(d)[field];
-    expect(policyViolations([d, ...good.slice(1)], options).join('\n')).toMatch(message);
+    expect(policyViolations(replaced(d), options).join('\n')).toMatch(message);
   });
 
   it('names a Deployment that may run as root', () => {
@@ -72,11 +82,11 @@ describe('policy', () => {
     (
       d.spec as { template: { spec: { securityContext: Record<string, unknown> } } }
     ).template.spec.securityContext.runAsNonRoot = false;
-    expect(policyViolations([d, ...good.slice(1)], options).join('\n')).toMatch(/may run as root/);
+    expect(policyViolations(replaced(d), options).join('\n')).toMatch(/may run as root/);
   });
 
   it('names a Deployment that no PodDisruptionBudget covers', () => {
-    expect(policyViolations([good[0]!, good[2]!], options)).toEqual([
+    expect(policyViolations(without('PodDisruptionBudget'), options)).toEqual([
       'Deployment/orders-processor: no PodDisruptionBudget selects its pods',
     ]);
   });
@@ -84,7 +94,7 @@ describe('policy', () => {
   it('names a ScaledObject that scales past its topic partitions', () => {
     const so = clone(good[2]!);
     (so.spec as { maxReplicaCount: number }).maxReplicaCount = 7;
-    expect(policyViolations([good[0]!, good[1]!, so], options)).toEqual([
+    expect(policyViolations(replaced(so), options)).toEqual([
       'ScaledObject/orders-processor: maxReplicaCount 7 exceeds the 6 partitions of orders.commands',
     ]);
   });
@@ -94,7 +104,7 @@ describe('policy', () => {
     (
       d.spec as { template: { spec: { terminationGracePeriodSeconds: number } } }
     ).template.spec.terminationGracePeriodSeconds = 10;
-    expect(policyViolations([d, ...good.slice(1)], options).join('\n')).toMatch(
+    expect(policyViolations(replaced(d), options).join('\n')).toMatch(
       /does not cover the 30s session timeout/,
     );
   });
@@ -105,7 +115,25 @@ describe('policy', () => {
       type: 'RollingUpdate',
       rollingUpdate: { maxUnavailable: 1 },
     };
-    expect(policyViolations([d, ...good.slice(1)], options).join('\n')).toMatch(/maxUnavailable must be 0/);
+    expect(policyViolations(replaced(d), options).join('\n')).toMatch(/maxUnavailable must be 0/);
+  });
+
+  it('names a role that no ServiceMonitor scrapes', () => {
+    expect(policyViolations(without('ServiceMonitor'), options)).toEqual([
+      'Deployment/orders-processor: no ServiceMonitor scrapes its pods',
+    ]);
+  });
+
+  it('names a Deployment that runs pods beside the Rollout it lends its template to', () => {
+    const rollout: K8sObject = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'orders-processor' },
+      spec: { workloadRef: { name: 'orders-processor' }, strategy: { canary: { maxUnavailable: 0 } } },
+    };
+    expect(policyViolations([...good, rollout], options)).toEqual([
+      'Deployment/orders-processor: lends its template to Rollout/orders-processor but does not run at replicas 0',
+    ]);
   });
 
   it('reads a Rollout template from the Deployment its workloadRef names', () => {

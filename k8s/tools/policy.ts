@@ -123,6 +123,28 @@ export const policyViolations = (objects: Obj[], options: PolicyOptions): string
     }
   }
 
+  // A Deployment that lends its template to a Rollout must not run pods of its own beside it.
+  for (const r of objects.filter((o) => o.kind === 'Rollout')) {
+    const ref = get<string>(r, 'spec', 'workloadRef', 'name');
+    const lent = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === ref);
+    if (lent && get<number>(lent, 'spec', 'replicas') !== 0) {
+      out.push(`${idOf(lent)}: lends its template to ${idOf(r)} but does not run at replicas 0`);
+    }
+  }
+  // Every role is scraped: a ServiceMonitor selects a Service that selects its pods.
+  const services = objects.filter((o) => o.kind === 'Service');
+  const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
+  for (const w of workloads(objects).filter((w) => w.pod)) {
+    const scraped = services.some(
+      (s) =>
+        selects(get(s, 'spec', 'selector'), w.labels) &&
+        monitors.some((m) =>
+          selects(get(m, 'spec', 'selector', 'matchLabels'), get(s, 'metadata', 'labels') ?? {}),
+        ),
+    );
+    if (!scraped) out.push(`${w.kind}/${w.name}: no ServiceMonitor scrapes its pods`);
+  }
+
   for (const so of objects.filter((o) => o.kind === 'ScaledObject')) {
     const max = get<number>(so, 'spec', 'maxReplicaCount');
     const triggers =

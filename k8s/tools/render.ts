@@ -10,6 +10,8 @@ export type K8sObject = {
 } & Record<string, unknown>;
 
 export const KAFKA_CLUSTER = 'orderstream';
+/** The namespace of the base (k8s/base/kustomization.yaml). */
+export const NAMESPACE = 'orderstream';
 export const PART_OF = { 'app.kubernetes.io/part-of': 'orderstream' };
 /** Consumer session timeout the ConfigMap sets; a worker's grace period covers it plus a batch. */
 export const SESSION_TIMEOUT_S = 30;
@@ -169,7 +171,8 @@ export const scaledObject = (role: Role): K8sObject => ({
     triggers: (role.topics ?? []).map((topic) => ({
       type: 'kafka',
       metadata: {
-        bootstrapServers: `${KAFKA_CLUSTER}-kafka-bootstrap:9092`,
+        // KEDA's operator resolves this from its own namespace: the name must be qualified.
+        bootstrapServers: `${KAFKA_CLUSTER}-kafka-bootstrap.${NAMESPACE}.svc:9092`,
         consumerGroup: role.consumerGroup,
         topic,
         lagThreshold: '100',
