@@ -5,6 +5,8 @@ import { createRedis } from '../lib/adapters/redis';
 import { envVar, readConfig } from '../lib/config/env';
 import { listen } from '../lib/http/app';
 import { createMetrics, type Metrics } from '../lib/observability/metrics';
+import { loadLocalKeyPair, localKeyVerifier } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
 import { createCommandApi } from '../producers/command-api/command-api';
 import { openBenchEnvironment } from './lib/bench-environment';
 import { createJsonClient, type JsonClient } from './lib/http-client';
@@ -121,7 +123,9 @@ const main = async (): Promise<void> => {
   const processorMetrics = createMetrics({ service: 'orders-command-processor', defaultMetrics: false });
   const processor = await env.startProcessor(config.BENCH_SNAPSHOT_EVERY, processorMetrics);
   const redis = createRedis(env.endpoints.redisUrl, 'bench-command-api');
+  const key = await loadLocalKeyPair();
   const api = await createCommandApi({
+    verifier: localKeyVerifier(key),
     kafka: env.kafka,
     redis,
     topics: env.topics,
@@ -131,9 +135,12 @@ const main = async (): Promise<void> => {
   });
   const server = await listen(api.app, 0, '127.0.0.1');
   api.health.markStarted();
+  // An admin creates orders for many customers, as a load generator does.
+  const token = await signToken(key, { subject: 'bench-admin', roles: ['admin'], ttlSeconds: 86_400 });
   const http = createJsonClient(server.url, {
     sockets: CONCURRENCY,
     timeoutMs: config.BENCH_REQUEST_TIMEOUT_MS,
+    headers: { authorization: `Bearer ${token}` },
   });
   log(
     `command API ${server.url}, topics ${env.topics.prefix}*; ${CONCURRENCY} clients, ` +

@@ -17,12 +17,20 @@ import { createGetClient, type GetClient } from './lib/http-get';
 import { orderView, STATUSES } from './lib/order-views';
 import { createRecorder, type KindReport, type Outcome } from './lib/recorder';
 import { provenance, writeResult } from './lib/results';
+import { loadLocalKeyPair, localKeyVerifier } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
 
 /**
  * Read-side throughput of the query API (in-process, loopback) over order views seeded straight
  * into a fresh MongoDB database: GET one order by id uncached (MongoDB), cached (hot set), and
- * the list endpoint filtered by customer and by status.
+ * the list endpoint filtered by customer and by status. Every request carries an admin token.
+ *
+ * `--auth` (`npm run bench:auth`) measures what authentication costs instead: the cached GET by id
+ * with the token verified (ES256 signature and claims) and with verification skipped (a verifier
+ * that returns a fixed principal: the rest of the access middleware still runs), alternating
+ * rounds in one run so both see the same machine.
  */
+const AUTH_MODE = process.argv.includes('--auth');
 const config = readConfig(process.env, {
   BENCH_ORDERS: envVar.int({ default: 10_000, min: 100, max: 2_000_000 }),
   BENCH_CUSTOMERS: envVar.int({ default: 200, min: 1 }),
@@ -36,7 +44,9 @@ const config = readConfig(process.env, {
   BENCH_LOG_LEVEL: envVar.oneOf(['debug', 'info', 'warn', 'error'] as const)({ default: 'error' }),
 });
 const CONCURRENCY = config.BENCH_CONCURRENCY;
-const NAME = `query-by-id-orders-${config.BENCH_ORDERS}-concurrency-${CONCURRENCY}`;
+const NAME = AUTH_MODE
+  ? `auth-cost-query-by-id-concurrency-${CONCURRENCY}`
+  : `query-by-id-orders-${config.BENCH_ORDERS}-concurrency-${CONCURRENCY}`;
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** A deterministic generator, so two runs seed and ask for the same documents in the same order. */
@@ -100,6 +110,114 @@ const runPhase = async (http: GetClient, phase: Phase, warmupS: number, duration
   return { ...report, perSecond, windowMs: Math.round(windowMs), exhausted, errors };
 };
 
+const AUTH_ROUNDS = 3;
+const VERIFY_SAMPLES = 2000;
+
+/** The cached GET with and without token verification, alternating rounds; writes the result file. */
+const measureAuthentication = async ({
+  http,
+  hot,
+  orderPath,
+  setSkipVerification,
+  verifyOnce,
+  found,
+  loadAtStart,
+}: {
+  /** One token verification, as the middleware does it. */
+  verifyOnce: () => Promise<unknown>;
+  http: GetClient;
+  hot: string[];
+  orderPath: (id: string) => string;
+  setSkipVerification: (skip: boolean) => void;
+  found: { sources: Record<string, string> };
+  loadAtStart: number;
+}) => {
+  // Re-warmed before every phase, so the in-process LRU starts each round alike.
+  const warm = async () => {
+    for (let i = 0; i < hot.length; i += CONCURRENCY) {
+      await Promise.all(hot.slice(i, i + CONCURRENCY).map((id) => http.get(orderPath(id))));
+    }
+  };
+  let next = 0;
+  const rounds: { kind: string; verified: boolean; report: Awaited<ReturnType<typeof runPhase>> }[] = [];
+  for (let round = 1; round <= AUTH_ROUNDS; round += 1) {
+    for (const verified of [true, false]) {
+      setSkipVerification(!verified);
+      await warm();
+      const kind = `by-id cached, ${verified ? 'token verified' : 'verification skipped'} (round ${round})`;
+      const report = await runPhase(
+        http,
+        { kind, expectCache: 'hit', next: () => orderPath(hot[next++ % hot.length] as string) },
+        config.BENCH_WARMUP_S,
+        config.BENCH_DURATION_S,
+      );
+      rounds.push({ kind, verified, report });
+    }
+  }
+  // The verification alone, one after another: its CPU time per request, without HTTP around it.
+  const verifyStarted = performance.now();
+  for (let i = 0; i < VERIFY_SAMPLES; i += 1) await verifyOnce();
+  const microsPerVerification = Math.round(((performance.now() - verifyStarted) * 1000) / VERIFY_SAMPLES);
+  log(`one verification: ${microsPerVerification} µs (mean of ${VERIFY_SAMPLES})`);
+  const mean = (verified: boolean) => {
+    const picked = rounds.filter((r) => r.verified === verified);
+    return Math.round((picked.reduce((sum, r) => sum + r.report.perSecond, 0) / picked.length) * 10) / 10;
+  };
+  const withToken = mean(true);
+  const without = mean(false);
+  const costPercent = without > 0 ? Math.round(((without - withToken) / without) * 1000) / 10 : 0;
+  log(
+    `verified ${withToken} req/s, skipped ${without} req/s: authentication costs ${costPercent}% of throughput`,
+  );
+  const file = writeResult({
+    name: NAME,
+    description:
+      'The cost of bearer-token authentication on the cached GET /api/queries/orders/{id} (query API in ' +
+      "this process, loopback, X-Cache: hit). Verified: every request's ES256 token is checked (signature, " +
+      'issuer, audience, expiry) by jose. Skipped: a verifier that returns a fixed principal, so the rest of ' +
+      'the access middleware (rule lookup, role check, ownership filter) still runs. Rounds alternate in one run.',
+    ...provenance(),
+    settings: {
+      hotSet: hot.length,
+      concurrency: CONCURRENCY,
+      rounds: AUTH_ROUNDS,
+      durationSPerPhase: config.BENCH_DURATION_S,
+      warmupS: config.BENCH_WARMUP_S,
+      logLevel: config.BENCH_LOG_LEVEL,
+      rateLimits: 'off',
+      client: 'node:http keep-alive, one socket per client, same process as the query API',
+      loadAverage1mAtStart: loadAtStart,
+      servers: Object.entries(found.sources)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    },
+    figures: {
+      verifiedRequestsPerSecond: withToken,
+      unverifiedRequestsPerSecond: without,
+      authenticationCostPercent: costPercent,
+      microsecondsPerVerification: microsPerVerification,
+    },
+    tables: [
+      {
+        title: 'Per round (successful requests in the window; latency over every sample)',
+        columns: ['phase', 'req/s', 'ok', 'not ok', 'p50 ms', 'p95 ms', 'p99 ms', 'mean ms', 'errors'],
+        rows: rounds.map(({ kind, report: p }) => [
+          kind,
+          p.perSecond,
+          p.succeeded,
+          p.failed,
+          p.p50Ms,
+          p.p95Ms,
+          p.p99Ms,
+          p.meanMs,
+          p.errors,
+        ]),
+      },
+    ],
+  });
+  log(`result: ${file}`);
+};
+
 const main = async (): Promise<void> => {
   const loadAtStart = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
   const found = await findInfrastructure(consoleProgress());
@@ -130,10 +248,18 @@ const main = async (): Promise<void> => {
     log(`seeded ${config.BENCH_ORDERS} order views into ${dbName}.orders_view in ${seedMs} ms`);
 
     // 2. The query API, in this process.
+    const key = await loadLocalKeyPair();
+    const verified = localKeyVerifier(key);
+    const token = await signToken(key, { subject: 'bench-admin', roles: ['admin'], ttlSeconds: 86_400 });
+    const fixed = await verified.verify(token);
+    let skipVerification = false;
     const api = await createQueryApi({
+      verifier: { verify: (t) => (skipVerification ? Promise.resolve(fixed) : verified.verify(t)) },
       db: mongo.db,
       redis,
       subscriber,
+      // The auth rounds outlast the default 30 s Redis TTL: a hot set expiring mid-round would measure MongoDB.
+      ...(AUTH_MODE ? { cache: { ttlSeconds: 3600 } } : {}),
       logger,
       metrics: createMetrics({ service: 'query-api', defaultMetrics: false }),
     });
@@ -142,6 +268,7 @@ const main = async (): Promise<void> => {
     const http = createGetClient(server.url, {
       sockets: CONCURRENCY,
       timeoutMs: config.BENCH_REQUEST_TIMEOUT_MS,
+      headers: { authorization: `Bearer ${token}` },
     });
     cleanup = async () => {
       http.close();
@@ -170,6 +297,18 @@ const main = async (): Promise<void> => {
       );
     }
     const orderPath = (id: string) => `/api/queries/orders/${encodeURIComponent(id)}`;
+    if (AUTH_MODE) {
+      await measureAuthentication({
+        http,
+        hot,
+        orderPath,
+        setSkipVerification: (skip) => (skipVerification = skip),
+        verifyOnce: () => verified.verify(token),
+        found,
+        loadAtStart,
+      });
+      return;
+    }
 
     // (a) uncached: each id once, no warm-up (a warm-up would spend ids); X-Cache must say miss.
     let nextCold = 0;

@@ -1,6 +1,10 @@
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
+
 /**
- * `npm run demo`: with `npm start` running, places a few orders through the command API and
- * prints each one's journey through the saga as the events arrive.
+ * `npm run demo`: with `npm start` running, places a few orders through the command API as a
+ * customer and prints each one's journey through the saga as the events arrive (read as an admin).
+ * Tokens are signed with the local development key, the one `npm start` verifies with.
  */
 const API = process.env.COMMAND_API_URL ?? 'http://127.0.0.1:8081';
 const GATEWAY = process.env.PAYMENT_GATEWAY_URL ?? 'http://127.0.0.1:8091';
@@ -11,10 +15,21 @@ interface StoredEvent {
   data: Record<string, unknown>;
 }
 
+const CUSTOMER = `demo-${Date.now() % 1000}`;
+const tokens = (async () => {
+  const key = await loadLocalKeyPair();
+  return {
+    customer: await signToken(key, { subject: CUSTOMER, roles: ['customer'] }),
+    admin: await signToken(key, { subject: 'demo-admin', roles: ['admin'] }),
+  };
+})();
+const bearer = async (role: 'customer' | 'admin') => ({ authorization: `Bearer ${(await tokens)[role]}` });
+
 const post = async (url: string, body: unknown): Promise<Record<string, unknown>> => {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // The simulators ignore the token; the command API needs it.
+    headers: { 'content-type': 'application/json', ...(await bearer('customer')) },
     body: JSON.stringify(body),
   });
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
@@ -43,7 +58,7 @@ const follow = async (orderId: string, title: string): Promise<string> => {
   const started = Date.now();
   let seen = 0;
   while (Date.now() - started < 60_000) {
-    const res = await fetch(`${API}/api/admin/events/${orderId}`);
+    const res = await fetch(`${API}/api/admin/events/${orderId}`, { headers: await bearer('admin') });
     const events = res.ok ? ((await res.json()) as { events: StoredEvent[] }).events : [];
     for (const e of events.slice(seen)) {
       const at = `+${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
@@ -58,10 +73,7 @@ const follow = async (orderId: string, title: string): Promise<string> => {
 };
 
 const create = async (items: { sku: string; quantity: number }[]): Promise<string> =>
-  String(
-    (await post(`${API}/api/commands/orders/create`, { customerId: `demo-${Date.now() % 1000}`, items }))
-      .orderId,
-  );
+  String((await post(`${API}/api/commands/orders/create`, { items })).orderId);
 
 const main = async (): Promise<void> => {
   const happy = await create([

@@ -1,6 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
 import { stackSettings } from '../stack/layout';
 import { consoleProgress } from '../stack/progress';
 import { run } from '../stack/shell';
@@ -9,7 +11,9 @@ import { run } from '../stack/shell';
  * `npm run fuzz`: schemathesis over both OpenAPI documents against the whole system as
  * `npm start` runs it. Fails on any server error, any status or body the documents do not
  * describe, and any service that exits during the run. schemathesis is installed from PyPI
- * into a virtualenv in the stack's cache, pinned, so a warm run starts at once.
+ * into a virtualenv in the stack's cache, pinned, so a warm run starts at once. It sends an admin
+ * token (signed with the local key the system verifies with), so every route is reachable, and the
+ * system runs without rate limits: the contract is under test here, not the limiter.
  */
 const SCHEMATHESIS = 'schemathesis==4.32.5';
 const ROOT = join(__dirname, '..');
@@ -66,6 +70,16 @@ const waitReady = async (url: string, deadlineMs: number, died: () => string | u
 
 const main = async (): Promise<void> => {
   const st = await ensureSchemathesis();
+  if (process.env.AUTH_JWKS_URL || process.env.AUTH_PUBLIC_KEY_FILE) {
+    throw new Error(
+      'the fuzzer signs its token with the local key: unset AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE',
+    );
+  }
+  const token = await signToken(await loadLocalKeyPair(), {
+    subject: 'fuzz-admin',
+    roles: ['admin'],
+    ttlSeconds: 6 * 3600,
+  });
   const queryPort = process.env.QUERY_API_PORT ?? '8080';
   const commandPort = process.env.COMMAND_API_PORT ?? '8081';
   const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '40';
@@ -73,7 +87,7 @@ const main = async (): Promise<void> => {
   // The system, exactly as `npm start` runs it; every line is kept to find a service that died.
   const system = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'start.ts')], {
     cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', RATE_LIMIT_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const deaths: string[] = [];
@@ -127,6 +141,8 @@ const main = async (): Promise<void> => {
             // CPython 3.11's parser fails now and then ("AST constructor recursion depth mismatch").
             '--workers',
             '1',
+            '--header',
+            `Authorization: Bearer ${token}`,
           ],
           { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } },
         );

@@ -2,13 +2,12 @@ import { join } from 'node:path';
 import { createKafka } from '../lib/adapters/kafka';
 import { startSupervisor, type SupervisorEvent } from '../lib/process/supervisor';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
-import { registerEventSchemas } from '../schemas/register-schemas';
 import { endpointsToEnv } from '../stack/layout';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
-import { ensureTopics, topicDefinitions } from '../topics/ensure-topics';
-import { topicNames, type AggregateType } from '../topics/names';
-import { catalogs } from '../schemas/catalogs';
+import { topicNames } from '../topics/names';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
 
 /**
@@ -134,27 +133,25 @@ const main = async (): Promise<void> => {
   const prefix = process.env.ORDERSTREAM_TOPIC_PREFIX ?? '';
 
   const kafka = createKafka({ brokers: found.endpoints.kafkaBrokers, clientId: 'orderstream-start' });
-  const admin = kafka.admin();
-  await admin.connect();
-  const report = await ensureTopics(admin, topicDefinitions(prefix));
-  await admin.disconnect();
+  const report = await initializeEventStore(
+    kafka,
+    createSchemaRegistry(found.endpoints.schemaRegistryUrl),
+    prefix,
+  );
   progress.done(
     'topics',
-    `${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`,
+    `${report.topics.created.length} created, ${report.topics.updated.length} updated, ${report.topics.unchanged.length} unchanged`,
     t0,
   );
-  const registry = createSchemaRegistry(found.endpoints.schemaRegistryUrl);
-  let registered = 0;
-  for (const [aggregate, schemas] of Object.entries(catalogs)) {
-    registered += (
-      await registerEventSchemas(
-        registry,
-        topicNames(prefix).events(aggregate as AggregateType),
-        schemas.catalog.entries,
-      )
-    ).size;
-  }
-  progress.done('schemas', `${registered} event types of 5 aggregates registered (BACKWARD_TRANSITIVE)`, t0);
+  progress.done(
+    'schemas',
+    `${report.schemas} event types of 5 aggregates registered (BACKWARD_TRANSITIVE)`,
+    t0,
+  );
+
+  // Made once here, before the services start, so they all read the same local key.
+  const usesLocalKey = !process.env.AUTH_JWKS_URL && !process.env.AUTH_PUBLIC_KEY_FILE;
+  if (usesLocalKey) progress.done('auth', `local signing key ${(await loadLocalKeyPair()).path}`, t0);
 
   const specs = services(prefix);
   let stopping = false;
@@ -202,6 +199,15 @@ const main = async (): Promise<void> => {
   process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
   for (const s of specs) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
+  if (usesLocalKey) {
+    process.stdout.write(
+      'Every API route but health, metrics, /docs and the catalogue needs a token (roles customer, operator, admin):\n' +
+        '  TOKEN=$(npm run -s token -- --role customer --sub c-1)\n' +
+        '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:' +
+        port('QUERY_API_PORT') +
+        '/api/queries/orders\n',
+    );
+  }
   process.stdout.write('Ctrl-C stops the services; `npm run stack -- down` stops the servers.\n\n');
 };
 

@@ -5,6 +5,8 @@ import type { ServiceName } from '../stack/local-stack';
 import type { AggregateType } from '../topics/names';
 import definitions from '../topics/topics.json';
 import type { ChaosSystem, ServiceRole } from './system';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
 
 /**
  * The faults of DESIGN §12, one at a time. Each `inject` returns when the fault is over (the
@@ -170,9 +172,13 @@ const unencodable: Fault = {
       initialStock: 0,
       lowStockThreshold: 9007199254740991,
     };
+    const operator = await signToken(await loadLocalKeyPair(), {
+      subject: 'chaos-operator',
+      roles: ['operator'],
+    });
     const res = await fetch(`${system.urls.commandApi}/api/commands/inventory/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
       body: JSON.stringify(body),
     });
     const producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { listProducts } from '../domain/catalog/catalog';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
 
 /**
  * An open-model order load: a new customer arrives every 1/rate seconds whatever the system is
  * doing (a slow system cannot hide behind fewer requests). Each creates an order and places it,
  * as a careful client would: with an Idempotency-Key, retrying network errors, 5xx and 429 with
- * backoff for up to `patienceMs`, so a fault costs latency, not orders.
+ * backoff for up to `patienceMs`, so a fault costs latency, not orders. Each customer signs in
+ * with a token of its own (the local development key `npm start` verifies with).
  */
 export interface ClientOrder {
   orderId?: string;
@@ -29,6 +32,7 @@ export const startLoad = (options: { commandApi: string; rate: number; patienceM
   const products = listProducts();
   const patienceMs = options.patienceMs ?? 90_000;
   const orders: ClientOrder[] = [];
+  const key = loadLocalKeyPair();
   const errors: Record<string, number> = {};
   const inFlight = new Set<Promise<void>>();
   let running = true;
@@ -74,14 +78,14 @@ export const startLoad = (options: { commandApi: string; rate: number; patienceM
       sku: (products[Math.floor(Math.random() * products.length)] ?? products[i])?.sku as string,
       quantity: 1 + Math.floor(Math.random() * 2),
     }));
+    const customerId = `chaos-${randomUUID().slice(0, 8)}`;
+    const token = await signToken(await key, { subject: customerId, roles: ['customer'], ttlSeconds: 3600 });
+    const auth = { authorization: `Bearer ${token}` };
     const created = await post(
       order,
       '/api/commands/orders/create',
-      {
-        customerId: `chaos-${randomUUID().slice(0, 8)}`,
-        items: [...new Map(items.map((l) => [l.sku, l])).values()],
-      },
-      {},
+      { items: [...new Map(items.map((l) => [l.sku, l])).values()] },
+      auth,
     );
     order.created = created.status;
     const orderId = created.json?.orderId;
@@ -93,7 +97,7 @@ export const startLoad = (options: { commandApi: string; rate: number; patienceM
       order,
       `/api/commands/orders/${orderId}/place`,
       {},
-      {},
+      auth,
       created.status === 202 ? [404] : [],
     );
     order.placed = placed.status;

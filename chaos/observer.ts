@@ -21,6 +21,8 @@ export interface OrderRecord {
   state: OrderState;
   version: number;
   placedAt?: number;
+  /** When the saga decided the order: shipped, or cancelled before that. */
+  decidedAt?: number;
   terminalAt?: number;
 }
 
@@ -52,6 +54,8 @@ export const startObserver = async (
     record.state = orderDecider.evolve(record.state, event);
     record.version = version;
     if (event.type === 'OrderPlaced') record.placedAt = Date.parse(event.data.occurredAt) || at;
+    if (record.decidedAt === undefined && (event.type === 'OrderShipped' || event.type === 'OrderCancelled'))
+      record.decidedAt = Date.parse(event.data.occurredAt) || at;
     if (isTerminal(record.state)) record.terminalAt = Date.parse(event.data.occurredAt) || at;
     orders.set(id, record);
   };

@@ -138,3 +138,57 @@ export class MethodNotAllowedError extends OrderstreamError {
     super(`${method} is not allowed here; use ${allowed.join(', ')}`);
   }
 }
+
+/** No bearer token, or one that fails verification (signature, expiry, issuer, audience). */
+export class AuthenticationError extends OrderstreamError {
+  readonly code = 'UNAUTHENTICATED';
+  constructor(
+    message: string,
+    /** True when a token was presented but refused: RFC 6750 then asks for `error="invalid_token"`. */
+    readonly tokenPresented: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** A verified caller without the role (or ownership) the request needs. */
+export class ForbiddenError extends OrderstreamError {
+  readonly code = 'FORBIDDEN';
+}
+
+/** A client used up its request budget for a route group; it may retry after `retryAfterSeconds`. */
+export class RateLimitedError extends OrderstreamError {
+  readonly code = 'RATE_LIMITED';
+  override readonly retriable = true;
+  constructor(
+    readonly limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`too many requests; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+/** A client holds as many server-sent event streams as it may; one must close first. */
+export class TooManyStreamsError extends OrderstreamError {
+  readonly code = 'TOO_MANY_STREAMS';
+  override readonly retriable = true;
+  constructor(readonly maxStreams: number) {
+    super(`at most ${maxStreams} open streams per client; close one first`);
+  }
+}
+
+/** Failure injection was asked for on a deployment that did not enable it (FAILURE_INJECTION). */
+export class FailureInjectionDisabledError extends OrderstreamError {
+  readonly code = 'FAILURE_INJECTION_DISABLED';
+  constructor() {
+    super('failure injection is disabled in this deployment (set FAILURE_INJECTION=enabled to allow it)');
+  }
+}
+
+/** Failure injection is on but already holds as many rules as it may. */
+export class FailureRulesFullError extends OrderstreamError {
+  readonly code = 'FAILURE_RULES_FULL';
+  constructor(readonly maxRules: number) {
+    super(`at most ${maxRules} failure rules at a time; turn one off first`);
+  }
+}

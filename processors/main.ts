@@ -5,7 +5,9 @@ import { createNotificationClient } from '../lib/clients/notification-client';
 import { createPaymentGatewayClient } from '../lib/clients/payment-gateway-client';
 import { envVar, readConfig } from '../lib/config/env';
 import { readGroupSettings } from '../lib/config/group-settings';
-import { createFailureInjector } from '../lib/observability/failure-injector';
+import { verifierFromConfig, authConfigSpec } from '../lib/auth/auth-config';
+import { httpEdgeConfigSpec } from '../lib/http/security-headers';
+import { createFailureInjector, failureInjectionConfigSpec } from '../lib/observability/failure-injector';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
@@ -13,16 +15,16 @@ import { createResilienceRegistry } from '../lib/observability/resilience-regist
 import { topicNames } from '../topics/names';
 import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
-import { startPipeline } from './pipeline';
+import { PIPELINE_PARTS, startPipeline, type PipelinePart } from './pipeline';
+import { ConfigError } from '../lib/errors';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
 import { exitWithParent } from '../lib/process/exit-with-parent';
 
-const SERVICE = 'processors';
-
 /**
- * Every processor behind the command API in one process: the five command processors, the
- * saga, the deadline watcher and the tracking poller, with health, metrics, diagnostics and
- * the breakers' state on one port (default 9100).
+ * The processors behind the command API: by default all of them in one process (the five command
+ * processors, the saga, the deadline watcher, the tracking poller, the compensation retrier), or
+ * the parts named in PROCESSOR_PARTS (one role of a deployment, bin/role.ts). Health, metrics,
+ * diagnostics and the breakers' state are served on one port (default 9100).
  */
 const main = async (): Promise<void> => {
   const config = readConfig(process.env, {
@@ -39,15 +41,31 @@ const main = async (): Promise<void> => {
     EXTERNAL_TIMEOUT_MS: envVar.int({ default: 2_000, min: 50 }),
     EXTERNAL_RETRIES: envVar.int({ default: 3, min: 0, max: 10 }),
     HEALTH_PORT: envVar.int({ default: 9100, min: 0, max: 65535 }),
-    HOST: envVar.string({ default: '0.0.0.0' }),
+    ...httpEdgeConfigSpec,
+    ...authConfigSpec,
+    ...failureInjectionConfigSpec,
+    // One role of a deployment (bin/role.ts) runs one part; npm start runs them all in one process.
+    PROCESSOR_PARTS: envVar.list({ default: [...PIPELINE_PARTS] }),
+    SERVICE_NAME: envVar.string({ default: 'processors', pattern: /^[a-z][a-z0-9-]{0,62}$/ }),
     LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
   });
+  const parts = config.PROCESSOR_PARTS.map((part) => {
+    if (!(PIPELINE_PARTS as readonly string[]).includes(part)) {
+      throw new ConfigError(
+        'PROCESSOR_PARTS',
+        `unknown part '${part}'; the parts are ${PIPELINE_PARTS.join(', ')}`,
+      );
+    }
+    return part as PipelinePart;
+  });
+  const SERVICE = config.SERVICE_NAME;
   const groupSettings = readGroupSettings(process.env);
   const recentLogs = createLogRingBuffer();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
   const metrics = createMetrics({ service: SERVICE });
   const resilience = createResilienceRegistry({ metrics });
-  const failures = createFailureInjector();
+  const failures = createFailureInjector({ enabled: config.FAILURE_INJECTION === 'enabled' });
+  const { verifier } = await verifierFromConfig(config);
   const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
   // A consumer kafkajs will not restart (e.g. after a broker restart) leaves a process that looks
   // alive but consumes nothing. Exiting hands the restart to the supervisor: a fresh process
@@ -89,6 +107,7 @@ const main = async (): Promise<void> => {
     sagaDeadlineMs: config.SAGA_DEADLINE_MS,
     trackingPollMs: config.TRACKING_POLL_MS,
     onFatal: (err) => fatal(err, 'a command processor stopped for good'),
+    parts,
   });
 
   await startOpsServer({
@@ -109,12 +128,16 @@ const main = async (): Promise<void> => {
       ),
     port: config.HEALTH_PORT,
     host: config.HOST,
+    verifier,
+    corsOrigin: config.CONSOLE_ORIGIN,
     stop: () => pipeline.stop(),
   });
 };
 
 exitWithParent();
 main().catch((err: unknown) => {
-  process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `${process.env.SERVICE_NAME ?? 'processors'} failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import type { TokenVerifier } from '../lib/auth/token-verifier';
 import type { Logger } from 'pino';
 import { createHttpApp, listen, type HttpServerHandle } from '../lib/http/app';
 import { createHealth, type HealthCheck } from '../lib/http/health';
@@ -20,6 +21,9 @@ export interface OpsServerOptions {
   checks?: HealthCheck[];
   port: number;
   host: string;
+  /** Diagnostics and failure injection answer admins only. */
+  verifier: TokenVerifier;
+  corsOrigin?: string;
   /** Stops the work; the server and the Kafka admin are closed after it. */
   stop: () => Promise<void>;
 }
@@ -45,6 +49,8 @@ export const startOpsServer = async (options: OpsServerOptions): Promise<HttpSer
     metrics,
     health,
     routers: [],
+    access: { verifier: options.verifier },
+    corsOrigin: options.corsOrigin,
     diagnostics: {
       recentLogs: options.recentLogs,
       failures: options.failures,
@@ -65,5 +71,12 @@ export const startOpsServer = async (options: OpsServerOptions): Promise<HttpSer
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  return server;
+  // Closing the handle (tests) also lets go of the health probe's Kafka admin.
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await admin.disconnect().catch(() => {});
+    },
+  };
 };

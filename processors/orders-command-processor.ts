@@ -1,7 +1,9 @@
 import { createKafka } from '../lib/adapters/kafka';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
-import { createFailureInjector } from '../lib/observability/failure-injector';
+import { authConfigSpec, verifierFromConfig } from '../lib/auth/auth-config';
+import { httpEdgeConfigSpec } from '../lib/http/security-headers';
+import { createFailureInjector, failureInjectionConfigSpec } from '../lib/observability/failure-injector';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
@@ -28,7 +30,9 @@ const main = async (): Promise<void> => {
     AGGREGATE_CACHE_SIZE: envVar.int({ default: DEFAULT_AGGREGATE_CACHE_SIZE, min: 1 }),
     CONSUMER_SESSION_TIMEOUT_MS: envVar.int({ default: 30_000, min: 6_000 }),
     HEALTH_PORT: envVar.int({ default: 9100, min: 0, max: 65535 }),
-    HOST: envVar.string({ default: '0.0.0.0' }),
+    ...httpEdgeConfigSpec,
+    ...authConfigSpec,
+    ...failureInjectionConfigSpec,
     LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
   });
   const recentLogs = createLogRingBuffer();
@@ -62,11 +66,13 @@ const main = async (): Promise<void> => {
     logger,
     metrics,
     recentLogs,
-    failures: createFailureInjector(),
+    failures: createFailureInjector({ enabled: config.FAILURE_INJECTION === 'enabled' }),
     resilience: createResilienceRegistry({ metrics }),
     state: () => ({ ownedPartitions: processor.ownedPartitions() }),
     port: config.HEALTH_PORT,
     host: config.HOST,
+    verifier: (await verifierFromConfig(config)).verifier,
+    corsOrigin: config.CONSOLE_ORIGIN,
     stop: () => processor.stop(),
   });
 };

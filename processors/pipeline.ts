@@ -24,7 +24,7 @@ import { startDeadlineWatcher } from './saga/deadline-watcher';
 import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-runtime';
 import { startTrackingPoller } from './saga/tracking-poller';
 import type { CommandLike } from '../lib/kafka/command-protocol';
-import { startTogether } from '../lib/process/start-together';
+import { startTogether, type Stoppable } from '../lib/process/start-together';
 
 export interface PipelineOptions {
   kafka: Kafka;
@@ -43,18 +43,43 @@ export interface PipelineOptions {
   onFatal?: (error: Error) => void;
   /** How failed refunds and label voids are retried before they are parked (compensation-retrier.ts). */
   compensationPolicy?: CompensationPolicy;
+  /** The parts this process runs; all of them when omitted. */
+  parts?: readonly PipelinePart[];
 }
 
+/** The parts of the pipeline, each a role a deployment can run on its own (DESIGN §10). */
+export const PIPELINE_PARTS = [
+  'orders-processor',
+  'inventory-processor',
+  'payments-processor',
+  'shipments-processor',
+  'notifications-processor',
+  'saga',
+  'deadline-watcher',
+  'tracking-poller',
+  'compensation-retrier',
+] as const;
+export type PipelinePart = (typeof PIPELINE_PARTS)[number];
+const AGGREGATES: readonly AggregateType[] = [
+  'orders',
+  'inventory',
+  'payments',
+  'shipments',
+  'notifications',
+];
+
 export interface Pipeline {
-  processors: Record<AggregateType, CommandProcessor>;
+  /** The command processors this process runs, by aggregate type. */
+  processors: Partial<Record<AggregateType, CommandProcessor>>;
   codecs: { orders: EventCodec<OrderEvent>; inventory: EventCodec<InventoryEvent> };
   stop(): Promise<void>;
 }
 
 /**
  * Everything behind the command API: a command processor per aggregate type, the saga that
- * choreographs them, the deadline watcher and the tracking poller. One process can run it all
- * (npm start, tests); a deployment can split it by role with the same parts.
+ * choreographs them, the deadline watcher, the tracking poller and the compensation retrier.
+ * One process can run it all (npm start, tests); a deployment runs each part as its own role
+ * (`parts`), with the same code and the same consumer groups.
  */
 export const startPipeline = async (options: PipelineOptions): Promise<Pipeline> => {
   const { kafka, registry, topics, clients, logger, metrics } = options;
@@ -93,90 +118,95 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
   // Every part joins its group side by side: after a crash each join waits out the dead member's
   // session, and joins one after another would add those waits up (bench:failover). A part that
   // fails to start stops the others (nothing half-started stays behind).
-  const { orders, inventory, payments, shipments, notifications, saga, deadlines, tracking, compensations } =
-    await startTogether(
-      {
-        orders: start(ordersModule(ordersCodec)),
-        inventory: start(modules.inventory),
-        payments: start(modules.payments),
-        shipments: start(modules.shipments),
-        notifications: start(modules.notifications),
-        saga: startSagaRuntime({
-          kafka,
-          topics,
-          groupId: `${topics.prefix}saga`,
-          sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
-            aggregate,
-            decode: async (type: string, value: Buffer) =>
-              (await decoders[aggregate].decode(type, value)).event,
-          })),
-          react: (input: SagaEvent): SagaCommand[] =>
-            react(
-              {
-                aggregate: input.aggregate,
-                aggregateId: input.aggregateId,
-                version: input.version,
-                eventId: input.eventId,
-                event: input.event,
-              } as SagaInput,
-              // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
-              // is still harmless, because the command ids come from the event's position.
-              { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
-            ) as SagaCommand[],
-          logger: logger.child({ role: 'saga' }),
-          metrics,
-          ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-          ...onFatal,
-        }),
-        deadlines: startDeadlineWatcher({
-          kafka,
-          topics,
-          decode: async (type, value) => (await ordersCodec.decode(type, value)).event,
-          deadlineMs: options.sagaDeadlineMs ?? 120_000,
-          logger: logger.child({ role: 'deadline-watcher' }),
-          metrics,
-          ...onFatal,
-        }),
-        tracking: startTrackingPoller({
-          kafka,
-          topics,
-          decode: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
-          carrier: clients.carrier,
-          pollEveryMs: options.trackingPollMs ?? 500,
-          logger: logger.child({ role: 'tracking-poller' }),
-          ...onFatal,
-        }),
-        compensations: startCompensationRetrier({
-          kafka,
-          topics,
-          decoders: {
-            payments: async (type, value) => (await modules.payments.codec.decode(type, value)).event,
-            shipments: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
-          },
-          ...(options.compensationPolicy ? { policy: options.compensationPolicy } : {}),
-          logger: logger.child({ role: 'compensation-retrier' }),
-          metrics,
-          ...onFatal,
-        }),
-      },
-      { logger },
-    );
-  const processors: Record<AggregateType, CommandProcessor> = {
-    orders,
-    inventory,
-    payments,
-    shipments,
-    notifications,
+  const starters: Record<PipelinePart, () => Promise<Stoppable>> = {
+    'orders-processor': () => start(ordersModule(ordersCodec)),
+    'inventory-processor': () => start(modules.inventory),
+    'payments-processor': () => start(modules.payments),
+    'shipments-processor': () => start(modules.shipments),
+    'notifications-processor': () => start(modules.notifications),
+    saga: () =>
+      startSagaRuntime({
+        kafka,
+        topics,
+        groupId: `${topics.prefix}saga`,
+        sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
+          aggregate,
+          decode: async (type: string, value: Buffer) =>
+            (await decoders[aggregate].decode(type, value)).event,
+        })),
+        react: (input: SagaEvent): SagaCommand[] =>
+          react(
+            {
+              aggregate: input.aggregate,
+              aggregateId: input.aggregateId,
+              version: input.version,
+              eventId: input.eventId,
+              event: input.event,
+            } as SagaInput,
+            // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
+            // is still harmless, because the command ids come from the event's position.
+            { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
+          ) as SagaCommand[],
+        logger: logger.child({ role: 'saga' }),
+        metrics,
+        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+        ...onFatal,
+      }),
+    'deadline-watcher': () =>
+      startDeadlineWatcher({
+        kafka,
+        topics,
+        decode: async (type, value) => (await ordersCodec.decode(type, value)).event,
+        deadlineMs: options.sagaDeadlineMs ?? 120_000,
+        logger: logger.child({ role: 'deadline-watcher' }),
+        metrics,
+        ...onFatal,
+      }),
+    'tracking-poller': () =>
+      startTrackingPoller({
+        kafka,
+        topics,
+        decode: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+        carrier: clients.carrier,
+        pollEveryMs: options.trackingPollMs ?? 500,
+        logger: logger.child({ role: 'tracking-poller' }),
+        ...onFatal,
+      }),
+    'compensation-retrier': () =>
+      startCompensationRetrier({
+        kafka,
+        topics,
+        decoders: {
+          payments: async (type, value) => (await modules.payments.codec.decode(type, value)).event,
+          shipments: async (type, value) => (await modules.shipments.codec.decode(type, value)).event,
+        },
+        ...(options.compensationPolicy ? { policy: options.compensationPolicy } : {}),
+        logger: logger.child({ role: 'compensation-retrier' }),
+        metrics,
+        ...onFatal,
+      }),
   };
+  const chosen = PIPELINE_PARTS.filter((part) => !options.parts || options.parts.includes(part));
+  const started: Partial<Record<PipelinePart, Stoppable>> = await startTogether(
+    Object.fromEntries(chosen.map((part) => [part, starters[part]()])),
+    { logger },
+  );
+  const processors = Object.fromEntries(
+    AGGREGATES.flatMap((aggregate) => {
+      const processor = started[`${aggregate}-processor`];
+      return processor ? [[aggregate, processor as CommandProcessor]] : [];
+    }),
+  ) as Partial<Record<AggregateType, CommandProcessor>>;
 
   return {
     processors,
     codecs: { orders: ordersCodec, inventory: modules.inventory.codec },
     stop: async () => {
-      await compensations.stop();
-      await tracking.stop();
-      await deadlines.stop();
-      await saga.stop();
+      // The saga's side first, then the command processors it sends to.
+      for (const part of [...chosen].reverse()) {
+        if (part.endsWith('-processor')) continue;
+        await started[part]?.stop();
+      }
       await Promise.all(Object.values(processors).map((p) => p.stop()));
     },
   };

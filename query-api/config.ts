@@ -1,3 +1,7 @@
+import { authConfigSpec } from '../lib/auth/auth-config';
+import { rateLimitConfigSpec } from '../lib/http/rate-limit';
+import { httpEdgeConfigSpec } from '../lib/http/security-headers';
+import { failureInjectionConfigSpec } from '../lib/observability/failure-injector';
 import { envVar, readConfig, type ConfigOf, type Env } from '../lib/config/env';
 
 /** Every variable the query API reads; read once at start-up, all problems reported together. */
@@ -7,7 +11,6 @@ export const queryApiConfigSpec = {
   SCHEMA_REGISTRY_URL: envVar.url({ protocols: ['http:', 'https:'], required: false }),
   ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
   PORT: envVar.port({ default: 8080 }),
-  HOST: envVar.string({ default: '0.0.0.0' }),
   // May carry credentials (and may list several hosts), so it is read as a secret string.
   MONGODB_URI: envVar.string({ pattern: /^mongodb(\+srv)?:\/\//, secret: true }),
   MONGODB_DATABASE: envVar.string({ default: 'orderstream', pattern: /^[A-Za-z0-9_-]{1,63}$/ }),
@@ -20,6 +23,12 @@ export const queryApiConfigSpec = {
   QUERY_LOCAL_CACHE_TTL_MS: envVar.int({ default: 1000, min: 0, max: 60_000 }),
   QUERY_LOCAL_CACHE_ENTRIES: envVar.int({ default: 5000, min: 1, max: 1_000_000 }),
   SSE_HEARTBEAT_MS: envVar.int({ default: 15_000, min: 100, max: 300_000 }),
+  /** Open order streams per client on one instance; 429 beyond. */
+  SSE_MAX_STREAMS_PER_CLIENT: envVar.int({ default: 4, min: 1, max: 1000 }),
+  ...httpEdgeConfigSpec,
+  ...authConfigSpec,
+  ...rateLimitConfigSpec,
+  ...failureInjectionConfigSpec,
   LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)({
     default: 'info',
   }),

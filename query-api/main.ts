@@ -1,6 +1,8 @@
 import { connectMongo } from '../lib/adapters/mongo';
 import { createRedis } from '../lib/adapters/redis';
+import { verifierFromConfig } from '../lib/auth/auth-config';
 import { ConfigError } from '../lib/errors';
+import { rateLimitsFromConfig } from '../lib/http/rate-limit';
 import { listen } from '../lib/http/app';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
@@ -58,7 +60,15 @@ export async function main(
             logger,
           })
         : undefined);
+    const auth = await verifierFromConfig(config, env);
+    logger.info({ keys: auth.source }, 'bearer tokens verified with');
     const api = await createQueryApi({
+      verifier: auth.verifier,
+      rateLimits: rateLimitsFromConfig(config),
+      rateLimitNamespace: topics.prefix,
+      failureInjection: config.FAILURE_INJECTION === 'enabled',
+      corsOrigin: config.CONSOLE_ORIGIN,
+      sseMaxStreamsPerClient: config.SSE_MAX_STREAMS_PER_CLIENT,
       db: mongo.db,
       redis,
       subscriber,

@@ -12,6 +12,7 @@ import {
   upsertProduct,
   type QueryApiHarness,
 } from './testing/harness';
+import { fetchAsAdmin } from '../test/support/auth';
 
 jest.setTimeout(30_000);
 
@@ -50,7 +51,7 @@ interface Case {
   app?: 'noReplay';
 }
 
-const etagOf = async (path: string) => (await fetch(`${h.url}${path}`)).headers.get('etag') as string;
+const etagOf = async (path: string) => (await fetchAsAdmin(`${h.url}${path}`)).headers.get('etag') as string;
 
 /** At least one request per documented operation, covering the statuses we can provoke. */
 const cases: Record<string, () => Promise<Case[]>> = {
@@ -147,7 +148,7 @@ describe.each(operations(document))('$key', ({ key, op }) => {
     const statuses = new Set<number>();
     for (const c of made) {
       const base = c.app === 'noReplay' ? noReplay.url : h.url;
-      const res = await fetch(`${base}${c.path}`, {
+      const res = await fetchAsAdmin(`${base}${c.path}`, {
         method: c.method ?? 'GET',
         headers: c.headers,
         body: c.body,
@@ -180,8 +181,10 @@ describe.each(operations(document))('$key', ({ key, op }) => {
 
 describe('the document itself', () => {
   it('is served at /openapi.json and rendered at /docs', async () => {
-    expect(await (await fetch(`${h.url}/openapi.json`)).json()).toEqual(JSON.parse(JSON.stringify(document)));
-    const docs = await fetch(`${h.url}/docs`);
+    expect(await (await fetchAsAdmin(`${h.url}/openapi.json`)).json()).toEqual(
+      JSON.parse(JSON.stringify(document)),
+    );
+    const docs = await fetchAsAdmin(`${h.url}/docs`);
     expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
     expect(docs.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await docs.text();

@@ -8,6 +8,7 @@ import {
   type QueryApiHarness,
   type SseEvent,
 } from './testing/harness';
+import { fetchAsAdmin } from '../test/support/auth';
 
 jest.setTimeout(30_000);
 
@@ -22,7 +23,7 @@ afterAll(() => h?.close());
 
 /** Opens the stream and collects events until it ends; `onEvent` may act on each (publish the next change). */
 async function collect(path: string, onEvent: (e: SseEvent, all: SseEvent[]) => Promise<void>, headers = {}) {
-  const res = await fetch(`${h.url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+  const res = await fetchAsAdmin(`${h.url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const events: SseEvent[] = [];
@@ -81,7 +82,7 @@ describe('GET /api/queries/orders/{id}/stream', () => {
   });
 
   it('answers 404 for an unknown order before any stream starts', async () => {
-    const res = await fetch(`${h.url}/api/queries/orders/${id('none')}/stream`);
+    const res = await fetchAsAdmin(`${h.url}/api/queries/orders/${id('none')}/stream`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
@@ -90,7 +91,9 @@ describe('GET /api/queries/orders/{id}/stream', () => {
     const orderId = id('o-3');
     await upsertOrder(h.db, orderView(orderId, { status: 'Placed', version: 1 }));
     const controller = new AbortController();
-    const res = await fetch(`${h.url}/api/queries/orders/${orderId}/stream`, { signal: controller.signal });
+    const res = await fetchAsAdmin(`${h.url}/api/queries/orders/${orderId}/stream`, {
+      signal: controller.signal,
+    });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
     const channel = `orderstream:order:${orderId}`;

@@ -1,16 +1,19 @@
 import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
-import { NotFoundError } from '../lib/errors';
+import { NotFoundError, TooManyStreamsError } from '../lib/errors';
+import { principalOf } from '../lib/http/access-control';
 import { compileQueryValidator } from '../lib/http/query-validation';
 import type { OrderView } from '../lib/read-models/views';
 import type { ChangeFeed, OrderStatusMessage } from './change-feed';
 import { emptyQuerySchema, pathParam, TERMINAL_STATUSES } from './query-schemas';
+import { visibleOrder } from './order-visibility';
 import { ORDERS_BASE } from './view-routes';
 import type { ViewCache } from './view-cache';
 import type { ViewReader } from './view-reader';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+export const DEFAULT_MAX_STREAMS_PER_CLIENT = 4;
 /** Sent once as `retry:` so browsers' EventSource reconnects after 3 s, not its default. */
 const RECONNECT_MS = 3000;
 
@@ -37,6 +40,8 @@ export interface OrderStreamOptions {
   feed: ChangeFeed;
   logger: Logger;
   heartbeatMs?: number;
+  /** Open streams one client (token subject, else address) may hold on this instance; 429 beyond. */
+  maxStreamsPerClient?: number;
 }
 
 /**
@@ -51,12 +56,18 @@ export function createOrderStreamRouter({
   feed,
   logger,
   heartbeatMs = DEFAULT_HEARTBEAT_MS,
+  maxStreamsPerClient = DEFAULT_MAX_STREAMS_PER_CLIENT,
 }: OrderStreamOptions): Router {
   const router = new Router();
+  // Each stream holds a socket, a subscription and a timer until the client goes: bounded per client.
+  const openStreams = new Map<string, number>();
 
   router.get(`${ORDERS_BASE}/:id/stream`, async (ctx) => {
     const orderId = pathParam(ctx, 'id');
     noQuery.validate(ctx.query);
+    const client = principalOf(ctx)?.subject ?? `ip:${ctx.ip}`;
+    if ((openStreams.get(client) ?? 0) >= maxStreamsPerClient)
+      throw new TooManyStreamsError(maxStreamsPerClient);
     let lastSent = parseLastEventId(ctx.get('Last-Event-ID'));
 
     const buffered: OrderStatusMessage[] = [];
@@ -65,8 +76,8 @@ export function createOrderStreamRouter({
 
     let current: OrderView | undefined;
     try {
-      current = (await cache.get('orders', orderId, () => reader.byId<OrderView>('orders', orderId))).doc as
-        OrderView | undefined;
+      const lookup = await cache.get('orders', orderId, () => reader.byId<OrderView>('orders', orderId));
+      current = visibleOrder(ctx, lookup.doc);
     } catch (err) {
       unsubscribe();
       throw err;
@@ -79,9 +90,13 @@ export function createOrderStreamRouter({
     const stream = new PassThrough();
     let heartbeat: NodeJS.Timeout | undefined;
     let closed = false;
+    openStreams.set(client, (openStreams.get(client) ?? 0) + 1);
     const close = () => {
       if (closed) return;
       closed = true;
+      const left = (openStreams.get(client) ?? 1) - 1;
+      if (left > 0) openStreams.set(client, left);
+      else openStreams.delete(client);
       clearInterval(heartbeat);
       unsubscribe();
       stream.end();

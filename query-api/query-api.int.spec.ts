@@ -15,6 +15,7 @@ import {
   type QueryApiHarness,
 } from './testing/harness';
 import { staleKey } from './view-cache';
+import { fetchAsAdmin, testAuth } from '../test/support/auth';
 
 jest.setTimeout(30_000);
 
@@ -36,7 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${h.url}${path}`, { headers });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetchAsAdmin(`${h.url}${path}`, { headers });
 
 async function expectProblem(res: Response, status: number, field?: string) {
   expect(res.status).toBe(status);
@@ -136,11 +138,12 @@ describe('GET /api/queries/orders/{id}', () => {
     await upsertOrder(h.db, orderView(orderId, { items, totalAmount: 9999 }));
 
     // fetch decodes transparently, so read the raw bytes with node:http.
+    const auth = await (await testAuth()).headers('admin');
     const raw = (encoding: string) =>
       new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
         const req = request(
           `${h.url}/api/queries/orders/${orderId}`,
-          { headers: { 'Accept-Encoding': encoding } },
+          { headers: { 'Accept-Encoding': encoding, ...auth } },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
@@ -335,13 +338,13 @@ describe('view aliases', () => {
 
 describe('admin: projection replay', () => {
   it('starts a job and reports its progress', async () => {
-    const started = await fetch(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
+    const started = await fetchAsAdmin(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
     expect(started.status).toBe(202);
     const { jobId, statusUrl } = (await started.json()) as { jobId: string; statusUrl: string };
     expect(started.headers.get('location')).toBe(statusUrl);
     expect(await (await get(statusUrl)).json()).toEqual({ jobId, state: 'running', processed: 0 });
     await expectProblem(await get('/api/admin/projections/replay/job-999'), 404);
-    const bad = await fetch(`${h.url}/api/admin/projections/replay`, {
+    const bad = await fetchAsAdmin(`${h.url}/api/admin/projections/replay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"views":["orders"]}',

@@ -1,7 +1,9 @@
 import type Koa from 'koa';
 import type { Db } from 'mongodb';
 import type { Redis } from '../lib/adapters/redis';
+import type { TokenVerifier } from '../lib/auth/token-verifier';
 import { createHttpApp } from '../lib/http/app';
+import type { RateLimits } from '../lib/http/rate-limit';
 import { createHealth, type Health } from '../lib/http/health';
 import { queryApiDocument } from '../lib/http/openapi/query-api-document';
 import { openApiRouter } from '../lib/http/openapi/router';
@@ -43,6 +45,16 @@ export interface QueryApiDeps {
   recentLogs?: LogRingBuffer;
   metrics?: Metrics;
   version?: string;
+  /** Verifies bearer tokens: everything but health, metrics, documents and the catalogue needs one. */
+  verifier: TokenVerifier;
+  /** Per-client budgets, counted in `redis`; without them requests are not limited. */
+  rateLimits?: RateLimits;
+  /** FAILURE_INJECTION=enabled; off by default. */
+  failureInjection?: boolean;
+  corsOrigin?: string;
+  sseMaxStreamsPerClient?: number;
+  /** Separates this deployment's (or test's) rate-limit counters in a shared Redis. */
+  rateLimitNamespace?: string;
 }
 
 export interface QueryApi {
@@ -67,7 +79,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
   const recentLogs = deps.recentLogs ?? createLogRingBuffer();
   const logger = deps.logger ?? createLogger({ service: SERVICE, recentLogs });
   const metrics = deps.metrics ?? createMetrics({ service: SERVICE });
-  const failures = createFailureInjector();
+  const failures = createFailureInjector({ enabled: deps.failureInjection ?? false });
   const resilience = createResilienceRegistry({ metrics });
 
   const collections = createViewCollections({ db, ttlMs: deps.aliasTtlMs ?? 1000 });
@@ -111,10 +123,26 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
     logger,
     metrics,
     health,
+    access: {
+      verifier: deps.verifier,
+      rateLimit: deps.rateLimits && {
+        redis,
+        limits: deps.rateLimits,
+        keyPrefix: `orderstream:${deps.rateLimitNamespace ?? ''}${SERVICE}:ratelimit:`,
+      },
+    },
+    corsOrigin: deps.corsOrigin,
     diagnostics: { version, recentLogs, failures, resilience, state: () => ({ cache: cache.state() }) },
     routers: [
       createViewRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
-      createOrderStreamRouter({ reader, cache, feed, logger, heartbeatMs: deps.sseHeartbeatMs }),
+      createOrderStreamRouter({
+        reader,
+        cache,
+        feed,
+        logger,
+        heartbeatMs: deps.sseHeartbeatMs,
+        maxStreamsPerClient: deps.sseMaxStreamsPerClient,
+      }),
       createReplayRouter({ replay: deps.replay }),
       openApiRouter(queryApiDocument(version)),
     ],

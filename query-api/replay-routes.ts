@@ -39,7 +39,7 @@ function notImplemented(ctx: Context): void {
   ctx.type = PROBLEM_CONTENT_TYPE;
 }
 
-/** Operator routes (trusted network only, like diagnostics): start a replay and follow it. */
+/** Admin routes (lib/auth/access-rules.ts), like diagnostics: start a replay and follow it. */
 export function createReplayRouter({ replay }: { replay?: ReplayControl }): Router {
   const router = new Router();
 

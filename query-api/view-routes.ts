@@ -14,6 +14,7 @@ import {
   type ProductSearchQuery,
   type ProductsQuery,
 } from './query-schemas';
+import { listedCustomer, visibleOrder } from './order-visibility';
 import { inventoryBody, orderBody, productBody } from './representations';
 import type { ViewCache } from './view-cache';
 import type { ViewReader } from './view-reader';
@@ -46,17 +47,23 @@ export function createViewRouter({ reader, cache, compressionThresholdBytes }: V
     const id = pathParam(ctx, 'id');
     noQuery.validate(ctx.query);
     const lookup = await cache.get('orders', id, () => reader.byId<OrderView>('orders', id));
-    sendCachedView(ctx, lookup, {
-      name: 'orders',
-      id,
-      body: orderBody,
-      notFound: `order ${id} does not exist`,
-    });
+    sendCachedView(
+      ctx,
+      { ...lookup, doc: visibleOrder(ctx, lookup.doc) },
+      {
+        name: 'orders',
+        id,
+        body: orderBody,
+        notFound: `order ${id} does not exist`,
+      },
+    );
   });
 
   router.get(ORDERS_BASE, async (ctx) => {
-    const { customerId, status, ...paging } = ordersQuery.validate(ctx.query);
+    const { customerId: requested, status, ...paging } = ordersQuery.validate(ctx.query);
+    const customerId = listedCustomer(ctx, requested);
     ctx.set('Cache-Control', 'no-cache');
+    ctx.vary('Authorization');
     ctx.body = await reader.orders({ customerId, status }, pageRequest(paging));
   });
 

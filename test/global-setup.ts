@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { endpointsToEnv } from '../stack/layout';
+import { TEST_NAMES_FILE } from './support/env';
 import { findInfrastructure, type FoundInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 
@@ -17,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
       '\n[orderstream] finding Kafka, schema registry, MongoDB and Redis for the tests…\n',
     );
     const found = await findInfrastructure(consoleProgress());
+    // The names tests create topics under, for the teardown to delete (test/support/env.ts).
+    process.env[TEST_NAMES_FILE] = join(mkdtempSync(join(tmpdir(), 'orderstream-test-names-')), 'names');
     Object.assign(process.env, endpointsToEnv(found.endpoints));
     const where = Object.entries(found.sources)
       .map(([k, v]) => `${k}=${v}`)

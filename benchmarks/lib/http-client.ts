@@ -16,7 +16,15 @@ export interface JsonClient {
  */
 export const createJsonClient = (
   baseUrl: string,
-  { sockets, timeoutMs }: { sockets: number; timeoutMs: number },
+  {
+    sockets,
+    timeoutMs,
+    headers = {},
+  }: {
+    sockets: number;
+    timeoutMs: number;
+    /** Sent with every request (Authorization). */ headers?: Record<string, string>;
+  },
 ): JsonClient => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   const base = new URL(baseUrl);
@@ -31,7 +39,7 @@ export const createJsonClient = (
             port: base.port,
             path,
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'content-length': payload.length },
+            headers: { ...headers, 'content-type': 'application/json', 'content-length': payload.length },
             timeout: timeoutMs,
           },
           (res) => {

@@ -18,7 +18,15 @@ export interface GetClient {
  */
 export const createGetClient = (
   baseUrl: string,
-  { sockets, timeoutMs }: { sockets: number; timeoutMs: number },
+  {
+    sockets,
+    timeoutMs,
+    headers = {},
+  }: {
+    sockets: number;
+    timeoutMs: number;
+    /** Sent with every request (Authorization). */ headers?: Record<string, string>;
+  },
 ): GetClient => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   const base = new URL(baseUrl);
@@ -26,7 +34,7 @@ export const createGetClient = (
     get: (path) =>
       new Promise((resolve, reject) => {
         const req = http.request(
-          { agent, host: base.hostname, port: base.port, path, method: 'GET', timeout: timeoutMs },
+          { agent, host: base.hostname, port: base.port, path, method: 'GET', timeout: timeoutMs, headers },
           (res) => {
             let bytes = 0;
             res.on('data', (chunk: Buffer) => (bytes += chunk.length));

@@ -7,6 +7,12 @@ export interface CommandMeta {
   causationId?: string;
   /** ISO-8601 instant the command was issued; the only clock the domain sees (events copy it). */
   issuedAt: string;
+  /**
+   * The customer who issued the command, when the actor is a customer (from their token). A
+   * command on someone else's order is answered as if the order did not exist; absent for
+   * admins and for the saga, who may act on any order.
+   */
+  customerId?: string;
 }
 
 interface OrderCommandBase<Type extends string> {

@@ -1,4 +1,5 @@
-import { InvalidStateError, NotFoundError } from '../../lib/errors';
+import { InvalidStateError } from '../../lib/errors';
+import { orderNotFound } from './access';
 import type { Decider } from '../decider';
 import { MAX_LINE_QUANTITY, orderTotal, type OrderLine } from './money';
 import type { OrderCommand, OrderCommandType, RecordStockReservation } from './commands';
@@ -217,7 +218,7 @@ export const decideOrder = (command: OrderCommand, state: OrderState): OrderEven
       },
     ];
   }
-  if (state.status === 'None') throw new NotFoundError(`order ${command.orderId} does not exist`);
+  if (state.status === 'None') throw orderNotFound(command.orderId);
   if (!ALLOWED_IN[command.type].includes(state.status)) {
     throw new InvalidStateError(
       `${command.type} is not allowed on order ${command.orderId} in status ${state.status}`,

@@ -105,6 +105,7 @@ export const checkEnvelope = (
   nonEmptyString(errors, 'meta.correlationId', meta.correlationId);
   optional(nonEmptyString)(errors, 'meta.causationId', meta.causationId);
   isoInstant(errors, 'meta.issuedAt', meta.issuedAt);
+  optional(nonEmptyString)(errors, 'meta.customerId', meta.customerId);
 };
 
 export const unknownType = (errors: FieldError[], aggregate: string, type: unknown): void => {

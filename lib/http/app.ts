@@ -3,13 +3,30 @@ import type { AddressInfo } from 'node:net';
 import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { TokenVerifier } from '../auth/token-verifier';
 import type { Metrics } from '../observability/metrics';
+import { authenticate, authorize } from './access-control';
 import { correlation } from './correlation';
 import { diagnosticsRouter, type DiagnosticsOptions } from './diagnostics';
 import { errorHandler } from './errors-middleware';
 import { healthRouter, type Health } from './health';
 import { metricsRouter } from './metrics-route';
+import { rateLimit, type RateLimitOptions } from './rate-limit';
 import { requestObserver } from './request-observer';
+import { consoleCors, securityHeaders } from './security-headers';
+
+/**
+ * Who may call the app. `open` serves everyone: only for the simulators (stand-ins for external
+ * parties, bound to loopback) and in-process test kits of single routers; every service of ours
+ * verifies tokens.
+ */
+export type HttpAccess =
+  | 'open'
+  | {
+      verifier: TokenVerifier;
+      /** Without it requests are not limited (processors' ops ports, benchmarks). */
+      rateLimit?: Omit<RateLimitOptions, 'logger' | 'metrics'>;
+    };
 
 export interface HttpAppOptions {
   service: string;
@@ -19,12 +36,17 @@ export interface HttpAppOptions {
   /** Mounts `/api/diagnostics/*` and `/api/resilience/state`; omit only in throwaway tools. */
   diagnostics?: Omit<DiagnosticsOptions, 'service' | 'metrics' | 'health'>;
   routers: Router[];
+  access: HttpAccess;
+  /** The console's origin, the only one CORS answers; none by default. */
+  corsOrigin?: string;
 }
 
 /**
  * A Koa app with the middleware every service shares, in an order that matters:
  * correlation first (so everything after, including error logs, carries the id), then timing and
- * request logging (so they see the final status), then the error handler, then the routes.
+ * request logging (so they see the final status), then security headers and CORS (so errors carry
+ * them too), then the error handler, then authentication, rate limiting and authorization (so their
+ * refusals are problem+json and refused tokens still spend budget), then the routes.
  */
 export function createHttpApp({
   service,
@@ -33,6 +55,8 @@ export function createHttpApp({
   health,
   diagnostics,
   routers,
+  access,
+  corsOrigin,
 }: HttpAppOptions): Koa {
   const app = new Koa();
   // Koa's default error listener prints to stderr; ours keeps errors in the JSON log stream.
@@ -41,7 +65,14 @@ export function createHttpApp({
 
   app.use(correlation());
   app.use(requestObserver({ logger, metrics }));
+  app.use(securityHeaders());
+  if (corsOrigin !== undefined) app.use(consoleCors(corsOrigin));
   app.use(errorHandler({ logger }));
+  if (access !== 'open') {
+    app.use(authenticate(access.verifier));
+    if (access.rateLimit) app.use(rateLimit({ ...access.rateLimit, logger, metrics }));
+    app.use(authorize());
+  }
 
   const mounted = [healthRouter(health), metricsRouter(metrics), ...routers];
   if (diagnostics) mounted.push(diagnosticsRouter({ ...diagnostics, service, metrics, health }));

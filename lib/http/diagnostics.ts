@@ -62,8 +62,9 @@ async function metricsSummary(metrics: Metrics) {
 }
 
 /**
- * The operator's window into one instance, same paths on every service (DESIGN §7). Meant for a
- * trusted network: it exposes internals and can inject failures, so it is not for the internet.
+ * The operator's window into one instance, same paths on every service (DESIGN §7). It exposes
+ * internals and can inject failures, so it answers the admin role only (lib/auth/access-rules.ts),
+ * and failure injection only where the deployment enabled it.
  */
 export function diagnosticsRouter(options: DiagnosticsOptions): Router {
   const { service, version, metrics, health, recentLogs, failures, resilience, state } = options;

@@ -56,7 +56,13 @@ describe('POST /api/diagnostics/simulate-failure', () => {
 
     const on = await simulate({ target: 'mongodb', mode: 'error' });
     expect(on.status).toBe(200);
-    expect(on.body.applied).toEqual({ target: 'mongodb', mode: 'error', latencyMs: 0, rate: 1 });
+    expect(on.body.applied).toEqual({
+      target: 'mongodb',
+      mode: 'error',
+      latencyMs: 0,
+      rate: 1,
+      expiresAt: expect.any(String),
+    });
     const err = await app.failures.before('mongodb').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyError);
     expect(err).toMatchObject({ dependency: 'mongodb', retriable: true });

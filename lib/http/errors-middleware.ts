@@ -6,7 +6,14 @@ import { CORRELATION_HEADER } from './correlation';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problem';
 
 /** Headers that describe the exchange, not the failed handler's response, and so survive an error. */
-const KEPT_HEADERS = new Set([CORRELATION_HEADER, 'connection']);
+const KEPT_HEADERS = new Set([
+  CORRELATION_HEADER,
+  'connection',
+  // Where the client stands with its budget is true whatever the handler did.
+  'ratelimit-limit',
+  'ratelimit-remaining',
+  'ratelimit-reset',
+]);
 
 interface RouterLayer {
   methods: string[];
@@ -43,6 +50,8 @@ function routeNotFoundOrNotAllowed(ctx: Context): Error | undefined {
  */
 export function errorHandler({ logger }: { logger: Logger }): Middleware {
   return async (ctx, next) => {
+    // Headers set before this point (security headers, CORS) belong to every response, errors included.
+    const outer = new Set(Object.keys(ctx.response.headers).map((name) => name.toLowerCase()));
     try {
       await next();
       if (ctx.method === 'OPTIONS' && ctx.status === 404 && ctx.body == null) {
@@ -74,7 +83,8 @@ export function errorHandler({ logger }: { logger: Logger }): Middleware {
         return;
       }
       for (const name of Object.keys(ctx.response.headers)) {
-        if (!KEPT_HEADERS.has(name.toLowerCase())) ctx.remove(name);
+        const lower = name.toLowerCase();
+        if (!KEPT_HEADERS.has(lower) && !outer.has(lower)) ctx.remove(name);
       }
       ctx.set(headers);
       ctx.status = problem.status;

@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import {
+  AuthenticationError,
   InvalidStateError,
+  RateLimitedError,
+  TooManyStreamsError,
   MalformedJsonError,
   MethodNotAllowedError,
   OrderstreamError,
@@ -8,6 +11,9 @@ import {
   VersionConflictError,
   type FieldError,
 } from '../errors';
+
+/** The challenge every 401 and 403 carries (RFC 6750 §3). */
+export const BEARER_CHALLENGE = 'Bearer realm="orderstream"';
 
 /** RFC 9457 media type; clients branch on it to know the body is an error description. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -76,6 +82,45 @@ const STATUS_BY_CODE: Readonly<Record<string, Mapping>> = {
       err instanceof MalformedJsonError && err.position !== undefined ? { position: err.position } : {},
   },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  // RFC 6750 §3: a request without a token gets the challenge alone, a refused token names why.
+  UNAUTHENTICATED: {
+    status: 401,
+    title: 'Authentication required',
+    headers: (err): Record<string, string> => ({
+      'WWW-Authenticate':
+        err instanceof AuthenticationError && err.tokenPresented
+          ? `${BEARER_CHALLENGE}, error="invalid_token"`
+          : BEARER_CHALLENGE,
+    }),
+  },
+  FORBIDDEN: {
+    status: 403,
+    title: 'Forbidden',
+    headers: (): Record<string, string> => ({
+      'WWW-Authenticate': `${BEARER_CHALLENGE}, error="insufficient_scope"`,
+    }),
+  },
+  FAILURE_INJECTION_DISABLED: { status: 403, title: 'Failure injection disabled' },
+  FAILURE_RULES_FULL: { status: 409, title: 'Too many failure rules' },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    headers: (err): Record<string, string> =>
+      err instanceof RateLimitedError
+        ? {
+            'Retry-After': String(err.retryAfterSeconds),
+            'RateLimit-Limit': String(err.limit),
+            'RateLimit-Remaining': '0',
+            'RateLimit-Reset': String(err.retryAfterSeconds),
+          }
+        : {},
+  },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    title: 'Too many open streams',
+    extensions: (err) => (err instanceof TooManyStreamsError ? { maxStreams: err.maxStreams } : {}),
+    headers: (): Record<string, string> => ({ 'Retry-After': '5' }),
+  },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused' },
   METHOD_NOT_ALLOWED: {
     status: 405,

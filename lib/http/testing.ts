@@ -4,7 +4,7 @@ import { createLogRingBuffer, type LogRingBuffer } from '../observability/log-ri
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics, type Metrics } from '../observability/metrics';
 import { createResilienceRegistry, type ResilienceRegistry } from '../observability/resilience-registry';
-import { createHttpApp, listen, type HttpServerHandle } from './app';
+import { createHttpApp, listen, type HttpAccess, type HttpServerHandle } from './app';
 import { createHealth, type Health, type HealthCheck } from './health';
 
 /**
@@ -28,12 +28,17 @@ export async function startTestApp({
   checks = [],
   healthTimeoutMs,
   started = true,
+  access = 'open',
+  failureInjection = true,
 }: {
   service?: string;
   routers?: Router[];
   checks?: HealthCheck[];
   healthTimeoutMs?: number;
   started?: boolean;
+  /** Open by default: most kits test one router; access tests pass a verifier. */
+  access?: HttpAccess;
+  failureInjection?: boolean;
 } = {}): Promise<TestApp> {
   const logLines: Record<string, unknown>[] = [];
   const recentLogs = createLogRingBuffer({ capacity: 500 });
@@ -46,7 +51,7 @@ export async function startTestApp({
   const metrics = createMetrics({ service, defaultMetrics: false });
   const health = createHealth({ checks, timeoutMs: healthTimeoutMs });
   if (started) health.markStarted();
-  const failures = createFailureInjector();
+  const failures = createFailureInjector({ enabled: failureInjection });
   const resilience = createResilienceRegistry({ metrics });
   const app = createHttpApp({
     service,
@@ -55,6 +60,7 @@ export async function startTestApp({
     health,
     diagnostics: { version: 'test', recentLogs, failures, resilience },
     routers,
+    access,
   });
   const handle = await listen(app, 0, '127.0.0.1', { graceMs: 100 });
   return Object.assign(handle, { logger, logLines, metrics, health, recentLogs, failures, resilience });

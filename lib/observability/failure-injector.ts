@@ -1,4 +1,17 @@
-import { DependencyError } from '../errors';
+import { envVar } from '../config/env';
+import { DependencyError, FailureInjectionDisabledError, FailureRulesFullError } from '../errors';
+
+/**
+ * Off unless the deployment turns it on: one request could otherwise take a service down.
+ * Spread into each service's config spec.
+ */
+export const failureInjectionConfigSpec = {
+  FAILURE_INJECTION: envVar.oneOf(['enabled', 'disabled'] as const)({ default: 'disabled' }),
+};
+
+/** Bounds when on: the rule map cannot grow without limit, and no rule outlives its duration. */
+export const MAX_FAILURE_RULES = 16;
+export const DEFAULT_FAILURE_DURATION_MS = 5 * 60_000;
 
 /**
  * Failure injection for chaos tests and demos: `POST /api/diagnostics/simulate-failure` stores a
@@ -13,7 +26,7 @@ export interface FailureRequest {
   target: string;
   mode: FailureMode;
   latencyMs?: number;
-  /** The rule removes itself after this long; without it, it lasts until `mode: 'off'`. */
+  /** The rule removes itself after this long (default 5 minutes), or earlier with `mode: 'off'`. */
   durationMs?: number;
   /** Probability in [0, 1] that one call is affected (default 1). */
   rate?: number;
@@ -24,7 +37,7 @@ export interface FailureRule {
   mode: 'error' | 'latency';
   latencyMs: number;
   rate: number;
-  expiresAt?: string;
+  expiresAt: string;
 }
 
 export interface FailureInjector {
@@ -37,6 +50,9 @@ export interface FailureInjector {
 }
 
 export interface FailureInjectorOptions {
+  /** From FAILURE_INJECTION; when false every `set` is refused and `before` does nothing. */
+  enabled: boolean;
+  maxRules?: number;
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -45,35 +61,44 @@ export interface FailureInjectorOptions {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createFailureInjector({
+  enabled,
+  maxRules = MAX_FAILURE_RULES,
   now = Date.now,
   random = Math.random,
   sleep = defaultSleep,
-}: FailureInjectorOptions = {}): FailureInjector {
-  const rules = new Map<string, FailureRule & { expiresAtMs?: number }>();
+}: FailureInjectorOptions): FailureInjector {
+  const rules = new Map<string, FailureRule & { expiresAtMs: number }>();
 
   const active = (target: string) => {
     const rule = rules.get(target) ?? rules.get('*');
-    if (rule?.expiresAtMs !== undefined && rule.expiresAtMs <= now()) {
+    if (rule !== undefined && rule.expiresAtMs <= now()) {
       rules.delete(rule.target);
       return undefined;
     }
     return rule;
   };
-  const publicRule = ({ expiresAtMs: _expiresAtMs, ...rule }: FailureRule & { expiresAtMs?: number }) => rule;
+  const publicRule = ({ expiresAtMs: _expiresAtMs, ...rule }: FailureRule & { expiresAtMs: number }) => rule;
+  const dropExpired = () => {
+    for (const target of [...rules.keys()]) active(target);
+  };
 
   return {
     set({ target, mode, latencyMs, durationMs, rate }) {
+      if (!enabled) throw new FailureInjectionDisabledError();
       if (mode === 'off') {
         rules.delete(target);
         return undefined;
       }
-      const expiresAtMs = durationMs === undefined ? undefined : now() + durationMs;
+      dropExpired();
+      if (!rules.has(target) && rules.size >= maxRules) throw new FailureRulesFullError(maxRules);
+      const expiresAtMs = now() + (durationMs ?? DEFAULT_FAILURE_DURATION_MS);
       const rule = {
         target,
         mode,
         latencyMs: latencyMs ?? 0,
         rate: rate ?? 1,
-        ...(expiresAtMs === undefined ? {} : { expiresAtMs, expiresAt: new Date(expiresAtMs).toISOString() }),
+        expiresAtMs,
+        expiresAt: new Date(expiresAtMs).toISOString(),
       };
       rules.set(target, rule);
       return publicRule(rule);
@@ -89,7 +114,7 @@ export function createFailureInjector({
       await sleep(rule.latencyMs);
     },
     list() {
-      for (const target of [...rules.keys()]) active(target);
+      dropExpired();
       return [...rules.values()].map(publicRule);
     },
     clear() {

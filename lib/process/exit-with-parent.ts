@@ -5,8 +5,12 @@
  * The stop is the process's own graceful one (its SIGTERM handler). Outside a supervisor (no IPC
  * channel) this does nothing.
  */
+let watching = false;
+
 export const exitWithParent = (): void => {
-  if (!process.send) return;
+  // Once per process: a second listener would send a second SIGTERM into a graceful stop.
+  if (!process.send || watching) return;
+  watching = true;
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   // The channel must not keep the process alive on its own, nor stop it from exiting.
   process.channel?.unref();

@@ -1,4 +1,5 @@
 import type { Decider } from '../../domain/decider';
+import type { OrderstreamError } from '../../lib/errors';
 import type { CommandLike } from '../../lib/kafka/command-protocol';
 import type { AggregateType } from '../../topics/names';
 import type { EventCodec } from './event-codec';
@@ -25,6 +26,12 @@ export interface AggregateModule<C extends CommandLike, E extends { type: string
    * Throwing aborts the batch and retries it.
    */
   effect?(command: C, state: S): Promise<C>;
+  /**
+   * The error to answer with, before anything else, when the command's actor may not know this
+   * aggregate exists (a customer addressing another customer's order): the same NOT_FOUND an
+   * unused id gets, so ids cannot be probed. Undefined lets the command through.
+   */
+  hiddenFrom?(command: C, state: S): OrderstreamError | undefined;
   /** State as stored in a snapshot (JSON) and back. */
   stateToJson(state: S): unknown;
   stateFromJson(json: unknown): S;

@@ -156,6 +156,11 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
     version: 0,
     recent: [],
   };
+  const hidden = module.hiddenFrom?.(command, current.state);
+  if (hidden) {
+    commandsTotal.inc({ type: command.type, outcome: hidden.code });
+    return { events: [], reply: { commandId, aggregateId, ok: false, error: replyError(hidden) } };
+  }
   const seen = current.recent.find((p) => p.commandId === commandId);
   if (seen) {
     commandsTotal.inc({ type: command.type, outcome: 'duplicate' });

@@ -1,4 +1,5 @@
 import type { OrderCommand } from '../../domain/order/commands';
+import { orderHiddenFrom } from '../../domain/order/access';
 import { orderDecider } from '../../domain/order/decider';
 import type { OrderEvent } from '../../domain/order/events';
 import type { OrderState } from '../../domain/order/state';
@@ -30,6 +31,7 @@ export const ordersModule = (
   parseCommand: parseOrderCommand,
   aggregateIdOf: (command) => command.orderId,
   occurredAtOf: (event) => event.data.occurredAt,
+  hiddenFrom: orderHiddenFrom,
   // OrderState is plain JSON data already; the snapshot format is versioned by SnapshotValue.format.
   stateToJson: (state) => state,
   stateFromJson: (json) => json as OrderState,

@@ -6,7 +6,9 @@ import { envVar, readConfig } from '../../lib/config/env';
 import { readGroupSettings } from '../../lib/config/group-settings';
 import { createHttpApp, listen } from '../../lib/http/app';
 import { createHealth } from '../../lib/http/health';
-import { createFailureInjector } from '../../lib/observability/failure-injector';
+import { authConfigSpec, verifierFromConfig } from '../../lib/auth/auth-config';
+import { httpEdgeConfigSpec } from '../../lib/http/security-headers';
+import { createFailureInjector, failureInjectionConfigSpec } from '../../lib/observability/failure-injector';
 import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
 import { createLogger } from '../../lib/observability/logger';
 import { createMetrics } from '../../lib/observability/metrics';
@@ -30,7 +32,9 @@ const main = async (): Promise<void> => {
     REDIS_URL: envVar.string({ required: true }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
     HEALTH_PORT: envVar.int({ default: 9101, min: 0, max: 65535 }),
-    HOST: envVar.string({ default: '0.0.0.0' }),
+    ...httpEdgeConfigSpec,
+    ...authConfigSpec,
+    ...failureInjectionConfigSpec,
     LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
   });
   const groupSettings = readGroupSettings(process.env);
@@ -108,9 +112,11 @@ const main = async (): Promise<void> => {
     metrics,
     health,
     routers: [],
+    access: { verifier: (await verifierFromConfig(config)).verifier },
+    corsOrigin: config.CONSOLE_ORIGIN,
     diagnostics: {
       recentLogs,
-      failures: createFailureInjector(),
+      failures: createFailureInjector({ enabled: config.FAILURE_INJECTION === 'enabled' }),
       resilience: createResilienceRegistry({ metrics }),
       state: () => ({ groupId: projections.groupId, database: config.MONGODB_DATABASE }),
     },

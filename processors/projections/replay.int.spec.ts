@@ -18,6 +18,7 @@ import { VIEW_SPECS } from './projection-views';
 import { beginReplay, replayProjections, type ReplayOptions } from './replay';
 import { REPLAY_COLLECTION, ReplayLeaseLostError } from './replay-lease';
 import type { ReplayProgress } from './replay-progress';
+import { fetchAsAdmin } from '../../test/support/auth';
 
 jest.setTimeout(180_000);
 
@@ -152,10 +153,10 @@ describe('projection replay failures are loud', () => {
     const tracker = createReplayTracker({ ...options, quietMs: 2_000 });
     const h = await startQueryApiHarness(options.db.databaseName, { db: options.db, replay: tracker });
     try {
-      const first = await fetch(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
+      const first = await fetchAsAdmin(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
       expect(first.status).toBe(202);
       const { jobId } = (await first.json()) as { jobId: string };
-      const second = await fetch(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
+      const second = await fetchAsAdmin(`${h.url}/api/admin/projections/replay`, { method: 'POST' });
       expect(second.status).toBe(409);
       expect(second.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
       expect(await second.json()).toMatchObject({ status: 409, code: 'REPLAY_IN_PROGRESS', jobId });

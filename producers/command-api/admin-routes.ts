@@ -20,8 +20,8 @@ export interface AdminRouterOptions {
 }
 
 /**
- * Operator endpoints served by the command API (DESIGN §7). Like the diagnostics routes they are
- * meant for a trusted network, not the internet.
+ * Operator endpoints served by the command API (DESIGN §7). Like the diagnostics routes they answer
+ * the admin role only (lib/auth/access-rules.ts).
  */
 export function createAdminRouter({
   bus,

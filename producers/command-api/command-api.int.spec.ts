@@ -15,6 +15,7 @@ import {
   type ReceivedCommand,
   type ScriptedProcessor,
 } from './testing/scripted-processor';
+import { fetchAsAdmin, testAuth } from '../../test/support/auth';
 
 jest.setTimeout(60_000);
 
@@ -41,6 +42,7 @@ beforeAll(async () => {
   redis = createRedis(endpoints.redisUrl, 'command-api-int');
   processor = await startScriptedProcessor(kafka, topics);
   api = await createCommandApi({
+    verifier: (await testAuth()).verifier,
     kafka,
     redis,
     topics,
@@ -78,7 +80,7 @@ const ok =
   });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}${path}`, {
+  fetchAsAdmin(`${server.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -152,14 +154,14 @@ describe('command API on real Kafka and Redis', () => {
     expect(response.status).toBe(202);
     const pending = (await response.json()) as { commandId: string; statusUrl: string };
     expect(pending).toMatchObject({ orderId: 'order-slow', status: 'pending' });
-    expect((await fetch(`${server.url}${pending.statusUrl}`)).status).toBe(202);
+    expect((await fetchAsAdmin(`${server.url}${pending.statusUrl}`)).status).toBe(202);
 
     const [record] = commandsFor('order-slow');
     await processor.reply(ok(2)(record as ReceivedCommand));
     let status: Response | undefined;
     for (let i = 0; i < 100 && status?.status !== 200; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 50));
-      status = await fetch(`${server.url}${pending.statusUrl}`);
+      status = await fetchAsAdmin(`${server.url}${pending.statusUrl}`);
     }
     expect(status?.status).toBe(200);
     expect(await status?.json()).toEqual({ orderId: 'order-slow', version: 2 });
@@ -237,7 +239,7 @@ describe('command API on real Kafka and Redis', () => {
   });
 
   it('is ready with Kafka, Redis, the reply consumer and both buses up', async () => {
-    const response = await fetch(`${server.url}/health/ready`);
+    const response = await fetchAsAdmin(`${server.url}/health/ready`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       checks: {
@@ -352,7 +354,7 @@ describe('inventory commands on real Kafka and Redis', () => {
     let status: Response | undefined;
     for (let i = 0; i < 100 && status?.status !== 200; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 50));
-      status = await fetch(`${server.url}${pending.statusUrl}`);
+      status = await fetchAsAdmin(`${server.url}${pending.statusUrl}`);
     }
     expect(status?.status).toBe(200);
     expect(await status?.json()).toEqual({ sku: id, version: 2 });

@@ -2,7 +2,9 @@ import type Koa from 'koa';
 import { catalog as seedCatalog, type Catalog } from '../../domain/catalog/catalog';
 import type { Kafka } from '../../lib/adapters/kafka';
 import type { Redis } from '../../lib/adapters/redis';
+import type { TokenVerifier } from '../../lib/auth/token-verifier';
 import { createHttpApp } from '../../lib/http/app';
+import type { RateLimits } from '../../lib/http/rate-limit';
 import { createHealth, type Health } from '../../lib/http/health';
 import { createFailureInjector } from '../../lib/observability/failure-injector';
 import { createLogRingBuffer, type LogRingBuffer } from '../../lib/observability/log-ring-buffer';
@@ -43,6 +45,13 @@ export interface CommandApiDeps {
    * processors' groups by default (a test's stand-in processor names its own).
    */
   processorGroups?: OwnedTopic[];
+  /** Verifies bearer tokens: every route but health, metrics and the documents needs one. */
+  verifier: TokenVerifier;
+  /** Per-client budgets, counted in `redis`; without them requests are not limited. */
+  rateLimits?: RateLimits;
+  /** FAILURE_INJECTION=enabled; off by default. */
+  failureInjection?: boolean;
+  corsOrigin?: string;
 }
 
 /** The aggregates the API sends commands to, one bus each. */
@@ -70,7 +79,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
   const recentLogs = deps.recentLogs ?? createLogRingBuffer();
   const logger = deps.logger ?? createLogger({ service: SERVICE, recentLogs });
   const metrics = deps.metrics ?? createMetrics({ service: SERVICE });
-  const failures = createFailureInjector();
+  const failures = createFailureInjector({ enabled: deps.failureInjection ?? false });
   const resilience = createResilienceRegistry({ metrics });
 
   // Every processor replies on the one reply topic, so one consumer (and one reply cache) serves
@@ -159,6 +168,15 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
     logger,
     metrics,
     health,
+    access: {
+      verifier: deps.verifier,
+      rateLimit: deps.rateLimits && {
+        redis,
+        limits: deps.rateLimits,
+        keyPrefix: `orderstream:${topics.prefix}${SERVICE}:ratelimit:`,
+      },
+    },
+    corsOrigin: deps.corsOrigin,
     diagnostics: {
       version,
       recentLogs,

@@ -1,7 +1,7 @@
 import type { Catalog } from '../../domain/catalog/catalog';
 import type { OrderCommand } from '../../domain/order/commands';
 import type { OrderLine } from '../../domain/order/money';
-import { ValidationError, type FieldError } from '../../lib/errors';
+import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors';
 import { compileValidator, type Validator } from '../../lib/http/validation';
 import {
   addItemSchema,
@@ -9,17 +9,13 @@ import {
   createOrderSchema,
   DEFAULT_CURRENCY,
   DEFAULT_REASON_CODE,
-  payOrderSchema,
   placeOrderSchema,
   removeItemSchema,
-  shipOrderSchema,
   type AddItemBody,
   type CancelOrderBody,
   type CreateOrderBody,
-  type PayOrderBody,
   type PlaceOrderBody,
   type RemoveItemBody,
-  type ShipOrderBody,
 } from './request-schemas';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -31,6 +27,13 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
  */
 export type CommandDraft = DistributiveOmit<OrderCommand, 'orderId' | 'meta' | 'expectedVersion'>;
 
+export interface DraftContext {
+  orderId: string;
+  catalog: Catalog;
+  /** The customer the caller's token names, when the caller acts as a customer (not admin). */
+  actingCustomerId?: string;
+}
+
 export interface CommandRequest<Body> {
   /** Last path segment of `/api/commands/orders/{id}/<action>`; `create` has no id. */
   action: string;
@@ -38,7 +41,7 @@ export interface CommandRequest<Body> {
   /** Commands whose fields are all optional take an absent body as `{}`. */
   allowEmpty: boolean;
   /** Throws ValidationError naming the field when the body refers to something unknown (a sku). */
-  draft(body: Body, context: { orderId: string; catalog: Catalog }): CommandDraft;
+  draft(body: Body, context: DraftContext): CommandDraft;
 }
 
 const unknownSku = (field: string, sku: string): FieldError => ({
@@ -79,13 +82,38 @@ const defaultCancellationReason: Record<NonNullable<CancelOrderBody['reasonCode'
   OTHER: 'cancelled',
 };
 
+/**
+ * Whose new order it is: a customer's own (a body naming someone else is refused), or, for an
+ * admin acting on a customer's behalf, the one the body names.
+ */
+export function customerOfNewOrder(
+  fromBody: string | undefined,
+  actingCustomerId: string | undefined,
+): string {
+  if (actingCustomerId !== undefined) {
+    if (fromBody !== undefined && fromBody !== actingCustomerId) {
+      throw new ForbiddenError(
+        'a customer creates orders only for themselves; leave customerId out or use your own',
+      );
+    }
+    return actingCustomerId;
+  }
+  if (fromBody === undefined) {
+    throw new ValidationError(
+      'invalid request body: customerId: is required when an admin creates an order',
+      [{ field: 'customerId', message: 'is required when an admin creates an order' }],
+    );
+  }
+  return fromBody;
+}
+
 export const createOrderRequest: CommandRequest<CreateOrderBody> = {
   action: 'create',
   validator: compileValidator<CreateOrderBody>(createOrderSchema),
   allowEmpty: false,
-  draft: (body, { catalog }) => ({
+  draft: (body, { catalog, actingCustomerId }) => ({
     type: 'CreateOrder',
-    customerId: body.customerId,
+    customerId: customerOfNewOrder(body.customerId, actingCustomerId),
     currency: body.currency ?? DEFAULT_CURRENCY,
     items: pricedLines(body.items ?? [], catalog),
     ...(body.salesChannel !== undefined ? { salesChannel: body.salesChannel } : {}),
@@ -118,26 +146,6 @@ export const placeOrderRequest: CommandRequest<PlaceOrderBody> = {
   draft: () => ({ type: 'PlaceOrder' }),
 };
 
-export const payOrderRequest: CommandRequest<PayOrderBody> = {
-  action: 'pay',
-  validator: compileValidator<PayOrderBody>(payOrderSchema),
-  allowEmpty: false,
-  draft: ({ paymentId, amount }) => ({ type: 'CapturePayment', paymentId, amount }),
-};
-
-export const shipOrderRequest: CommandRequest<ShipOrderBody> = {
-  action: 'ship',
-  validator: compileValidator<ShipOrderBody>(shipOrderSchema),
-  allowEmpty: false,
-  // An order ships once, so a shipment id derived from the order id is stable across retries.
-  draft: ({ carrier, trackingNumber, shipmentId }, { orderId }) => ({
-    type: 'ShipOrder',
-    carrier,
-    trackingNumber,
-    shipmentId: shipmentId ?? `${orderId}:shipment`,
-  }),
-};
-
 export const cancelOrderRequest: CommandRequest<CancelOrderBody> = {
   action: 'cancel',
   validator: compileValidator<CancelOrderBody>(cancelOrderSchema),
@@ -148,12 +156,13 @@ export const cancelOrderRequest: CommandRequest<CancelOrderBody> = {
   },
 };
 
-/** The commands addressed to an existing order, i.e. `/api/commands/orders/{id}/<action>`. */
+/**
+ * The commands a client may address to an existing order, i.e. `/api/commands/orders/{id}/<action>`.
+ * Paying and shipping are absent on purpose: they are the saga's steps (DESIGN §7), sent on Kafka only.
+ */
 export const orderCommandRequests: readonly CommandRequest<{ expectedVersion?: number }>[] = [
   addItemRequest,
   removeItemRequest,
   placeOrderRequest,
-  payOrderRequest,
-  shipOrderRequest,
   cancelOrderRequest,
 ];

@@ -1,9 +1,12 @@
+import { authConfigSpec } from '../../lib/auth/auth-config';
+import { rateLimitConfigSpec } from '../../lib/http/rate-limit';
+import { httpEdgeConfigSpec } from '../../lib/http/security-headers';
+import { failureInjectionConfigSpec } from '../../lib/observability/failure-injector';
 import { envVar, readConfig, type ConfigOf, type Env } from '../../lib/config/env';
 
 /** Every variable the command API reads; read once at start-up, all problems reported together. */
 export const commandApiConfigSpec = {
   PORT: envVar.port({ default: 8081 }),
-  HOST: envVar.string({ default: '0.0.0.0' }),
   KAFKA_BROKERS: envVar.list(),
   // The admin events route decodes the event store with the registry's writer schemas.
   SCHEMA_REGISTRY_URL: envVar.url({ protocols: ['http:', 'https:'] }),
@@ -11,6 +14,10 @@ export const commandApiConfigSpec = {
   REDIS_URL: envVar.url({ protocols: ['redis:', 'rediss:'], secret: true }),
   COMMAND_REPLY_TIMEOUT_MS: envVar.int({ default: 5000, min: 1, max: 120_000 }),
   ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
+  ...httpEdgeConfigSpec,
+  ...authConfigSpec,
+  ...rateLimitConfigSpec,
+  ...failureInjectionConfigSpec,
   LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)({
     default: 'info',
   }),

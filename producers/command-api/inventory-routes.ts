@@ -17,7 +17,8 @@ import {
   type ReplenishStockBody,
 } from './request-schemas';
 import { requestHash } from './request-hash';
-import { answerStatus, applyResponse, pathId } from './routes';
+import { principalOf } from '../../lib/http/access-control';
+import { answerStatus, applyResponse, clientScopedKey, pathId } from './routes';
 
 export const INVENTORY_COMMANDS_BASE = '/api/commands/inventory';
 
@@ -91,7 +92,10 @@ export function createInventoryRouter({
 
   // If-Match is not read here: a product that does not exist yet has no version to match.
   router.post(`${INVENTORY_COMMANDS_BASE}/products`, async (ctx) => {
-    const idempotencyKey = parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER));
+    const idempotencyKey = clientScopedKey(
+      principalOf(ctx),
+      parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER)),
+    );
     const raw = await readJsonBody(ctx, { allowEmpty: false });
     const body = registerProductValidator.validate(raw);
     const draft: InventoryDraft = {
@@ -108,7 +112,10 @@ export function createInventoryRouter({
 
   router.post(`${INVENTORY_COMMANDS_BASE}/:sku/replenish`, async (ctx) => {
     const sku = pathId(ctx, 'sku');
-    const idempotencyKey = parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER));
+    const idempotencyKey = clientScopedKey(
+      principalOf(ctx),
+      parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER)),
+    );
     const ifMatch = ctx.get('If-Match');
     const ifMatchVersion = parseIfMatch(ifMatch);
     const raw = await readJsonBody(ctx, { allowEmpty: false });

@@ -3,7 +3,9 @@ import { createRedis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { createOrderEventCodec } from '../../processors/command-side/event-codec';
 import { readAggregateEvents } from '../../processors/command-side/event-reader';
+import { verifierFromConfig } from '../../lib/auth/auth-config';
 import { ConfigError } from '../../lib/errors';
+import { rateLimitsFromConfig } from '../../lib/http/rate-limit';
 import { listen } from '../../lib/http/app';
 import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
 import { createLogger } from '../../lib/observability/logger';
@@ -51,7 +53,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
       topics.events('orders'),
     );
+    const auth = await verifierFromConfig(config, env);
+    logger.info({ keys: auth.source }, 'bearer tokens verified with');
     const api = await createCommandApi({
+      verifier: auth.verifier,
+      rateLimits: rateLimitsFromConfig(config),
+      failureInjection: config.FAILURE_INJECTION === 'enabled',
+      corsOrigin: config.CONSOLE_ORIGIN,
       kafka,
       redis,
       topics,

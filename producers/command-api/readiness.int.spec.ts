@@ -8,6 +8,7 @@ import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../../test/support/env';
 import { createCommandApi, type CommandApi } from './command-api';
+import { fetchAsAdmin, testAuth } from '../../test/support/auth';
 
 jest.setTimeout(90_000);
 
@@ -33,6 +34,7 @@ beforeAll(async () => {
   await admin.disconnect();
   redis = createRedis(endpoints.redisUrl, 'command-api-readiness');
   api = await createCommandApi({
+    verifier: (await testAuth()).verifier,
     kafka,
     redis,
     topics,
@@ -59,7 +61,7 @@ interface Readiness {
 }
 
 const readiness = async (): Promise<Readiness> => {
-  const response = await fetch(`${server.url}/health/ready`);
+  const response = await fetchAsAdmin(`${server.url}/health/ready`);
   return { status: response.status, body: (await response.json()) as Readiness['body'] };
 };
 

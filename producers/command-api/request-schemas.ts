@@ -65,7 +65,7 @@ export const itemSchema = {
 } as const;
 
 export interface CreateOrderBody {
-  customerId: string;
+  customerId?: string;
   items?: { sku: string; quantity: number }[];
   currency?: string;
   salesChannel?: string;
@@ -74,9 +74,12 @@ export interface CreateOrderBody {
 export const createOrderSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['customerId'],
   properties: {
-    customerId: idSchema,
+    customerId: {
+      ...idSchema,
+      description:
+        "Whose order it is. A customer's token decides it: absent means the token's subject, another value is refused (403). Required when an admin creates an order for a customer.",
+    },
     items: { type: 'array', maxItems: MAX_ITEMS_PER_REQUEST, items: itemSchema },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', maxLength: 3, default: DEFAULT_CURRENCY },
     salesChannel: { ...idSchema, maxLength: 32 },
@@ -116,45 +119,6 @@ export const placeOrderSchema = {
   type: 'object',
   additionalProperties: false,
   properties: { expectedVersion: expectedVersionSchema },
-} as const;
-
-export interface PayOrderBody {
-  paymentId: string;
-  amount: number;
-  expectedVersion?: number;
-}
-
-export const payOrderSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['paymentId', 'amount'],
-  properties: {
-    paymentId: idSchema,
-    amount: {
-      ...eventInteger(0, integerBounds(orderEvents, ['OrderPaid', 'amount'])),
-      description: "Integer minor units; must equal the order's total.",
-    },
-    expectedVersion: expectedVersionSchema,
-  },
-} as const;
-
-export interface ShipOrderBody {
-  carrier: string;
-  trackingNumber: string;
-  shipmentId?: string;
-  expectedVersion?: number;
-}
-
-export const shipOrderSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['carrier', 'trackingNumber'],
-  properties: {
-    carrier: textSchema(100),
-    trackingNumber: idSchema,
-    shipmentId: idSchema,
-    expectedVersion: expectedVersionSchema,
-  },
 } as const;
 
 export interface CancelOrderBody {
@@ -262,8 +226,6 @@ export const requestSchemas = {
   'add-item': addItemSchema,
   'remove-item': removeItemSchema,
   place: placeOrderSchema,
-  pay: payOrderSchema,
-  ship: shipOrderSchema,
   cancel: cancelOrderSchema,
   'inventory/products': registerProductSchema,
   'inventory/replenish': replenishStockSchema,

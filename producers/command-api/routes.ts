@@ -3,7 +3,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { catalog as seedCatalog, type Catalog } from '../../domain/catalog/catalog';
 import type { OrderCommand } from '../../domain/order/commands';
+import { ownOrdersOnly, type Principal } from '../../lib/auth/principal';
 import { ValidationError } from '../../lib/errors';
+import { principalOf } from '../../lib/http/access-control';
 import { readJsonBody } from '../../lib/http/json-body';
 import { currentCorrelation } from '../../lib/observability/correlation-context';
 import type { CommandBus } from './command-bus';
@@ -41,6 +43,15 @@ export function pathId(ctx: Context, param: string): string {
   }
   return value;
 }
+
+/**
+ * Idempotency keys are the client's own namespace: the same key from two callers is two requests,
+ * so one client can never replay (and so learn the outcome of) another's command.
+ */
+export const clientScopedKey = (
+  principal: Principal | undefined,
+  key: string | undefined,
+): string | undefined => (key === undefined || principal === undefined ? key : `${principal.subject}/${key}`);
 
 export function applyResponse(ctx: Context, response: CommandResponse): void {
   ctx.status = response.status;
@@ -93,7 +104,9 @@ export function createCommandRouter({
     target: { orderId: string } | 'create',
   ): Promise<void> {
     const created = target === 'create';
-    const key = parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER));
+    const principal = principalOf(ctx);
+    const actingCustomerId = ownOrdersOnly(principal);
+    const key = clientScopedKey(principal, parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER)));
     // If-Match on a create has nothing to match (the order does not exist yet) and is ignored.
     const ifMatch = created ? undefined : ctx.get('If-Match');
     const ifMatchVersion = parseIfMatch(ifMatch);
@@ -101,7 +114,7 @@ export function createCommandRouter({
     const body = request.validator.validate(raw);
     const fromBody = (body as { expectedVersion?: number }).expectedVersion;
     const expectedVersion = created ? undefined : resolveExpectedVersion(fromBody, ifMatch);
-    const draft = request.draft(body, { orderId: created ? '' : target.orderId, catalog });
+    const draft = request.draft(body, { orderId: created ? '' : target.orderId, catalog, actingCustomerId });
 
     const ids = await idsForRequest({
       store: idempotency,
@@ -118,6 +131,8 @@ export function createCommandRouter({
         // The kit's correlation middleware always sets one; the fallback keeps the type honest.
         correlationId: currentCorrelation()?.correlationId ?? ids.commandId,
         issuedAt: now().toISOString(),
+        // The processor answers a command on someone else's order as it answers an unknown id.
+        ...(actingCustomerId !== undefined ? { customerId: actingCustomerId } : {}),
       },
     } as OrderCommand;
 

@@ -12,6 +12,7 @@ import {
   type ProductView,
   type ViewName,
 } from '../../lib/read-models/views';
+import { testAuth } from '../../test/support/auth';
 import { testEndpoints } from '../../test/support/env';
 import { createQueryApi, type QueryApi, type QueryApiDeps } from '../query-api';
 
@@ -41,6 +42,7 @@ export async function startQueryApiHarness(
   const subscriber = createRedis(redisUrl, 'query-api-test-sub');
   const logLines: Record<string, unknown>[] = [];
   const api = await createQueryApi({
+    verifier: (await testAuth()).verifier,
     ...options,
     db: options.db ?? db,
     redis,

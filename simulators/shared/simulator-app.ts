@@ -77,10 +77,13 @@ export function createSimulatorApp<R extends string = never>({
     diagnostics: {
       version: options.version,
       recentLogs,
-      failures: createFailureInjector(),
+      // Simulators inject failures through their own /admin/failures knobs instead.
+      failures: createFailureInjector({ enabled: false }),
       resilience: createResilienceRegistry(),
       state: () => ({ failures: knobs.get(), ...(state ? (state() as object) : {}) }),
     },
+    // Stand-ins for external parties, bound to loopback: no tokens (their real counterparts have their own).
+    access: 'open',
     routers: [failureKnobsRouter(knobs, businessRates, logger), ...routes({ logger, knobs, outages })],
   });
 }

@@ -16,6 +16,7 @@ import { createCommandApi, type CommandApi } from '../../producers/command-api/c
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../support/env';
+import { fetchAsAdmin, testAuth } from '../support/auth';
 
 jest.setTimeout(90_000);
 
@@ -50,6 +51,7 @@ describe('command side end to end over HTTP', () => {
     });
     redis = createRedis(endpoints.redisUrl, 'e2e');
     api = await createCommandApi({
+      verifier: (await testAuth()).verifier,
       kafka,
       redis,
       topics,
@@ -69,7 +71,7 @@ describe('command side end to end over HTTP', () => {
   });
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${server.url}${path}`, {
+    const res = await fetchAsAdmin(`${server.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
@@ -96,7 +98,9 @@ describe('command side end to end over HTTP', () => {
     const placed = await post(`/api/commands/orders/${orderId}/place`, { expectedVersion: 2 });
     expect(placed).toMatchObject({ status: 200, body: { orderId, version: 3 } });
 
-    const history = (await fetch(`${server.url}/api/admin/events/${orderId}`).then((r) => r.json())) as {
+    const history = (await fetchAsAdmin(`${server.url}/api/admin/events/${orderId}`).then((r) =>
+      r.json(),
+    )) as {
       count: number;
       events: { version: number; type: string }[];
     };
@@ -150,14 +154,14 @@ describe('command side end to end over HTTP', () => {
     );
     expect(first.status).toBe(201);
     expect(retry.body).toEqual(first.body);
-    const history = (await fetch(`${server.url}/api/admin/events/${first.body.orderId as string}`).then((r) =>
-      r.json(),
-    )) as { count: number };
+    const history = (await fetchAsAdmin(
+      `${server.url}/api/admin/events/${first.body.orderId as string}`,
+    ).then((r) => r.json())) as { count: number };
     expect(history.count).toBe(1);
   });
 
   it('serves its OpenAPI document and a readable page of it', async () => {
-    const doc = (await fetch(`${server.url}/openapi.json`).then((r) => r.json())) as {
+    const doc = (await fetchAsAdmin(`${server.url}/openapi.json`).then((r) => r.json())) as {
       openapi: string;
       paths: Record<string, unknown>;
     };
@@ -169,7 +173,7 @@ describe('command side end to end over HTTP', () => {
         '/api/admin/events/{aggregateId}',
       ]),
     );
-    const page = await fetch(`${server.url}/docs`);
+    const page = await fetchAsAdmin(`${server.url}/docs`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('/api/commands/orders/create');
   });

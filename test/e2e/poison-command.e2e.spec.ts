@@ -10,6 +10,7 @@ import { AVRO_LONG } from '../../schemas/field-bounds';
 import { testEndpoints } from '../support/env';
 import { startProcessorFleet, type ProcessorFleet } from '../support/processor-fleet';
 import { UNENCODABLE_PRODUCT } from '../../producers/command-api/testing/unencodable-product';
+import { fetchAsAdmin, testAuth } from '../support/auth';
 
 jest.setTimeout(90_000);
 
@@ -23,6 +24,7 @@ describe('an unencodable product registration, end to end', () => {
     fleet = await startProcessorFleet({ aggregates: ['inventory'] });
     redis = createRedis(testEndpoints().redisUrl, 'e2e-poison');
     api = await createCommandApi({
+      verifier: (await testAuth()).verifier,
       kafka: fleet.kafka,
       redis,
       topics: fleet.topics,
@@ -42,7 +44,7 @@ describe('an unencodable product registration, end to end', () => {
   });
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
+    const res = await fetchAsAdmin(`${server.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -60,7 +62,7 @@ describe('an unencodable product registration, end to end', () => {
     expect(response.type).toContain('application/problem+json');
     expect(response.body.errors).toEqual([expect.objectContaining({ field: 'lowStockThreshold' })]);
 
-    const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+    const document = (await (await fetchAsAdmin(`${server.url}/openapi.json`)).json()) as {
       components: { schemas: Record<string, { properties: Record<string, { maximum?: number }> }> };
     };
     expect(document.components.schemas.InventoryProductsBody?.properties.lowStockThreshold?.maximum).toBe(

@@ -15,6 +15,7 @@ import {
   type OrderTraffic,
   type SupervisedProcessors,
 } from '../support/supervised-processors';
+import { fetchAsAdmin, testAuth } from '../support/auth';
 
 jest.setTimeout(600_000);
 
@@ -62,7 +63,7 @@ const portClosed = (port: number): Promise<boolean> =>
   });
 
 const ready = async (url: string): Promise<{ status: number; body: unknown }> => {
-  const response = await fetch(`${url}/health/ready`);
+  const response = await fetchAsAdmin(`${url}/health/ready`);
   return { status: response.status, body: await response.json() };
 };
 
@@ -85,6 +86,7 @@ it('answers every command sent before, during and after a 5 s broker restart', a
 
   redis = createRedis(instance.endpoints.redisUrl, 'kafka-restart-int');
   api = await createCommandApi({
+    verifier: (await testAuth()).verifier,
     kafka: createKafka({ brokers, clientId: 'kafka-restart-api' }),
     redis,
     topics,

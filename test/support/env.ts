@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import type { Endpoints } from '../../stack/layout';
 
 /**
@@ -22,5 +23,17 @@ export const testEndpoints = (): Endpoints => {
   };
 };
 
-/** A name no other test (or earlier run) uses, for topics, subjects, collections and keys. */
-export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+/** Where this test run writes the names it hands out (set by the global setup). */
+export const TEST_NAMES_FILE = 'ORDERSTREAM_TEST_NAMES_FILE';
+
+/**
+ * A name no other test (or earlier run) uses, for topics, subjects, collections and keys. The
+ * run's global teardown deletes the topics named after it, so runs do not pile topics up on the
+ * local stack (and slow its next start).
+ */
+export const uniqueName = (prefix: string): string => {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const file = process.env[TEST_NAMES_FILE];
+  if (file) appendFileSync(file, `${name}\n`);
+  return name;
+};

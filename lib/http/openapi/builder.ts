@@ -1,3 +1,5 @@
+import { ruleFor } from '../../auth/access-rules';
+
 /**
  * A small OpenAPI 3.1 builder. 3.1 because its schema dialect is JSON Schema 2020-12, so the very
  * JSON Schemas the validators are compiled from (request-schemas.ts, query-schemas.ts) can be
@@ -34,6 +36,8 @@ export interface Operation {
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, MediaType> };
   responses: Record<string, Response>;
+  /** Filled in by the builder from the access rules the server enforces; `[]` means public. */
+  security?: Record<string, string[]>[];
 }
 
 export type PathItem = Partial<Record<HttpMethod, Operation>>;
@@ -43,7 +47,47 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description?: string };
   tags?: { name: string; description?: string }[];
   paths: Record<string, PathItem>;
-  components: { schemas: Record<string, JsonSchema> };
+  components: {
+    schemas: Record<string, JsonSchema>;
+    securitySchemes?: Record<
+      string,
+      { type: string; scheme: string; bearerFormat?: string; description?: string }
+    >;
+  };
+}
+
+export const BEARER_SCHEME = 'bearerAuth';
+
+/**
+ * Security and the refusals that come with it, derived from the very table the access middleware
+ * enforces (lib/auth/access-rules.ts), so the document cannot disagree with the server.
+ */
+function withAccess(method: HttpMethod, path: string, operation: Operation): Operation {
+  const rule = ruleFor(method.toUpperCase(), path);
+  const security = rule.access.kind === 'public' ? [] : [{ [BEARER_SCHEME]: [] }];
+  // An operation documented without any response is broken; left as it is for the checker to report.
+  if (Object.keys(operation.responses).length === 0) return { ...operation, security };
+  const responses: Record<string, Response> = { ...operation.responses };
+  if (rule.access.kind !== 'public') {
+    responses['401'] ??= problemResponse('No bearer token, or one that is invalid or expired', {
+      'WWW-Authenticate': { schema: { type: 'string' } },
+    });
+    if (rule.access.kind === 'roles') {
+      responses['403'] ??= problemResponse(`The token lacks the role (${rule.access.roles.join(', ')})`, {
+        'WWW-Authenticate': { schema: { type: 'string' } },
+      });
+    }
+  }
+  if (rule.group !== undefined) {
+    responses['429'] ??= problemResponse('Rate limit of the client for this route group reached', {
+      'Retry-After': { schema: { type: 'string' } },
+    });
+  }
+  return {
+    ...operation,
+    security,
+    responses,
+  };
 }
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -59,8 +103,9 @@ export const jsonResponse = (
   content: { 'application/json': { schema } },
 });
 
-export const problemResponse = (description: string): Response => ({
+export const problemResponse = (description: string, headers?: Response['headers']): Response => ({
   description,
+  ...(headers ? { headers } : {}),
   content: { [PROBLEM_MEDIA_TYPE]: { schema: schemaRef('Problem') } },
 });
 
@@ -137,7 +182,7 @@ export function createOpenApiBuilder(
     operation(method, path, operation) {
       const item = (paths[path] ??= {});
       if (item[method]) throw new Error(`${method.toUpperCase()} ${path} is documented twice`);
-      item[method] = operation;
+      item[method] = withAccess(method, path, operation);
       return builder;
     },
     build: () => ({
@@ -145,7 +190,18 @@ export function createOpenApiBuilder(
       info,
       ...(tags ? { tags } : {}),
       paths,
-      components: { schemas },
+      components: {
+        schemas,
+        securitySchemes: {
+          [BEARER_SCHEME]: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'roles claim: customer, operator, admin (`npm run -s token -- --role customer --sub c-1`)',
+          },
+        },
+      },
     }),
   };
   return builder;

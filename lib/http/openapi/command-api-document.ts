@@ -14,13 +14,11 @@ import { documentOperationalRoutes } from './operational';
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 
 /** The order commands addressed to an existing order: `/api/commands/orders/{id}/<action>`. */
-const ORDER_ACTIONS = ['add-item', 'remove-item', 'place', 'pay', 'ship', 'cancel'] as const;
+const ORDER_ACTIONS = ['add-item', 'remove-item', 'place', 'cancel'] as const;
 const ACTION_SUMMARY: Record<(typeof ORDER_ACTIONS)[number], string> = {
   'add-item': 'Add a line (priced from the catalogue)',
   'remove-item': 'Remove a line',
   place: 'Place the order (starts the saga)',
-  pay: 'Capture the payment',
-  ship: 'Ship the order',
   cancel: 'Cancel the order',
 };
 const camel = (text: string) => text.replace(/[-/](\w)/g, (_, c: string) => c.toUpperCase());

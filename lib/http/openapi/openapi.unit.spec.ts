@@ -41,6 +41,35 @@ describe.each(documents)('%s document', (_name, document) => {
     }
   });
 
+  it('states who may call each operation, as the access table the server enforces says', () => {
+    expect(document.components.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const publicOps: string[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const method of HTTP_METHODS) {
+        const op = item[method];
+        if (!op) continue;
+        if (op.security?.length === 0) {
+          publicOps.push(`${method.toUpperCase()} ${path}`);
+          expect(op.responses['401']).toBeUndefined();
+        } else {
+          expect(op.security).toEqual([{ bearerAuth: [] }]);
+          expect(op.responses['401']?.headers?.['WWW-Authenticate']).toBeDefined();
+        }
+      }
+    }
+    const expectedPublic = /^GET \/(health|metrics|openapi\.json|docs|api\/products)/;
+    expect(publicOps.length).toBeGreaterThan(0);
+    for (const op of publicOps) expect(op).toMatch(expectedPublic);
+    for (const op of operationsOf(document).filter((o) => !publicOps.includes(o))) {
+      expect(op).not.toMatch(expectedPublic);
+    }
+    const admin =
+      document.paths['/api/admin/events/{aggregateId}']?.get ??
+      document.paths['/api/admin/projections/replay']?.post;
+    expect(admin?.responses['403']).toBeDefined();
+    expect(admin?.responses['429']).toBeDefined();
+  });
+
   it('survives a JSON round trip unchanged (it is served as JSON)', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
   });
@@ -98,9 +127,11 @@ describe('command API document', () => {
       document.paths['/api/commands/orders/create']?.post?.requestBody?.content['application/json'];
     const ref = createBody?.schema.$ref as string;
     expect(resolvePointer(document, ref)).toBe(requestSchemas.create);
-    const pay =
-      document.paths['/api/commands/orders/{id}/pay']?.post?.requestBody?.content['application/json'];
-    expect(resolvePointer(document, pay?.schema.$ref as string)).toBe(requestSchemas.pay);
+    const addItem =
+      document.paths['/api/commands/orders/{id}/add-item']?.post?.requestBody?.content['application/json'];
+    expect(resolvePointer(document, addItem?.schema.$ref as string)).toBe(requestSchemas['add-item']);
+    expect(document.paths['/api/commands/orders/{id}/pay']).toBeUndefined();
+    expect(document.paths['/api/commands/orders/{id}/ship']).toBeUndefined();
   });
 
   it('shows the bounds the events can hold, as the validators enforce them', () => {

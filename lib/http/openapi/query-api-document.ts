@@ -58,7 +58,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       { name: 'orders' },
       { name: 'products' },
       { name: 'inventory' },
-      { name: 'admin', description: 'Operators only, trusted network' },
+      { name: 'admin', description: 'Admin role only' },
       { name: 'operations' },
     ],
   );

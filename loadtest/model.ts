@@ -1,0 +1,111 @@
+import type { BenchmarkResult } from '../benchmarks/lib/results';
+import type { LatencySummary, OpenModelResult } from './open-model';
+import type { ProcessUsage } from './process-usage';
+
+/** One constant-rate step of orders through the saga. */
+export interface SagaStep {
+  offeredPerSecond: number;
+  seconds: number;
+  /** Orders whose place request was accepted in the step. */
+  placed: number;
+  /** Of those, decided (Shipped or Cancelled) and ended, by the end of the run. */
+  decided: number;
+  completed: number;
+  cancelled: number;
+  /** Decisions that happened inside the step's window, per minute: what the system kept up with. */
+  decidedPerMinute: number;
+  /** From the saga's own event timestamps (OrderPlaced → OrderShipped/OrderCancelled, → OrderCompleted). */
+  placedToDecidedMs: LatencySummary;
+  placedToCompletedMs: LatencySummary;
+  /** Client-side failures of create/place (after its retries), by kind. */
+  clientErrors: Record<string, number>;
+  processes: ProcessUsage[];
+  /** CPU of every measured process over the step, per order placed in it. */
+  cpuMsPerOrder: number;
+}
+
+/** One constant-rate step of reads against the query API. */
+export interface ApiStep {
+  offeredPerSecond: number;
+  seconds: number;
+  result: OpenModelResult;
+  processes: ProcessUsage[];
+}
+
+/** SSE watchers on orders placed during the run: how long after the saga ended them they heard it. */
+export interface SseResult {
+  watchers: number;
+  heardTerminal: number;
+  /** From the terminal event's timestamp to the stream's terminal status. */
+  terminalToStreamMs: LatencySummary;
+  errors: Record<string, number>;
+}
+
+export interface LoadtestResult extends Pick<BenchmarkResult, 'date' | 'commit' | 'dirty' | 'machine'> {
+  profile: string;
+  settings: Record<string, string | number | boolean>;
+  saga: SagaStep[];
+  api: ApiStep[];
+  sse?: SseResult;
+}
+
+/**
+ * The saturation point: the first step that did not keep up (decisions per minute below 90 % of
+ * the offered rate, or a placed→decided p99 above the 5 s target). Undefined when every step held.
+ */
+export const saturationOf = (
+  steps: readonly SagaStep[],
+  targetP99Ms = 5_000,
+): { step: SagaStep; why: string } | undefined => {
+  for (const step of steps) {
+    const offeredPerMinute = step.offeredPerSecond * 60;
+    if (step.decidedPerMinute < 0.9 * offeredPerMinute) {
+      return {
+        step,
+        why: `decided ${Math.round(step.decidedPerMinute)}/min of ${offeredPerMinute}/min offered`,
+      };
+    }
+    if (step.placedToDecidedMs.p99 > targetP99Ms) {
+      return {
+        step,
+        why: `placed→decided p99 ${(step.placedToDecidedMs.p99 / 1000).toFixed(1)} s > ${targetP99Ms / 1000} s`,
+      };
+    }
+  }
+  return undefined;
+};
+
+export interface Comparison {
+  metric: string;
+  before: number | undefined;
+  after: number;
+  /** after/before, where both exist. */
+  ratio: number | undefined;
+}
+
+/** The headline figures of a run, comparable across runs with the same steps. */
+export const headlines = (result: LoadtestResult): Record<string, number> => {
+  const figures: Record<string, number> = {};
+  for (const step of result.saga) {
+    const at = `${step.offeredPerSecond}/s`;
+    figures[`saga ${at}: decided/min`] = Math.round(step.decidedPerMinute);
+    figures[`saga ${at}: placed→decided p99 ms`] = step.placedToDecidedMs.p99;
+    figures[`saga ${at}: CPU ms/order`] = Math.round(step.cpuMsPerOrder);
+  }
+  for (const step of result.api) {
+    const at = `${step.offeredPerSecond}/s`;
+    figures[`api ${at}: achieved req/s`] = Math.round(step.result.achievedPerSecond);
+    for (const [kind, latency] of Object.entries(step.result.latency))
+      figures[`api ${at}: ${kind} p99 ms`] = latency.p99;
+  }
+  return figures;
+};
+
+/** Before/after on the figures both runs have, and the new ones. */
+export const compare = (current: LoadtestResult, previous: LoadtestResult | undefined): Comparison[] => {
+  const before = previous ? headlines(previous) : {};
+  return Object.entries(headlines(current)).map(([metric, after]) => {
+    const was = before[metric];
+    return { metric, before: was, after, ratio: was ? after / was : undefined };
+  });
+};

@@ -1,0 +1,111 @@
+import type { OrderRecord } from '../chaos/observer';
+import { orderDecider } from '../domain/order/decider';
+import { compare, saturationOf, type LoadtestResult, type SagaStep } from './model';
+import { sagaStepOf } from './saga-step';
+
+const latency = (p99: number) => ({ count: 1, p50: p99 / 2, p95: p99, p99, max: p99 });
+
+const step = (offeredPerSecond: number, decidedPerMinute: number, p99: number): SagaStep => ({
+  offeredPerSecond,
+  seconds: 60,
+  placed: offeredPerSecond * 60,
+  decided: offeredPerSecond * 60,
+  completed: offeredPerSecond * 60,
+  cancelled: 0,
+  decidedPerMinute,
+  placedToDecidedMs: latency(p99),
+  placedToCompletedMs: latency(p99),
+  clientErrors: {},
+  processes: [],
+  cpuMsPerOrder: 80,
+});
+
+describe('saturation point', () => {
+  it('is the first step that decides less than 90 % of what is offered', () => {
+    const steps = [step(10, 600, 1_000), step(25, 1_300, 2_000), step(50, 2_000, 3_000)];
+    expect(saturationOf(steps)?.step.offeredPerSecond).toBe(25);
+  });
+
+  it('is the first step whose placed→decided p99 misses the target, even at full throughput', () => {
+    const steps = [step(10, 600, 1_000), step(25, 1_500, 6_000)];
+    expect(saturationOf(steps)).toMatchObject({
+      step: { offeredPerSecond: 25 },
+      why: expect.stringContaining('p99 6.0 s'),
+    });
+  });
+
+  it('is absent when every step keeps up', () => {
+    expect(saturationOf([step(10, 600, 1_000)])).toBeUndefined();
+  });
+});
+
+describe('before / after', () => {
+  const run = (steps: SagaStep[]): LoadtestResult =>
+    ({
+      date: 'd',
+      commit: 'c',
+      dirty: false,
+      machine: {} as never,
+      profile: 'quick',
+      settings: {},
+      saga: steps,
+      api: [],
+    }) as LoadtestResult;
+
+  it('compares the figures both runs have and leaves new ones without a ratio', () => {
+    const rows = compare(run([step(10, 600, 1_000), step(25, 1_000, 4_000)]), run([step(10, 500, 2_000)]));
+    expect(rows.find((r) => r.metric === 'saga 10/s: decided/min')).toEqual({
+      metric: 'saga 10/s: decided/min',
+      before: 500,
+      after: 600,
+      ratio: 1.2,
+    });
+    expect(rows.find((r) => r.metric === 'saga 10/s: placed→decided p99 ms')?.ratio).toBe(0.5);
+    expect(rows.find((r) => r.metric === 'saga 25/s: decided/min')).toMatchObject({
+      before: undefined,
+      ratio: undefined,
+    });
+  });
+});
+
+describe('a saga step from the event store', () => {
+  const record = (
+    status: string,
+    placedAt: number,
+    decidedAt?: number,
+    terminalAt?: number,
+  ): OrderRecord => ({
+    state: { ...orderDecider.initialState(), status } as OrderRecord['state'],
+    version: 8,
+    placedAt,
+    ...(decidedAt !== undefined ? { decidedAt } : {}),
+    ...(terminalAt !== undefined ? { terminalAt } : {}),
+  });
+
+  it('times each placed order by its own events and counts decisions inside the window', () => {
+    const records = new Map<string, OrderRecord>([
+      ['a', record('Completed', 1_000, 1_500, 3_000)],
+      ['b', record('Cancelled', 2_000, 4_000, 4_000)],
+      ['c', record('Placed', 2_500)],
+      // decided inside the window, placed by an earlier step: counts for throughput only
+      ['old', record('Shipped', 0, 5_000)],
+    ]);
+    const placedOrders = ['a', 'b', 'c'].map((orderId) => ({ orderId, placed: 200, attempts: 1 }));
+    const s = sagaStepOf({
+      rate: 1,
+      seconds: 10,
+      from: 0,
+      to: 10_000,
+      load: {
+        orders: () => [...placedOrders, { orderId: 'refused', placed: 409, attempts: 1 }],
+        errors: () => ({}),
+      },
+      usage: [{ name: 'processors', cpuSeconds: 0.3, cores: 0.03, rssMiB: 100 }],
+      records,
+    });
+    expect(s).toMatchObject({ placed: 3, decided: 2, completed: 1, cancelled: 1, decidedPerMinute: 18 });
+    expect(s.placedToDecidedMs).toMatchObject({ count: 2, max: expect.closeTo(2_000, -1) });
+    expect(s.placedToCompletedMs).toMatchObject({ count: 1, p50: expect.closeTo(2_000, -1) });
+    expect(s.cpuMsPerOrder).toBeCloseTo(100);
+  });
+});

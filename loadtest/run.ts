@@ -1,0 +1,279 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { provenance } from '../benchmarks/lib/results';
+import { startLoad, type Load } from '../chaos/load';
+import { startObserver, type Observer } from '../chaos/observer';
+import { startChaosSystem, type ChaosSystem, type ServiceRole } from '../chaos/system';
+import { createKafka } from '../lib/adapters/kafka';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
+import { createSchemaRegistry } from '../lib/adapters/schema-registry';
+import { createProjectionDecoders } from '../processors/projections/projection-decoders';
+import { sagaStepOf } from './saga-step';
+import type { ApiStep, LoadtestResult, SagaStep } from './model';
+import { runOpenModel } from './open-model';
+import { measureProcesses, pidListeningOn } from './process-usage';
+import { chartSpecs, renderMarkdown, renderSvg } from './report';
+import { watchOrders } from './sse-watchers';
+
+/**
+ * `npm run loadtest [-- quick|standard]`: the whole system on a private stack instance (`npm start`
+ * on its own servers and ports), then
+ * 1. orders at a constant arrival rate, step by step, through the saga (5 % declines and 5 % gateway
+ *    errors), with SSE watchers on some of them;
+ * 2. reads of the query API at a constant arrival rate, step by step;
+ * and a report generated from the measurements into benchmarks/results/loadtest/.
+ */
+const PROFILES = {
+  quick: { sagaRates: [5, 15], sagaSeconds: 20, apiRates: [50, 200], apiSeconds: 10, watchers: 20 },
+  standard: {
+    sagaRates: [10, 25, 50, 100],
+    sagaSeconds: 60,
+    apiRates: [100, 250, 500, 1_000, 2_000],
+    apiSeconds: 20,
+    watchers: 100,
+  },
+} as const;
+type ProfileName = keyof typeof PROFILES;
+
+const numbers = (raw: string | undefined): number[] | undefined =>
+  raw
+    ? raw
+        .split(',')
+        .map((v) => Number(v.trim()))
+        .filter((v) => v > 0)
+    : undefined;
+
+const OUT = join(__dirname, '..', 'benchmarks', 'results', 'loadtest');
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const ROLES: ServiceRole[] = [
+  'payment-gateway',
+  'carrier',
+  'notifications',
+  'processors',
+  'projections',
+  'query-api',
+  'command-api',
+];
+
+const main = async (): Promise<void> => {
+  const profileName = (process.argv[2] ?? process.env.LOADTEST_PROFILE ?? 'quick') as ProfileName;
+  const profile = PROFILES[profileName];
+  if (!profile)
+    throw new Error(`unknown profile '${profileName}'; use ${Object.keys(PROFILES).join(' or ')}`);
+  const sagaRates = numbers(process.env.LOADTEST_SAGA_RATES) ?? [...profile.sagaRates];
+  const sagaSeconds = Number(process.env.LOADTEST_SAGA_SECONDS ?? profile.sagaSeconds);
+  const apiRates = numbers(process.env.LOADTEST_API_RATES) ?? [...profile.apiRates];
+  const apiSeconds = Number(process.env.LOADTEST_API_SECONDS ?? profile.apiSeconds);
+  const settleSeconds = Number(process.env.LOADTEST_SETTLE_SECONDS ?? 180);
+  const stackPorts = {
+    kafka: 28092,
+    kafkaController: 28093,
+    registry: 28085,
+    registryManagement: 28086,
+    mongo: 28017,
+    redis: 28379,
+  };
+
+  say(
+    `load test, profile ${profileName}: saga ${sagaRates.join(', ')} orders/s × ${sagaSeconds} s; query API ${apiRates.join(', ')} req/s × ${apiSeconds} s`,
+  );
+  const system: ChaosSystem = await startChaosSystem({
+    instance: 'loadtest',
+    stackPorts,
+    servicePorts: {
+      gateway: 28191,
+      carrier: 28192,
+      notifications: 28193,
+      processors: 28100,
+      projections: 28101,
+      queryApi: 28180,
+      commandApi: 28181,
+    },
+    seedStock: 10_000_000,
+    sagaDeadlineMs: 600_000,
+    log: say,
+  });
+  const interrupted = (): void => {
+    say('interrupted: stopping the system and its servers');
+    void system.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  let observer: Observer | undefined;
+  try {
+    const knobs = { declineRate: 0.05, errorRate: 0.05 };
+    const res = await fetch(`${system.urls.gateway}/admin/failures`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(knobs),
+    });
+    if (!res.ok) throw new Error(`setting the gateway's failure rates: ${res.status}`);
+    const { endpoints } = system.stack;
+    const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'loadtest' });
+    observer = await startObserver(
+      kafka,
+      system.topics,
+      await createProjectionDecoders(createSchemaRegistry(endpoints.schemaRegistryUrl), system.topics),
+    );
+    const servers = {
+      kafka: stackPorts.kafka,
+      registry: stackPorts.registry,
+      mongo: stackPorts.mongo,
+      redis: stackPorts.redis,
+    };
+    const pidsOf = (): Record<string, number | undefined> => ({
+      ...Object.fromEntries(ROLES.map((role) => [role, system.pidOf(role)])),
+      ...Object.fromEntries(Object.entries(servers).map(([name, port]) => [name, pidListeningOn(port)])),
+    });
+
+    // 1. The saga, step by step.
+    // Readers are operators (they read every order); each watcher signs in as its own operator,
+    // since open streams are capped per client.
+    const key = await loadLocalKeyPair();
+    const operator = async (subject: string): Promise<Record<string, string>> => ({
+      authorization: `Bearer ${await signToken(key, { subject, roles: ['operator'], ttlSeconds: 4 * 3600 })}`,
+    });
+    const readerHeaders = await operator('loadtest-reader');
+    const watchers = watchOrders(system.urls.queryApi, profile.watchers, (i) =>
+      operator(`loadtest-watcher-${i}`),
+    );
+    const windows: {
+      rate: number;
+      from: number;
+      to: number;
+      load: Load;
+      usage: Awaited<ReturnType<Awaited<ReturnType<typeof measureProcesses>>['finish']>>;
+    }[] = [];
+    for (const rate of sagaRates) {
+      say(`▶ saga at ${rate} orders/s for ${sagaSeconds} s`);
+      const measuring = await measureProcesses(pidsOf);
+      const from = Date.now();
+      const load = startLoad({ commandApi: system.urls.commandApi, rate });
+      const feeding = setInterval(() => watchers.offer(load.orders()), 1_000);
+      await sleep(sagaSeconds * 1_000);
+      const to = Date.now();
+      // Arrivals stop now; the orders already in flight finish while the usage is read.
+      const stopping = load.stop();
+      const usage = await measuring.finish();
+      clearInterval(feeding);
+      await stopping;
+      windows.push({ rate, from, to, load, usage });
+      const placed = load.orders().filter((o) => o.orderId && (o.placed === 200 || o.placed === 202)).length;
+      say(`  ${placed} placed; CPU ${usage.reduce((s, p) => s + p.cores, 0).toFixed(2)} cores in all`);
+    }
+    say(`  waiting up to ${settleSeconds} s for every placed order to end`);
+    const placedIds = windows.flatMap((w) => w.load.orders().flatMap((o) => (o.orderId ? [o.orderId] : [])));
+    const settleBy = Date.now() + settleSeconds * 1_000;
+    while (
+      Date.now() < settleBy &&
+      placedIds.some((id) => observer?.orders().get(id)?.terminalAt === undefined)
+    ) {
+      await sleep(500);
+    }
+    const sse = await watchers.stop(observer);
+    const saga: SagaStep[] = windows.map((w) =>
+      sagaStepOf({ ...w, seconds: sagaSeconds, records: (observer as Observer).orders() }),
+    );
+    for (const s of saga) {
+      say(
+        `  ${s.offeredPerSecond}/s: decided ${Math.round(s.decidedPerMinute)}/min, placed→decided p99 ${s.placedToDecidedMs.p99} ms, ${Math.round(s.cpuMsPerOrder)} ms CPU/order`,
+      );
+    }
+
+    // 2. The query API.
+    const ids = placedIds.filter((id) => observer?.orders().get(id)?.terminalAt !== undefined).slice(0, 500);
+    const api: ApiStep[] = [];
+    for (const rate of apiRates) {
+      say(`▶ query API at ${rate} req/s for ${apiSeconds} s`);
+      const measuring = await measureProcesses(pidsOf);
+      const result = await runOpenModel({
+        rate,
+        durationMs: apiSeconds * 1_000,
+        kinds: [
+          {
+            name: 'order by id',
+            weight: 0.8,
+            send: async (signal) => {
+              const r = await fetch(
+                `${system.urls.queryApi}/api/queries/orders/${ids[Math.floor(Math.random() * ids.length)]}`,
+                { signal, headers: readerHeaders },
+              );
+              await r.arrayBuffer();
+              return r.status;
+            },
+          },
+          {
+            name: 'list by status',
+            weight: 0.2,
+            send: async (signal) => {
+              const r = await fetch(
+                `${system.urls.queryApi}/api/queries/orders?status=Completed&page=1&pageSize=20`,
+                { signal, headers: readerHeaders },
+              );
+              await r.arrayBuffer();
+              return r.status;
+            },
+          },
+        ],
+      });
+      api.push({ offeredPerSecond: rate, seconds: apiSeconds, result, processes: await measuring.finish() });
+      say(
+        `  achieved ${Math.round(result.achievedPerSecond)} req/s; ${Object.entries(result.latency)
+          .map(([k, l]) => `${k} p99 ${l.p99} ms`)
+          .join(', ')}`,
+      );
+    }
+
+    // 3. The report.
+    const result: LoadtestResult = {
+      ...provenance(),
+      profile: profileName,
+      settings: {
+        sagaRates: sagaRates.join(','),
+        sagaSeconds,
+        apiRates: apiRates.join(','),
+        apiSeconds,
+        sseWatchers: profile.watchers,
+        gatewayDeclineRate: knobs.declineRate,
+        gatewayErrorRate: knobs.errorRate,
+        deployment: 'npm start on a private stack instance: processors in one process',
+      },
+      saga,
+      api,
+      sse,
+    };
+    mkdirSync(join(OUT, 'runs'), { recursive: true });
+    const latestFile = join(OUT, `latest-${profileName}.json`);
+    const previous = existsSync(latestFile)
+      ? (JSON.parse(readFileSync(latestFile, 'utf8')) as LoadtestResult)
+      : undefined;
+    const charts: Record<string, string> = {};
+    for (const [title, spec] of Object.entries(chartSpecs(result))) {
+      const file = `${profileName}-${title.replace(/\s+/g, '-').toLowerCase()}.svg`;
+      writeFileSync(join(OUT, file), await renderSvg(spec));
+      charts[title] = file;
+    }
+    writeFileSync(
+      join(OUT, 'runs', `${result.date.replace(/[:.]/g, '-')}-${profileName}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    writeFileSync(latestFile, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(OUT, `REPORT-${profileName}.md`), renderMarkdown(result, previous, charts));
+    say(`report: ${join(OUT, `REPORT-${profileName}.md`)}`);
+  } finally {
+    await observer?.stop();
+    await system.close();
+  }
+};
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `load test failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
