@@ -59,11 +59,12 @@ export const deployment = (role: Role): K8sObject => {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: serves ? HTTP_GRACE_S : WORKER_GRACE_S,
+          // The image's own USER (1000:1000), so files it owns stay readable.
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: 10001,
-            runAsGroup: 10001,
-            fsGroup: 10001,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
             seccompProfile: { type: 'RuntimeDefault' },
           },
           containers: [
