@@ -109,7 +109,9 @@ export async function main(
     redis.disconnect();
     subscriber.disconnect();
     await mongo?.close().catch(() => undefined);
-    process.exitCode = 1;
+    // A client left retrying in the background (a Kafka consumer that never joined) would keep a
+    // process that never became healthy alive forever; exit so its supervisor starts it again.
+    process.exit(1);
   }
 }
 

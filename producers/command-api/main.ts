@@ -94,7 +94,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   } catch (err) {
     logger.fatal({ err }, 'command API failed to start');
     redis.disconnect();
-    process.exitCode = 1;
+    // A client left retrying in the background (a reply consumer that never joined) would keep a
+    // process that never became healthy alive forever; exit so its supervisor starts it again.
+    process.exit(1);
   }
 }
 
