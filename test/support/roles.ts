@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { RunningProcess } from './simulators';
+import { stopProcess, type RunningProcess } from './simulators';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -22,17 +22,7 @@ export const startRole = (
   });
   const output: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const stop = (): Promise<number | null> =>
-    child.exitCode !== null || child.signalCode !== null
-      ? Promise.resolve(child.exitCode)
-      : new Promise((resolve) => {
-          const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', (code) => {
-            clearTimeout(force);
-            resolve(code);
-          });
-          child.kill('SIGTERM');
-        });
+  const stop = (): Promise<number | null> => stopProcess(child, 10_000);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -13,6 +13,19 @@ export interface RunningProcess {
   stop(): Promise<number | null>;
 }
 
+/** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (at once if it has exited). */
+export const stopProcess = (child: ChildProcess, graceMs: number): Promise<number | null> =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => {
+        const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        child.once('exit', (code) => {
+          clearTimeout(force);
+          resolve(code);
+        });
+        child.kill('SIGTERM');
+      });
+
 /** A simulator as a real process on a free port; resolves with its URL once it listens. */
 export const startSimulatorProcess = (
   name: 'payment-gateway' | 'carrier' | 'notifications',
@@ -26,17 +39,7 @@ export const startSimulatorProcess = (
   });
   const output: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const stop = (): Promise<number | null> =>
-    child.exitCode !== null
-      ? Promise.resolve(child.exitCode)
-      : new Promise((resolve) => {
-          const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          child.once('exit', (code) => {
-            clearTimeout(force);
-            resolve(code);
-          });
-          child.kill('SIGTERM');
-        });
+  const stop = (): Promise<number | null> => stopProcess(child, 5_000);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
