@@ -12,7 +12,10 @@ export interface SagaStep {
   decided: number;
   completed: number;
   cancelled: number;
-  /** Decisions that happened inside the step's window, per minute: what the system kept up with. */
+  /**
+   * Decisions per minute inside the step's window moved later by its median placed→decided time:
+   * what the system kept up with while this step's load was in it.
+   */
   decidedPerMinute: number;
   /** From the saga's own event timestamps (OrderPlaced → OrderShipped/OrderCancelled, → OrderCompleted). */
   placedToDecidedMs: LatencySummary;

@@ -82,13 +82,15 @@ describe('a saga step from the event store', () => {
     ...(terminalAt !== undefined ? { terminalAt } : {}),
   });
 
-  it('times each placed order by its own events and counts decisions inside the window', () => {
+  it('times each placed order by its own events and counts decisions inside the window moved by the median latency', () => {
     const records = new Map<string, OrderRecord>([
       ['a', record('Completed', 1_000, 1_500, 3_000)],
       ['b', record('Cancelled', 2_000, 4_000, 4_000)],
       ['c', record('Placed', 2_500)],
-      // decided inside the window, placed by an earlier step: counts for throughput only
+      // decided inside the moved window, placed by an earlier step: counts for throughput only
       ['old', record('Shipped', 0, 5_000)],
+      // decided before the moved window opens (median latency 500 ms): not this step's throughput
+      ['early', record('Shipped', 0, 300)],
     ]);
     const placedOrders = ['a', 'b', 'c'].map((orderId) => ({ orderId, placed: 200, attempts: 1 }));
     const s = sagaStepOf({

@@ -7,7 +7,8 @@ import type { ProcessUsage } from './process-usage';
 /**
  * One saga step's figures from what the client sent in it and what the event store says happened:
  * latencies come from the saga's own event timestamps (placed, decided, completed), throughput
- * from the decisions that fell inside the step's window, whichever step placed them.
+ * from the decisions that fell inside the step's window (moved by the median latency), whichever
+ * step placed them.
  */
 export const sagaStepOf = (input: {
   rate: number;
@@ -41,9 +42,13 @@ export const sagaStepOf = (input: {
     }
     if (r.state.status === 'Cancelled') cancelled += 1;
   }
+  // Throughput is what the system decided while this step's load was in it: the step's window,
+  // moved later by the step's median placed→decided time (an order placed at the start of the
+  // step is decided that much later). A system that keeps up decides the offered rate there.
+  const lag = toDecided.totalCount > 0 ? toDecided.getValueAtPercentile(50) : 0;
   let decidedInWindow = 0;
   for (const r of records.values()) {
-    if (r.decidedAt !== undefined && r.decidedAt >= input.from && r.decidedAt < input.to)
+    if (r.decidedAt !== undefined && r.decidedAt >= input.from + lag && r.decidedAt < input.to + lag)
       decidedInWindow += 1;
   }
   const cpuSeconds = input.usage.reduce((sum, p) => sum + p.cpuSeconds, 0);
