@@ -18,6 +18,9 @@ export const connectMongo = async (
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
     connectTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+    // No operation waits forever on a connection that will never answer (a server restarted
+    // under it): it fails, and the caller's retry takes a fresh connection.
+    socketTimeoutMS: 60_000,
     // FerretDB v1 does not implement retryable writes' session machinery.
     retryWrites: false,
     maxPoolSize: 20,
