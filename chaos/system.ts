@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { childPid } from '../lib/process/supervisor';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { StackPorts } from '../stack/layout';
 import { startStackInstance, type StackInstance } from '../stack/instance';
@@ -193,14 +194,7 @@ export const startChaosSystem = async (options: ChaosSystemOptions): Promise<Cha
   }
   log(`system up: npm start (pid ${start.pid}), topic prefix ${prefix}`);
 
-  const pidOf = (role: ServiceRole): number | undefined => {
-    const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(start.pid)], { encoding: 'utf8' });
-    const row = ps.stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => l.endsWith(ENTRY[role]));
-    return row ? Number(row.split(/\s+/)[0]) : undefined;
-  };
+  const pidOf = (role: ServiceRole): number | undefined => childPid(start.pid, ENTRY[role]);
 
   return {
     stack,

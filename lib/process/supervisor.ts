@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 /**
  * Keeps a set of child processes running (DESIGN §12: any process may be SIGKILLed at any moment
@@ -272,4 +272,15 @@ export const startSupervisor = (options: SupervisorOptions): Supervisor => {
       return stopping;
     },
   };
+};
+
+/** The pid of `parent`'s child whose command line ends with `entry` (a supervised service), from `ps`. */
+export const childPid = (parent: number | undefined, entry: string): number | undefined => {
+  if (parent === undefined) return undefined;
+  const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(parent)], { encoding: 'utf8' });
+  const row = (ps.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.endsWith(entry));
+  return row ? Number(row.split(/\s+/)[0]) : undefined;
 };

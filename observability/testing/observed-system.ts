@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { childPid } from '../../lib/process/supervisor';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -105,14 +106,7 @@ export const startObservedSystem = async (env: NodeJS.ProcessEnv = {}): Promise<
     await new Promise((r) => setTimeout(r, 250));
   }
 
-  const pidOf = (role: Role): number | undefined => {
-    const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(start.pid)], { encoding: 'utf8' });
-    const row = ps.stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => l.endsWith(ENTRY[role]));
-    return row ? Number(row.split(/\s+/)[0]) : undefined;
-  };
+  const pidOf = (role: Role): number | undefined => childPid(start.pid, ENTRY[role]);
   return {
     system,
     url: (role) => `http://127.0.0.1:${ports[role]}`,
