@@ -1,4 +1,5 @@
 import { exitWithParent } from '../lib/process/exit-with-parent';
+import { startTracing } from '../lib/observability/tracing';
 import { PIPELINE_PARTS, type PipelinePart } from '../processors/pipeline';
 
 /**
@@ -72,11 +73,13 @@ export const usage = (): string =>
 if (require.main === module) {
   const name = process.argv[2] ?? process.env.ROLE;
   const role = name === undefined ? undefined : ROLES[name];
-  if (!role) {
+  if (name === undefined || !role) {
     process.stderr.write(`${name === undefined ? 'no role given' : `unknown role '${name}'`}\n${usage()}`);
     process.exit(2);
   }
   exitWithParent();
+  // Before the role's modules load, so HTTP, Koa and MongoDB are instrumented (off without an endpoint).
+  startTracing(process.env.SERVICE_NAME ?? name);
   role.run().catch((err: unknown) => {
     process.stderr.write(`${name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

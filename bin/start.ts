@@ -29,6 +29,7 @@ interface ServiceSpec {
 }
 
 const ROOT = join(__dirname, '..');
+const TRACING_PRELOAD = join(ROOT, 'lib', 'observability', 'tracing-preload.ts');
 
 const setting = (name: string, fallback: string): string => process.env[name] ?? fallback;
 
@@ -166,9 +167,16 @@ const main = async (): Promise<void> => {
     children: specs.map((service) => ({
       name: service.name,
       command: process.execPath,
-      args: ['--import', 'tsx', join(ROOT, service.entry)],
+      // The preload starts tracing before the entry loads (lib/observability/tracing-preload.ts).
+      args: ['--import', 'tsx', '--import', TRACING_PRELOAD, join(ROOT, service.entry)],
       cwd: ROOT,
-      env: { ...process.env, ...env, ORDERSTREAM_TOPIC_PREFIX: prefix, ...service.env },
+      env: {
+        ...process.env,
+        ...env,
+        ORDERSTREAM_TOPIC_PREFIX: prefix,
+        SERVICE_NAME: service.name,
+        ...service.env,
+      },
     })),
     output: (name, stream, line) =>
       (stream === 'stdout' ? process.stdout : process.stderr).write(`${name.padEnd(17)}| ${line}\n`),
@@ -209,6 +217,14 @@ const main = async (): Promise<void> => {
   if (found.endpoints.prometheusUrl)
     process.stdout.write(
       `  ${'prometheus'.padEnd(17)} ${found.endpoints.prometheusUrl}  (scrapes all of the above)\n`,
+    );
+  if (found.endpoints.jaegerUrl)
+    process.stdout.write(
+      `  ${'jaeger'.padEnd(17)} ${found.endpoints.jaegerUrl}/api/traces?service=command-api  (one trace per order)\n`,
+    );
+  else
+    process.stdout.write(
+      `  ${'jaeger'.padEnd(17)} not running: \`npm run stack -- up jaeger\` builds it once (minutes); npm start then traces every order\n`,
     );
   for (const [k, v] of Object.entries(env)) process.stdout.write(`  ${k}=${v}\n`);
   if (usesLocalKey) {

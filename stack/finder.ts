@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { ConfigError } from '../lib/errors';
 import { dockerAvailable, startDockerStack } from './docker-stack';
 import { type Endpoints, localEndpoints, type StackSettings, stackSettings } from './layout';
 import { down, type ServiceName, up } from './local-stack';
 import type { Progress } from './progress';
+import { jaegerBinary } from './services/jaeger';
 
 export type Source = 'env' | 'docker' | 'local';
 
@@ -19,6 +21,8 @@ const ENV_NAMES: Record<keyof Endpoints, string> = {
   mongodbUri: 'MONGODB_URI',
   redisUrl: 'REDIS_URL',
   prometheusUrl: 'PROMETHEUS_URL',
+  jaegerUrl: 'JAEGER_URL',
+  otlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
 };
 
 const SERVICE_OF: Record<keyof Endpoints, ServiceName> = {
@@ -27,7 +31,12 @@ const SERVICE_OF: Record<keyof Endpoints, ServiceName> = {
   mongodbUri: 'mongo',
   redisUrl: 'redis',
   prometheusUrl: 'prometheus',
+  jaegerUrl: 'jaeger',
+  otlpEndpoint: 'jaeger',
 };
+
+/** The servers the system runs without: found or started when possible, never required. */
+const OPTIONAL: readonly (keyof Endpoints)[] = ['prometheusUrl', 'jaegerUrl', 'otlpEndpoint'];
 
 const KEYS = Object.keys(ENV_NAMES) as (keyof Endpoints)[];
 
@@ -52,7 +61,7 @@ export const findInfrastructure = async (
     }
   }
   // Prometheus has no Docker path here and the system runs without it: see observe() below.
-  const missing = KEYS.filter((k) => endpoints[k] === undefined && k !== 'prometheusUrl');
+  const missing = KEYS.filter((k) => endpoints[k] === undefined && !OPTIONAL.includes(k));
   const releases: (() => Promise<void>)[] = [];
 
   const forced = env.ORDERSTREAM_INFRA;
@@ -88,6 +97,27 @@ export const findInfrastructure = async (
     } catch (err) {
       // Metrics stay on every /metrics endpoint; only the scraper is missing, so say so and go on.
       progress.fail('prometheus', `${(err as Error).message}; continuing without Prometheus`);
+    }
+  }
+  const tracing = env.ORDERSTREAM_TRACING ?? 'auto';
+  if (tracing !== 'auto' && tracing !== 'on' && tracing !== 'off') {
+    throw new ConfigError('ORDERSTREAM_TRACING', `must be "auto", "on" or "off", got "${tracing}"`);
+  }
+  // Jaeger takes minutes to build the first time: `auto` starts it only once it is built
+  // (`npm run stack -- up jaeger` builds it), `on` builds it if needed (the tests do).
+  const jaegerWanted =
+    tracing === 'on' || (tracing === 'auto' && existsSync(jaegerBinary(settings.layout)));
+  if (endpoints.otlpEndpoint === undefined && jaegerWanted) {
+    try {
+      const started = await up(settings, progress, ['jaeger']);
+      if (started.length > 0) releases.push(() => down(settings, progress, started));
+      const local = localEndpoints(settings);
+      endpoints.jaegerUrl ??= local.jaegerUrl;
+      endpoints.otlpEndpoint = local.otlpEndpoint;
+      sources.jaegerUrl ??= 'local';
+      sources.otlpEndpoint = 'local';
+    } catch (err) {
+      progress.fail('jaeger', `${(err as Error).message}; continuing without traces`);
     }
   }
   return {

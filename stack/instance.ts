@@ -45,6 +45,7 @@ const ENDPOINT_OF: Record<ServiceName, keyof Endpoints> = {
   mongo: 'mongodbUri',
   redis: 'redisUrl',
   prometheus: 'prometheusUrl',
+  jaeger: 'jaegerUrl',
 };
 
 export const startStackInstance = async (options: StackInstanceOptions): Promise<StackInstance> => {
@@ -63,6 +64,16 @@ export const startStackInstance = async (options: StackInstanceOptions): Promise
     const shared = options.shared?.[key];
     if (shared === undefined && service === 'prometheus') {
       delete endpoints.prometheusUrl;
+      continue;
+    }
+    if (service === 'jaeger') {
+      // Traces go to the shared Jaeger when there is one, else nowhere.
+      delete endpoints.jaegerUrl;
+      delete endpoints.otlpEndpoint;
+      if (options.shared?.jaegerUrl !== undefined && options.shared.otlpEndpoint !== undefined) {
+        endpoints.jaegerUrl = options.shared.jaegerUrl;
+        endpoints.otlpEndpoint = options.shared.otlpEndpoint;
+      }
       continue;
     }
     if (shared === undefined) {

@@ -27,6 +27,10 @@ export interface StackPorts {
 /** Ports of the optional servers, which a private instance (stack/instance.ts) need not choose. */
 export interface ObservabilityPorts {
   prometheus: number;
+  /** Jaeger's query API and UI; its gRPC query port is the next one. */
+  jaeger: number;
+  /** Jaeger's OTLP/HTTP receiver; its health check is on the next port. */
+  jaegerOtlp: number;
 }
 
 export type AllStackPorts = StackPorts & ObservabilityPorts;
@@ -61,6 +65,8 @@ const DEFAULT_PORTS: AllStackPorts = {
   mongo: 27117,
   redis: 16379,
   prometheus: 19090,
+  jaeger: 16686,
+  jaegerOtlp: 14318,
 };
 
 /** The variable that moves each port. */
@@ -72,6 +78,8 @@ export const PORT_VARIABLES: Record<keyof AllStackPorts, string> = {
   mongo: 'ORDERSTREAM_STACK_MONGO_PORT',
   redis: 'ORDERSTREAM_STACK_REDIS_PORT',
   prometheus: 'ORDERSTREAM_STACK_PROMETHEUS_PORT',
+  jaeger: 'ORDERSTREAM_STACK_JAEGER_PORT',
+  jaegerOtlp: 'ORDERSTREAM_STACK_JAEGER_OTLP_PORT',
 };
 
 const readPort = (env: NodeJS.ProcessEnv, variable: string, fallback: number): number => {
@@ -130,6 +138,9 @@ export interface Endpoints {
   redisUrl: string;
   /** Optional: the system runs without it; `npm start` and the observability tests use it. */
   prometheusUrl?: string;
+  /** Optional, like Prometheus: Jaeger's query API, and the OTLP/HTTP endpoint processes send spans to. */
+  jaegerUrl?: string;
+  otlpEndpoint?: string;
 }
 
 export const endpointsToEnv = (e: Endpoints): Record<string, string> => ({
@@ -138,6 +149,8 @@ export const endpointsToEnv = (e: Endpoints): Record<string, string> => ({
   MONGODB_URI: e.mongodbUri,
   REDIS_URL: e.redisUrl,
   ...(e.prometheusUrl !== undefined ? { PROMETHEUS_URL: e.prometheusUrl } : {}),
+  ...(e.jaegerUrl !== undefined ? { JAEGER_URL: e.jaegerUrl } : {}),
+  ...(e.otlpEndpoint !== undefined ? { OTEL_EXPORTER_OTLP_ENDPOINT: e.otlpEndpoint } : {}),
 });
 
 export const localEndpoints = ({ host, ports }: StackSettings): Endpoints => ({
@@ -146,4 +159,6 @@ export const localEndpoints = ({ host, ports }: StackSettings): Endpoints => ({
   mongodbUri: `mongodb://${host}:${ports.mongo}/`,
   redisUrl: `redis://${host}:${ports.redis}`,
   prometheusUrl: `http://${host}:${ports.prometheus}`,
+  jaegerUrl: `http://${host}:${ports.jaeger}`,
+  otlpEndpoint: `http://${host}:${ports.jaegerOtlp}`,
 });

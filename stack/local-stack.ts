@@ -5,6 +5,7 @@ import type { Progress } from './progress';
 import type { LocalService, ServiceContext } from './service';
 import { kafkaService } from './services/kafka';
 import { mongoService } from './services/mongo';
+import { jaegerService } from './services/jaeger';
 import { prometheusService } from './services/prometheus';
 import { redisService } from './services/redis';
 import { registryService } from './services/registry';
@@ -16,6 +17,7 @@ export const SERVICES: readonly LocalService[] = [
   mongoService,
   redisService,
   prometheusService,
+  jaegerService,
 ];
 export type ServiceName = LocalService['name'];
 

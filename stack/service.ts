@@ -12,7 +12,7 @@ export interface ServiceContext {
  * warm; `prepare` runs before every start (config files, one-time storage format).
  */
 export interface LocalService {
-  name: 'kafka' | 'registry' | 'mongo' | 'redis' | 'prometheus';
+  name: 'kafka' | 'registry' | 'mongo' | 'redis' | 'prometheus' | 'jaeger';
   version(ctx: ServiceContext): string;
   provision(ctx: ServiceContext): Promise<void>;
   prepare(ctx: ServiceContext): Promise<LaunchSpec>;

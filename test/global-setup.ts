@@ -20,6 +20,8 @@ export default async function globalSetup(): Promise<void> {
     process.stderr.write(
       '\n[orderstream] finding Kafka, schema registry, MongoDB and Redis for the tests…\n',
     );
+    // The trace tests need Jaeger: build it if it is not built yet (once, minutes).
+    process.env.ORDERSTREAM_TRACING ??= 'on';
     const found = await findInfrastructure(consoleProgress());
     // The names tests create topics under, for the teardown to delete (test/support/env.ts).
     process.env[TEST_NAMES_FILE] = join(mkdtempSync(join(tmpdir(), 'orderstream-test-names-')), 'names');

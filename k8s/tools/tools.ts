@@ -5,6 +5,7 @@ import { PrerequisiteError } from '../../lib/errors';
 import { stackSettings } from '../../stack/layout';
 import type { Progress } from '../../stack/progress';
 import { requireTool, run } from '../../stack/shell';
+import { goEnv } from '../../stack/go';
 
 /**
  * The offline checks' tools, built or installed once into the stack's cache
@@ -27,21 +28,11 @@ export const ensureKustomize = async (progress: Progress): Promise<string> => {
   mkdirSync(layout.binDir, { recursive: true });
   rmSync(gobin, { recursive: true, force: true });
   progress.step('k8s', `building kustomize ${KUSTOMIZE_VERSION} from its Go module (first time only)`);
-  const goDir = join(layout.cacheDir, 'go');
   await run(go, ['install', `${KUSTOMIZE_MODULE}@${KUSTOMIZE_VERSION}`], {
     service: 'k8s',
     progress,
     logFile: join(layout.logDir, 'provision-kustomize.log'),
-    env: {
-      ...process.env,
-      GOBIN: gobin,
-      GOMODCACHE: join(goDir, 'mod'),
-      GOCACHE: join(goDir, 'build'),
-      GOFLAGS: '-modcacherw',
-      // The machine's Go builds this version; never fetch another toolchain.
-      GOTOOLCHAIN: 'local',
-      CGO_ENABLED: '0',
-    },
+    env: { ...goEnv(layout), GOBIN: gobin },
   });
   renameSync(join(gobin, 'kustomize'), binary);
   rmSync(gobin, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { IHeaders, Message } from 'kafkajs';
 import type { FieldError } from '../errors';
 import { HEADERS } from './headers';
+import { traceHeaders } from '../observability/tracing';
 
 /**
  * The contract between the command API and a command processor. Commands and replies are
@@ -52,6 +53,8 @@ export const commandMessage = (aggregateId: string, command: CommandLike): Messa
     [HEADERS.correlationId]: command.meta.correlationId,
     ...(command.meta.causationId ? { [HEADERS.causationId]: command.meta.causationId } : {}),
     [HEADERS.commandType]: command.type,
+    // The span writing the command (an HTTP request, a saga reaction) is the handler's parent.
+    ...traceHeaders(),
   },
 });
 

@@ -1,5 +1,7 @@
 import type { IHeaders } from 'kafkajs';
+import type { Attributes } from '@opentelemetry/api';
 import { withCorrelation, type CorrelationContext } from '../observability/correlation-context';
+import { inRecordSpan, recordTraceContext, withTraceContext } from '../observability/tracing';
 import { HEADERS, headerString } from './headers';
 
 /** The correlation a record carries in its headers (DESIGN §9), or undefined if it has none. */
@@ -16,10 +18,20 @@ export const recordCorrelation = (headers: IHeaders | undefined): CorrelationCon
 };
 
 /**
- * Handles one record inside its correlation, so every log line and external call made for it
- * carries the ids of the user action it belongs to; a record without one runs as it is.
+ * Handles one record inside its correlation and in a span (`name`) whose parent is the span that
+ * wrote the record, so every log line, external call and record written for it carries the ids
+ * and the trace of the user action it belongs to. Without a name, no span: the record's trace
+ * becomes the current one (a follower that only notes what it saw, for a timer to act on later).
  */
-export const withRecordCorrelation = <T>(headers: IHeaders | undefined, fn: () => T): T => {
+export const withRecordContext = <T>(
+  headers: IHeaders | undefined,
+  name: string | undefined,
+  fn: () => T,
+  attributes?: Attributes,
+): T => {
   const context = recordCorrelation(headers);
-  return context ? withCorrelation(context, fn) : fn();
+  const correlated = () => (context ? withCorrelation(context, fn) : fn());
+  return name === undefined
+    ? withTraceContext(recordTraceContext(headers), correlated)
+    : inRecordSpan(headers, name, correlated, attributes);
 };

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../observability/logger';
 import { HEADERS } from './headers';
-import { recordCorrelation, withRecordCorrelation } from './record-correlation';
+import { recordCorrelation, withRecordContext } from './record-correlation';
 
 const collectingLogger = () => {
   const lines: Record<string, unknown>[] = [];
@@ -33,7 +33,7 @@ describe('a record handled inside its correlation', () => {
 
   it('puts them on every log line written while the record is handled, awaits included', async () => {
     const { logger, lines } = collectingLogger();
-    await withRecordCorrelation(headers, async () => {
+    await withRecordContext(headers, 'orders PlaceOrder', async () => {
       await new Promise((r) => setImmediate(r));
       logger.warn('external call failed');
     });

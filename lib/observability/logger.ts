@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { correlationFields, currentCorrelation } from './correlation-context';
 import type { LogRingBuffer } from './log-ring-buffer';
+import { traceFields } from './tracing';
 
 // Re-exported so services import the logging API from one place; the store itself lives in
 // correlation-context.ts because Kafka code needs it without pulling in pino.
@@ -18,7 +19,8 @@ export interface LoggerOptions {
 
 /**
  * The root logger of one service. Every line carries `service` and, when logged inside
- * `withCorrelation`, the correlation/causation/command ids, so one grep (or the ring buffer)
+ * `withCorrelation`, the correlation/causation/command ids (and inside a traced span, the trace
+ * and span ids), so one grep (or the ring buffer)
  * follows a request across services without each call site passing ids around.
  */
 export function createLogger({ service, level = 'info', destination, recentLogs }: LoggerOptions): Logger {
@@ -40,7 +42,7 @@ export function createLogger({ service, level = 'info', destination, recentLogs 
       // ISO time and string levels: the ring buffer is read by humans through the API.
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => correlationFields(currentCorrelation()),
+      mixin: () => ({ ...correlationFields(currentCorrelation()), ...traceFields() }),
     },
     stream,
   );

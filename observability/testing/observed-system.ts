@@ -1,8 +1,8 @@
 import { childPid } from '../../lib/process/supervisor';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../test/support/free-port';
 
 /**
  * `npm start` as a user runs it, on the servers the test setup found, with a topic prefix and
@@ -48,16 +48,6 @@ export interface ObservedSystem {
 }
 
 const ROOT = join(__dirname, '..', '..');
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
 
 export const startObservedSystem = async (env: NodeJS.ProcessEnv = {}): Promise<ObservedSystem> => {
   const system = `observe-${randomUUID().slice(0, 8)}`;

@@ -1,5 +1,6 @@
 import type { Message } from 'kafkajs';
 import { HEADERS } from '../../lib/kafka/headers';
+import { traceHeaders } from '../../lib/observability/tracing';
 import type { EncodedEvent } from './event-codec';
 
 export interface EventRecordFields {
@@ -32,5 +33,7 @@ export const eventRecord = (e: EventRecordFields): Message => ({
     ...(e.causationId !== undefined ? { [HEADERS.causationId]: e.causationId } : {}),
     ...(e.commandId !== undefined ? { [HEADERS.commandId]: e.commandId } : {}),
     ...(e.occurredAt !== undefined ? { [HEADERS.occurredAt]: e.occurredAt } : {}),
+    // Written while its command is handled: the event's readers continue that command's trace.
+    ...traceHeaders(),
   },
 });

@@ -2,7 +2,7 @@ import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { firstOffset, sendAll } from '../../lib/kafka/chunked-send';
 import { replyMessage, type CommandLike } from '../../lib/kafka/command-protocol';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { withRecordCorrelation } from '../../lib/kafka/record-correlation';
+import { withRecordContext } from '../../lib/kafka/record-correlation';
 import { OrderstreamError } from '../../lib/errors';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
@@ -147,18 +147,27 @@ export const createPartitionBatches = <C extends CommandLike, E extends { type: 
       },
     };
     for (const message of messages) {
-      const outcome = await withRecordCorrelation(message.headers, () =>
-        evaluateCommand(
-          {
-            module,
-            commandsTopic,
-            partition: owner.partition,
-            partitionCount,
-            counters: { commandsTotal, eventsAppended },
-          },
-          lookup,
-          message,
-        ),
+      const commandType = headerString(message.headers, HEADERS.commandType) ?? 'command';
+      const outcome = await withRecordContext(
+        message.headers,
+        `${module.aggregate} ${commandType}`,
+        () =>
+          evaluateCommand(
+            {
+              module,
+              commandsTopic,
+              partition: owner.partition,
+              partitionCount,
+              counters: { commandsTotal, eventsAppended },
+            },
+            lookup,
+            message,
+          ),
+        {
+          'messaging.destination.name': commandsTopic,
+          'orderstream.aggregate_id': message.key?.toString() ?? '',
+          'orderstream.command_type': commandType,
+        },
       );
       if (outcome.record && outcome.aggregateId) batch.staged.set(outcome.aggregateId, outcome.record);
       if (outcome.snapshotNow && outcome.aggregateId) batch.snapshotsNow.add(outcome.aggregateId);

@@ -6,6 +6,8 @@ import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { isRetriable } from '../../lib/errors';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { withRecordContext } from '../../lib/kafka/record-correlation';
+import { startRecordSpan, withinSpan } from '../../lib/observability/tracing';
 import type { Metrics } from '../../lib/observability/metrics';
 import { VIEWS, type ViewName } from '../../lib/read-models/views';
 import type { AggregateType, TopicNames } from '../../topics/names';
@@ -139,7 +141,9 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
         const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
         const eventType = headerString(message.headers, HEADERS.eventType) ?? 'unknown';
         const why = err instanceof Error ? err.message : String(err);
-        logger.error({ err, ...where, eventType }, 'undecodable event dead-lettered');
+        withRecordContext(message.headers, undefined, () =>
+          logger.error({ err, ...where, eventType }, 'undecodable event dead-lettered'),
+        );
         const reason = `projections ${groupId}: cannot decode ${eventType}: ${why}`;
         deadLetters.push(deadLetterMessage(message, where, reason, err));
       }
@@ -247,63 +251,79 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
       const decoded = await inPlace('schema-registry', () => decodeAll(aggregate, batch));
       if (!decoded.done) return;
       const { events, sources, deadLetters } = decoded.value;
-      const failedFolds = new Map<ProjectionEvent, unknown>();
-      const onEvolveFailure: EvolveFailure = (event, err) => failedFolds.set(event, err);
-      const view = events[0]?.view;
-      if (view) {
-        const written = await inPlace('mongodb', () => write(view, events, onEvolveFailure));
-        if (!written.done) return;
-        const published = await inPlace('redis', () => publishChanges(redis, view, written.value));
-        if (!published.done) return;
-      }
-      for (const [event, err] of failedFolds) {
-        const message = sources.get(event) as KafkaMessage;
-        const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-        const why = err instanceof Error ? err.message : String(err);
-        logger.error({ err, ...where, eventType: event.event.type }, 'unprojectable event dead-lettered');
-        const reason = `projections ${groupId}: cannot project ${event.event.type} v${event.version} of ${event.aggregateId}: ${why}`;
-        deadLetters.push(deadLetterMessage(message, where, reason, err));
-      }
-      // Before the commit: once the offset is past a poison record, nothing would look at it again.
-      if (deadLetters.length > 0) {
-        const sent = await inPlace('kafka', () =>
-          deadLetterProducer.send({ topic: deadLetterTopic, acks: -1, messages: deadLetters }),
-        );
-        if (!sent.done) return;
-      }
-      // A replay about to swap waits for our committed offsets to stop moving, then catches up to
-      // them: never commit during a swap, and write the batch into the swapped collections too
-      // once it is over (version-guarded, so a no-op where it is already there).
-      const swapped = await inPlace('mongodb', () => swapInProgress(db));
-      if (!swapped.done) return;
-      if (swapped.value) {
-        if ((await heldBySwap()) === undefined) return;
-        if (view) {
-          const rewritten = await inPlace('mongodb', () => write(view, events, onEvolveFailure));
-          if (!rewritten.done) return;
-        }
-      }
-      if (deadLetters.length > 0) {
-        skipped.inc({ view: aggregate, reason: 'decode' }, deadLetters.length - failedFolds.size);
-        if (failedFolds.size > 0) skipped.inc({ view: aggregate, reason: 'evolve' }, failedFolds.size);
-        deadLettered.inc({ source: batch.topic }, deadLetters.length);
-      }
-      if (view) {
-        projected.inc({ view }, events.length);
-        const last = events[events.length - 1] as ProjectionEvent;
-        lag.set({ view }, Math.max(0, (Date.now() - Date.parse(last.occurredAt)) / 1000));
-      }
-      // Past the last event are only transaction markers (or aborted records): commit past them too.
-      const end = BigInt(batch.lastOffset());
-      const committed = await inPlace('kafka', () =>
-        consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (end + 1n).toString() },
-        ]),
+      // One span per event, in its order's trace, open until the batch holding it is committed;
+      // the write runs in the first one's, so MongoDB's spans join a trace too.
+      const spans = events.map((event) =>
+        startRecordSpan(sources.get(event)?.headers, `projections ${event.event.type}`, {
+          'orderstream.view': event.view,
+          'orderstream.aggregate_id': event.aggregateId,
+        }),
       );
-      if (!committed.done) return;
-      resolveOffset((batch.messages[batch.messages.length - 1] as KafkaMessage).offset);
-      advance(key, end);
-      await heartbeat().catch(() => {}); // a rebalance is kafkajs's to handle at its next fetch
+      try {
+        const failedFolds = new Map<ProjectionEvent, unknown>();
+        const onEvolveFailure: EvolveFailure = (event, err) => failedFolds.set(event, err);
+        const view = events[0]?.view;
+        if (view) {
+          const written = await inPlace('mongodb', () =>
+            withinSpan(spans[0], () => write(view, events, onEvolveFailure)),
+          );
+          if (!written.done) return;
+          const published = await inPlace('redis', () => publishChanges(redis, view, written.value));
+          if (!published.done) return;
+        }
+        for (const [event, err] of failedFolds) {
+          const message = sources.get(event) as KafkaMessage;
+          const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+          const why = err instanceof Error ? err.message : String(err);
+          withRecordContext(message.headers, undefined, () =>
+            logger.error({ err, ...where, eventType: event.event.type }, 'unprojectable event dead-lettered'),
+          );
+          const reason = `projections ${groupId}: cannot project ${event.event.type} v${event.version} of ${event.aggregateId}: ${why}`;
+          deadLetters.push(deadLetterMessage(message, where, reason, err));
+        }
+        // Before the commit: once the offset is past a poison record, nothing would look at it again.
+        if (deadLetters.length > 0) {
+          const sent = await inPlace('kafka', () =>
+            deadLetterProducer.send({ topic: deadLetterTopic, acks: -1, messages: deadLetters }),
+          );
+          if (!sent.done) return;
+        }
+        // A replay about to swap waits for our committed offsets to stop moving, then catches up to
+        // them: never commit during a swap, and write the batch into the swapped collections too
+        // once it is over (version-guarded, so a no-op where it is already there).
+        const swapped = await inPlace('mongodb', () => swapInProgress(db));
+        if (!swapped.done) return;
+        if (swapped.value) {
+          if ((await heldBySwap()) === undefined) return;
+          if (view) {
+            const rewritten = await inPlace('mongodb', () => write(view, events, onEvolveFailure));
+            if (!rewritten.done) return;
+          }
+        }
+        if (deadLetters.length > 0) {
+          skipped.inc({ view: aggregate, reason: 'decode' }, deadLetters.length - failedFolds.size);
+          if (failedFolds.size > 0) skipped.inc({ view: aggregate, reason: 'evolve' }, failedFolds.size);
+          deadLettered.inc({ source: batch.topic }, deadLetters.length);
+        }
+        if (view) {
+          projected.inc({ view }, events.length);
+          const last = events[events.length - 1] as ProjectionEvent;
+          lag.set({ view }, Math.max(0, (Date.now() - Date.parse(last.occurredAt)) / 1000));
+        }
+        // Past the last event are only transaction markers (or aborted records): commit past them too.
+        const end = BigInt(batch.lastOffset());
+        const committed = await inPlace('kafka', () =>
+          consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (end + 1n).toString() },
+          ]),
+        );
+        if (!committed.done) return;
+        resolveOffset((batch.messages[batch.messages.length - 1] as KafkaMessage).offset);
+        advance(key, end);
+        await heartbeat().catch(() => {}); // a rebalance is kafkajs's to handle at its next fetch
+      } finally {
+        for (const span of spans) span.end();
+      }
     },
   });
   logger.info({ groupId }, 'projections running');

@@ -1,4 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
   DEFAULT_COMPENSATION_POLICY,
@@ -12,6 +13,7 @@ import { commandMessage } from '../../lib/kafka/command-protocol';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
+import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
 import { followEvents, type FollowedEvent } from './event-follower';
 
@@ -37,6 +39,8 @@ interface Pending {
   step?: CompensationStep;
   /** The step was carried out (retry sent, or command parked) by this process. */
   done: boolean;
+  /** The trace of the last failure: a retry continues it. */
+  trace: Context;
 }
 
 /** Which events of the two streams start, count and end a compensation's failures. */
@@ -98,9 +102,10 @@ export const startCompensationRetrier = async (
     if (settled) pending.delete(`${settled}:${event.aggregateId}`);
     if (!failed) return;
     const key = `${failed}:${event.aggregateId}`;
-    const entry = pending.get(key) ?? { failures: 0, done: false };
+    const entry = pending.get(key) ?? { failures: 0, done: false, trace: activeTraceContext() };
     entry.failures += 1;
     entry.done = false;
+    entry.trace = activeTraceContext();
     entry.step = nextCompensationStep(
       {
         compensation: failed,
@@ -146,7 +151,11 @@ export const startCompensationRetrier = async (
         if (step.dueAtMs > now()) continue;
         await producer.send({
           topic: topics.commands(aggregate),
-          messages: [commandMessage(aggregateId, command)],
+          messages: [
+            inSpan(`compensation-retrier ${command.type}`, () => commandMessage(aggregateId, command), {
+              parent: entry.trace,
+            }),
+          ],
         });
         retried.inc({ compensation: key.split(':')[0] as string });
         logger.info(

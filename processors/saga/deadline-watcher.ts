@@ -1,9 +1,11 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { CancelOrder } from '../../domain/order/commands';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { commandMessage } from '../../lib/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
+import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
 import { followEvents } from './event-follower';
 import { sagaTimings } from './saga-timings';
@@ -47,7 +49,14 @@ export const startDeadlineWatcher = async (
   const now = options.now ?? Date.now;
   const open = new Map<
     string,
-    { status: string; placedAt: number; attempts: number; lastSentAt?: number; correlationId?: string }
+    {
+      status: string;
+      placedAt: number;
+      attempts: number;
+      lastSentAt?: number;
+      correlationId?: string;
+      trace: Context;
+    }
   >();
   const expired = options.metrics.counter({
     name: 'saga_deadline_cancellations_total',
@@ -88,8 +97,9 @@ export const startDeadlineWatcher = async (
           status,
           placedAt: Date.parse(event.occurredAt) || now(),
           attempts: 0,
-          // The cancel continues the order's story rather than starting one of its own.
+          // The cancel continues the order's story (its correlation and trace) rather than starting one.
           ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+          trace: activeTraceContext(),
         });
     },
   });
@@ -97,7 +107,7 @@ export const startDeadlineWatcher = async (
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
   await producer.connect();
   const tick = async (): Promise<void> => {
-    const due: CancelOrder[] = [];
+    const due: { cancel: CancelOrder; message: Message }[] = [];
     for (const [orderId, order] of open) {
       if (!CANCELLABLE.has(order.status) || now() - order.placedAt < options.deadlineMs) continue;
       // Ask again only after another deadline period, with a new id, if the first was lost.
@@ -105,7 +115,7 @@ export const startDeadlineWatcher = async (
       order.attempts += 1;
       order.lastSentAt = now();
       const commandId = `deadline:${orderId}:${order.attempts}`;
-      due.push({
+      const cancel: CancelOrder = {
         type: 'CancelOrder',
         orderId,
         reason: `the order did not progress past ${order.status} within ${Math.round(options.deadlineMs / 1000)} s`,
@@ -115,15 +125,16 @@ export const startDeadlineWatcher = async (
           correlationId: order.correlationId ?? commandId,
           issuedAt: new Date(now()).toISOString(),
         },
+      };
+      const message = inSpan('deadline-watcher CancelOrder', () => commandMessage(orderId, cancel), {
+        parent: order.trace,
       });
+      due.push({ cancel, message });
     }
     if (due.length === 0) return;
-    await producer.send({
-      topic: topics.commands('orders'),
-      messages: due.map((c) => commandMessage(c.orderId, c)),
-    });
+    await producer.send({ topic: topics.commands('orders'), messages: due.map((d) => d.message) });
     expired.inc(due.length);
-    logger.warn({ orders: due.map((c) => c.orderId) }, 'saga deadline exceeded: cancelling');
+    logger.warn({ orders: due.map((d) => d.cancel.orderId) }, 'saga deadline exceeded: cancelling');
   };
   let running = false;
   const timer = setInterval(() => {

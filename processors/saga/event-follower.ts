@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { isRetriable } from '../../lib/errors';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { withRecordCorrelation } from '../../lib/kafka/record-correlation';
+import { withRecordContext } from '../../lib/kafka/record-correlation';
 import { deadLetterMessage } from '../command-side/dead-letter';
 import { retryInPlace } from '../../lib/kafka/retry-in-place';
 
@@ -64,7 +64,7 @@ export const followEvents = async (options: FollowOptions): Promise<{ stop(): Pr
     // A tombstone (erasure) or a record without a type has nothing to follow.
     if (!type || !message.value) return;
     const { data } = await decode(type, message.value);
-    withRecordCorrelation(message.headers, () =>
+    withRecordContext(message.headers, undefined, () =>
       onEvent({
         aggregateId: headerString(message.headers, HEADERS.aggregateId) ?? '',
         version: Number(headerString(message.headers, HEADERS.aggregateVersion)),

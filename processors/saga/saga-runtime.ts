@@ -4,7 +4,7 @@ import { isRetriable } from '../../lib/errors';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { commandMessage, type CommandLike } from '../../lib/kafka/command-protocol';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { withRecordCorrelation } from '../../lib/kafka/record-correlation';
+import { withRecordContext } from '../../lib/kafka/record-correlation';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
@@ -207,12 +207,18 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
         const source = byTopic.get(sourceTopic);
         last = message;
         let input: SagaEvent;
-        let produced: SagaCommand[];
+        let produced: { topic: string; message: Message }[];
         try {
           if (!source) throw new Error(`no saga source for topic ${sourceTopic}`);
           input = await toSagaEvent(source, message);
           const event = input;
-          produced = withRecordCorrelation(message.headers, () => options.react(event));
+          // The commands are written inside the reaction's span, so they carry its trace onwards.
+          produced = withRecordContext(message.headers, `saga ${event.event.type}`, () =>
+            options.react(event).map(({ aggregate, aggregateId, command }) => ({
+              topic: topics.commands(aggregate),
+              message: commandMessage(aggregateId, command),
+            })),
+          );
         } catch (err) {
           const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
           const eventType = headerString(message.headers, HEADERS.eventType) ?? 'unknown';
@@ -231,9 +237,7 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
           continue;
         }
         reactions.inc({ event: input.event.type, outcome: produced.length > 0 ? 'commands' : 'none' });
-        for (const { aggregate, aggregateId, command } of produced) {
-          append(outgoing, topics.commands(aggregate), commandMessage(aggregateId, command));
-        }
+        for (const { topic, message: command } of produced) append(outgoing, topic, command);
       }
       if (last) {
         const commitTo = last;

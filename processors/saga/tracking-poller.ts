@@ -1,7 +1,10 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { commandMessage, type CommandLike } from '../../lib/kafka/command-protocol';
+import { withCorrelation } from '../../lib/observability/correlation-context';
+import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
 import { followEvents } from './event-follower';
 
@@ -38,7 +41,11 @@ export const startTrackingPoller = async (
 ): Promise<{ stop(): Promise<void> }> => {
   const { kafka, topics, carrier, logger } = options;
   const now = options.now ?? (() => new Date());
-  const active = new Map<string, { shipmentId: string; reported: TrackingStatus }>();
+  // Each shipment keeps the trace and correlation it was created in: its updates continue them.
+  const active = new Map<
+    string,
+    { shipmentId: string; reported: TrackingStatus; correlationId: string; trace: Context }
+  >();
 
   const follower = await followEvents({
     kafka,
@@ -50,7 +57,12 @@ export const startTrackingPoller = async (
     onEvent: (event) => {
       const data = event.data as { shipmentId?: string };
       if (event.type === 'ShipmentCreated' && data.shipmentId) {
-        active.set(event.aggregateId, { shipmentId: data.shipmentId, reported: 'Created' });
+        active.set(event.aggregateId, {
+          shipmentId: data.shipmentId,
+          reported: 'Created',
+          correlationId: event.correlationId,
+          trace: activeTraceContext(),
+        });
       } else if (event.type === 'ShipmentInTransit') {
         const known = active.get(event.aggregateId);
         if (known) known.reported = 'InTransit';
@@ -68,11 +80,13 @@ export const startTrackingPoller = async (
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
   await producer.connect();
   const poll = async (): Promise<void> => {
-    const updates: CommandLike[] = [];
+    const updates: Message[] = [];
     for (const [orderId, shipment] of [...active]) {
+      const correlation = { correlationId: shipment.correlationId || `tracking:${orderId}` };
       let status: TrackingStatus;
       try {
-        ({ status } = await carrier.tracking(shipment.shipmentId));
+        // The question is logged under the order's correlation; only an answer joins its trace.
+        ({ status } = await withCorrelation(correlation, () => carrier.tracking(shipment.shipmentId)));
       } catch (err) {
         logger.warn({ err, orderId }, 'tracking poll failed; will ask again');
         continue;
@@ -80,19 +94,21 @@ export const startTrackingPoller = async (
       if (ORDER.indexOf(status) <= ORDER.indexOf(shipment.reported)) continue;
       shipment.reported = status;
       const commandId = `tracking:${orderId}:${status}`;
-      updates.push({
+      const command = {
         type: 'RecordTrackingUpdate',
         orderId,
         status,
         at: now().toISOString(),
-        meta: { commandId, correlationId: commandId, issuedAt: now().toISOString() },
-      } as CommandLike);
+        meta: { commandId, correlationId: correlation.correlationId, issuedAt: now().toISOString() },
+      } as CommandLike;
+      updates.push(
+        inSpan(`tracking-poller ${status}`, () => commandMessage(orderId, command), {
+          parent: shipment.trace,
+        }),
+      );
     }
     if (updates.length === 0) return;
-    await producer.send({
-      topic: topics.commands('shipments'),
-      messages: updates.map((c) => commandMessage((c as CommandLike & { orderId: string }).orderId, c)),
-    });
+    await producer.send({ topic: topics.commands('shipments'), messages: updates });
   };
   let running = false;
   const timer = setInterval(() => {

@@ -11,6 +11,16 @@ import { followEvents } from '../../processors/saga/event-follower';
 import { topicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../support/env';
 import { startRole } from '../support/roles';
+import { testAuth } from '../support/auth';
+import { freePort } from '../support/free-port';
+import { eventually } from '../../observability/testing/prometheus-api';
+import {
+  findTraces,
+  serviceOf,
+  type JaegerSpan,
+  type JaegerTrace,
+} from '../../observability/testing/jaeger-api';
+import { listProducts } from '../../domain/catalog/catalog';
 import type { RunningProcess } from '../support/simulators';
 
 jest.setTimeout(240_000);
@@ -33,6 +43,7 @@ describe('the pipeline split into roles, one process each', () => {
   let kafka: Kafka;
   let producer: Producer;
   let stopFollower: () => Promise<void> = async () => {};
+  let commandApiUrl = '';
 
   /** Starts roles side by side; every one that started is stopped after the suite, even if another failed. */
   const startAll = async (roles: [string, Record<string, string>][]): Promise<RunningProcess[]> => {
@@ -53,8 +64,10 @@ describe('the pipeline split into roles, one process each', () => {
       ['carrier', { DELIVERY_AFTER_MS: '300' }],
       ['notification-provider', {}],
     ])) as [RunningProcess, RunningProcess, RunningProcess];
-    await startAll(
-      PIPELINE_PARTS.map((part) => [
+    const [commandApi] = (await startAll([
+      ['command-api', { ...base, PORT: String(await freePort()) }],
+      ['projections', base],
+      ...PIPELINE_PARTS.map((part): [string, Record<string, string>] => [
         part,
         {
           ...base,
@@ -64,7 +77,8 @@ describe('the pipeline split into roles, one process each', () => {
           TRACKING_POLL_MS: '200',
         },
       ]),
-    );
+    ])) as [RunningProcess];
+    commandApiUrl = commandApi.url;
 
     kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'roles-e2e' });
     const codec = await createOrderEventCodec(
@@ -118,6 +132,16 @@ describe('the pipeline split into roles, one process each', () => {
     }
   });
 
+  const untilEnded = async (orderId: string): Promise<string[]> => {
+    const deadline = Date.now() + 120_000;
+    while (!journeys.get(orderId)?.some((t) => t === 'OrderCompleted' || t === 'OrderCancelled')) {
+      if (Date.now() > deadline)
+        throw new Error(`order ${orderId} did not end: ${journeys.get(orderId)?.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return journeys.get(orderId) ?? [];
+  };
+
   it('takes an order from placed to completed through the separate roles', async () => {
     const sku = `SKU-${randomUUID().slice(0, 8)}`;
     await send('inventory', sku, {
@@ -139,13 +163,7 @@ describe('the pipeline split into roles, one process each', () => {
     });
     await send('orders', orderId, { type: 'PlaceOrder', orderId });
 
-    const deadline = Date.now() + 120_000;
-    while (!journeys.get(orderId)?.some((t) => t === 'OrderCompleted' || t === 'OrderCancelled')) {
-      if (Date.now() > deadline)
-        throw new Error(`order ${orderId} did not end: ${journeys.get(orderId)?.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(journeys.get(orderId)).toEqual([
+    expect(await untilEnded(orderId)).toEqual([
       'OrderCreated',
       'OrderPlaced',
       'OrderItemReserved',
@@ -154,5 +172,107 @@ describe('the pipeline split into roles, one process each', () => {
       'OrderShipped',
       'OrderCompleted',
     ]);
+  });
+
+  it('traces one order as one trace, from the HTTP request through every role to the read model', async () => {
+    const jaegerUrl = process.env.JAEGER_URL;
+    if (!jaegerUrl || !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+      throw new Error(
+        'no Jaeger: the test setup starts it (ORDERSTREAM_TRACING=on); see `npm run stack -- up jaeger`',
+      );
+    }
+    const { sku } = listProducts()[0] as { sku: string };
+    await send('inventory', sku, {
+      type: 'RegisterProduct',
+      sku,
+      name: `product ${sku}`,
+      price: 1_000,
+      category: 'test',
+      initialStock: 5,
+      lowStockThreshold: 0,
+    });
+    const customer = await (await testAuth()).headers('customer', 'customer-traced');
+    const post = async (path: string): Promise<{ status: number; body: { orderId?: string } }> => {
+      const res = await fetch(`${commandApiUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...customer },
+        body: JSON.stringify(path.endsWith('/create') ? { items: [{ sku, quantity: 1 }] } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as { orderId?: string } };
+    };
+    const created = await post('/api/commands/orders/create');
+    expect(created.status).toBe(201);
+    const orderId = created.body.orderId as string;
+    expect((await post(`/api/commands/orders/${orderId}/place`)).status).toBe(200);
+    expect(await untilEnded(orderId)).toContain('OrderCompleted');
+
+    // The trace the PlaceOrder command was handled in, once every role has exported its spans.
+    const wanted = [
+      'command-api',
+      'orders-processor',
+      'saga',
+      'inventory-processor',
+      'payments-processor',
+      'payment-gateway',
+      'shipments-processor',
+      'notifications-processor',
+      'projections',
+    ];
+    const tags = { 'orderstream.aggregate_id': orderId, 'orderstream.command_type': 'PlaceOrder' };
+    let seen = new Set<string>();
+    const trace = await eventually(
+      'the order trace with a span from every role',
+      async (): Promise<JaegerTrace | undefined> => {
+        const [candidate, ...others] = await findTraces(jaegerUrl, 'orders-processor', tags);
+        if (!candidate || others.length > 0) return undefined;
+        seen = new Set(candidate.spans.map((s) => serviceOf(candidate, s)));
+        // Complete once every role has exported its spans: each parent has arrived too.
+        const ids = new Set(candidate.spans.map((s) => s.spanID));
+        const complete = candidate.spans.every((s) => s.references.every((r) => ids.has(r.spanID)));
+        return complete && wanted.every((w) => seen.has(w)) ? candidate : undefined;
+      },
+      60_000,
+      () => `(services seen: ${[...seen].join(', ') || 'none'})`,
+    );
+    const service = (span: JaegerSpan): string => serviceOf(trace, span);
+    const spans = [...trace.spans].sort((a, b) => a.startTime - b.startTime);
+    const root = spans.find((s) => s.references.length === 0);
+    process.stdout.write(
+      `[roles e2e] one order, one trace (${trace.traceID}, ${spans.length} spans):\n` +
+        spans
+          .map(
+            (s) =>
+              `  +${((s.startTime - (root?.startTime ?? 0)) / 1000).toFixed(1).padStart(7)} ms ` +
+              `${(s.duration / 1000).toFixed(1).padStart(7)} ms  ${service(s).padEnd(24)} ${s.operationName}`,
+          )
+          .join('\n') +
+        '\n',
+    );
+    // One root, the HTTP request; every other span hangs from it.
+    expect(root && service(root)).toBe('command-api');
+    expect(root?.operationName).toMatch(/^POST/);
+    expect(spans.filter((s) => s.references.length === 0)).toHaveLength(1);
+    // The processors' steps, the gateway call (client and server side) and the read-model writes.
+    const names = spans.map((s) => `${service(s)} ${s.operationName}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'orders-processor orders PlaceOrder',
+        'saga saga OrderPlaced',
+        'inventory-processor inventory ReserveStock',
+        'projections projections OrderPlaced',
+      ]),
+    );
+    const gatewayCall = spans.find(
+      (s) =>
+        service(s) === 'payments-processor' &&
+        s.tags.some((t) => t.key === 'span.kind' && t.value === 'client'),
+    );
+    expect(gatewayCall).toBeDefined();
+    expect(
+      spans.some(
+        (s) => service(s) === 'payment-gateway' && s.references.some((r) => r.spanID === gatewayCall?.spanID),
+      ),
+    ).toBe(true);
+    expect(names.some((n) => n.startsWith('projections ') && /update|bulkWrite|insert/i.test(n))).toBe(true);
   });
 });
