@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { listProducts } from '../domain/catalog/catalog';
 import { startLoad, type Load } from '../chaos/load';
 import { dashboardQueries, forSystem } from './grafana/dashboard-queries';
+import { previewPanels, renderPreviews } from './grafana/preview';
 import { eventually, prometheusApi, type PrometheusApi } from './testing/prometheus-api';
 import { startObservedSystem, type ObservedSystem } from './testing/observed-system';
 import { testAuth } from '../test/support/auth';
@@ -123,6 +124,18 @@ describe('dashboards and alerts on a live Prometheus', () => {
       () => `\n${failing.join('\n')}`,
     );
     expect(failing).toEqual([]);
+  });
+
+  it('draws the preview pictures from the same live data (npm run dashboards:preview)', async () => {
+    const rendered = await renderPreviews({ prometheusUrl: prometheus.url, system: system.system, minutes: 5 });
+    expect(rendered.map((r) => r.file)).toEqual(previewPanels().map((p) => p.file));
+    expect(rendered.filter((r) => r.points === 0).map((r) => r.file)).toEqual([]);
+    for (const r of rendered) {
+      expect(r.svg).toMatch(/^<svg[^>]*>/);
+      // A drawn line, titled with its panel.
+      expect(r.svg).toContain('role-mark');
+      expect(r.svg).toContain(r.panel.title.replaceAll('&', '&amp;').split(' ')[0]);
+    }
   });
 
   it('the shipped breaker alert goes pending or firing when the payment gateway stops, and failed calls carry the order correlation', async () => {

@@ -6,6 +6,7 @@ import { rateLimitsFromConfig } from '../lib/http/rate-limit';
 import { listen } from '../lib/http/app';
 import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
+import { createMetrics } from '../lib/observability/metrics';
 import { readQueryApiConfig } from './config';
 import { createQueryApi, SERVICE } from './query-api';
 import type { ReplayControl } from './replay-routes';
@@ -43,9 +44,11 @@ export async function main(
     client.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
   }
   let mongo: Awaited<ReturnType<typeof connectMongo>> | undefined;
+  // Made here rather than by the API, so the MongoDB client's command timings land in it too.
+  const metrics = createMetrics({ service: SERVICE });
 
   try {
-    mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
+    mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE, { metrics });
     const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
     const replayControl =
       replay ??
@@ -70,6 +73,7 @@ export async function main(
       corsOrigin: config.CONSOLE_ORIGIN,
       sseMaxStreamsPerClient: config.SSE_MAX_STREAMS_PER_CLIENT,
       db: mongo.db,
+      metrics,
       redis,
       subscriber,
       cache: {

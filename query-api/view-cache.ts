@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Redis } from '../lib/adapters/redis';
 import { DependencyError } from '../lib/errors';
-import type { Metrics } from '../lib/observability/metrics';
+import { fallbackCounter, type Metrics } from '../lib/observability/metrics';
 import { cacheKey, type ViewName } from '../lib/read-models/views';
 import type { ViewChange } from './change-feed';
 import { createLru } from './lru';
@@ -66,6 +66,7 @@ export function createViewCache(options: ViewCacheOptions): ViewCache {
   // it would otherwise write the old document back into Redis for a whole TTL.
   const announced = createLru<number>({ maxEntries: 10_000, ttlMs: Number.POSITIVE_INFINITY, now });
   const flights = createSingleFlight<CacheLookup<CachedDocument>>();
+  const fellBack = fallbackCounter(metrics);
   const requests = metrics.counter<'view' | 'result'>({
     name: 'cache_requests_total',
     help: 'Single-document view lookups by view and outcome (hit, miss, stale)',
@@ -83,6 +84,7 @@ export function createViewCache(options: ViewCacheOptions): ViewCache {
       ]);
     } catch (err) {
       logger.warn({ err, what }, 'redis cache unavailable; reading through');
+      fellBack('cache-read-through');
       return undefined;
     } finally {
       clearTimeout(timer);
@@ -116,6 +118,7 @@ export function createViewCache(options: ViewCacheOptions): ViewCache {
         local.getStale(key) ?? parse(await redisCall('get stale', () => redis.get(staleKey(view, id))));
       if (stale) {
         logger.warn({ view, id, version: stale.version }, 'MongoDB unavailable; serving stale view');
+        fellBack('stale-view');
         return { doc: stale, result: 'stale' as const };
       }
       throw err;

@@ -5,7 +5,7 @@ import type { Redis } from '../adapters/redis';
 import type { RouteGroup } from '../auth/access-rules';
 import { envVar, type ConfigOf } from '../config/env';
 import { RateLimitedError } from '../errors';
-import type { Metrics } from '../observability/metrics';
+import { fallbackCounter, type Metrics } from '../observability/metrics';
 import { accessOf } from './access-control';
 
 /** Requests per minute per client and route group; spread into each API's config spec. */
@@ -65,6 +65,7 @@ export function rateLimit({
     help: 'Rate-limit decisions taken by the in-memory limiter because Redis was unavailable',
     labelNames: ['group'],
   });
+  const fellBack = fallbackCounter(metrics);
   const refusals = metrics.counter<'group'>({
     name: 'rate_limit_refusals_total',
     help: 'Requests refused with 429 by the rate limiter',
@@ -94,6 +95,7 @@ export function rateLimit({
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) throw outcome;
       fallbacks.inc({ group });
+      fellBack('rate-limit-in-memory');
       logger.warn({ err: outcome, group }, 'rate limiter store unavailable; counting in memory');
     }
     try {

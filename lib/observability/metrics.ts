@@ -79,3 +79,21 @@ export function createMetrics({ service, defaultMetrics = true }: MetricsOptions
 
   return metrics;
 }
+
+/** The degraded answers the system gives instead of failing, one label value each. */
+export const FALLBACKS = ['stale-view', 'cache-read-through', 'rate-limit-in-memory'] as const;
+export type Fallback = (typeof FALLBACKS)[number];
+
+/**
+ * `orderstream_fallbacks_total{fallback}`: every time a degraded answer stood in for a failed
+ * dependency. Every value starts at 0, so a dashboard shows "none" rather than "no data".
+ */
+export const fallbackCounter = (metrics: Metrics): ((fallback: Fallback) => void) => {
+  const counter = metrics.counter<'fallback'>({
+    name: 'fallbacks_total',
+    help: 'Degraded answers given instead of failing: a stale view, a read past the cache, an in-memory rate limit',
+    labelNames: ['fallback'],
+  });
+  for (const fallback of FALLBACKS) counter.inc({ fallback }, 0);
+  return (fallback) => counter.inc({ fallback });
+};

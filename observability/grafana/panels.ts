@@ -157,6 +157,17 @@ export const DASHBOARDS: DashboardSpec[] = [
         queries: sagaPercentiles('orderstream_saga_duration_seconds', ['outcome']),
       },
       {
+        title: 'Step latency p95 (reserve, pay, ship, complete)',
+        description: 'Each step from the end of the one before, from the orders’ own event times.',
+        unit: 's',
+        queries: [
+          {
+            expr: quantile(0.95, 'orderstream_saga_step_duration_seconds', ['step']),
+            legend: '{{step}}',
+          },
+        ],
+      },
+      {
         title: 'Saga reactions by event',
         unit: 'ops',
         queries: [
@@ -212,6 +223,16 @@ export const DASHBOARDS: DashboardSpec[] = [
         unit: 'percentunit',
         queries: [
           { expr: ratio('orderstream_cache_requests_total', 'result="hit"', ['view']), legend: '{{view}}' },
+        ],
+      },
+      {
+        title: 'MongoDB command p95 by service and command',
+        unit: 's',
+        queries: [
+          {
+            expr: quantile(0.95, 'orderstream_mongodb_operation_duration_seconds', ['service', 'command']),
+            legend: '{{service}} {{command}}',
+          },
         ],
       },
     ],
@@ -276,6 +297,15 @@ export const DASHBOARDS: DashboardSpec[] = [
             expr: quantile(0.95, 'orderstream_external_call_duration_seconds', ['dependency']),
             legend: '{{dependency}}',
           },
+        ],
+      },
+      {
+        title: 'Fallbacks by kind',
+        description:
+          'Degraded answers given instead of failing: stale views, reads past the cache, in-memory rate limits.',
+        unit: 'ops',
+        queries: [
+          { expr: `sum by (fallback) (${rate('orderstream_fallbacks_total')})`, legend: '{{fallback}}' },
         ],
       },
       dlqDepth,

@@ -57,7 +57,7 @@ const main = async (): Promise<void> => {
       process.exit(1);
     },
   });
-  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE, { metrics });
   const redis = createRedis(config.REDIS_URL, SERVICE);
   // ioredis reconnects by itself; without a listener each failed attempt is printed to stderr.
   redis.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
