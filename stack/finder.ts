@@ -105,8 +105,7 @@ export const findInfrastructure = async (
   }
   // Jaeger takes minutes to build the first time: `auto` starts it only once it is built
   // (`npm run stack -- up jaeger` builds it), `on` builds it if needed (the tests do).
-  const jaegerWanted =
-    tracing === 'on' || (tracing === 'auto' && existsSync(jaegerBinary(settings.layout)));
+  const jaegerWanted = tracing === 'on' || (tracing === 'auto' && existsSync(jaegerBinary(settings.layout)));
   if (endpoints.otlpEndpoint === undefined && jaegerWanted) {
     try {
       const started = await up(settings, progress, ['jaeger']);

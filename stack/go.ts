@@ -52,7 +52,10 @@ export const buildGoProgram = async (
     cwd: work,
   };
   try {
-    progress.step(program.name, `building ${program.pkg}@${program.version} from the Go module proxy (first time only, minutes)`);
+    progress.step(
+      program.name,
+      `building ${program.pkg}@${program.version} from the Go module proxy (first time only, minutes)`,
+    );
     writeFileSync(join(work, 'go.mod'), `module orderstream.local/${program.name}\n\ngo 1.24\n`);
     await run(go, ['get', '-tool', `${program.pkg}@${program.version}`], options);
     await run(go, ['build', '-trimpath', '-o', join(work, 'out'), program.pkg], options);

@@ -8,8 +8,7 @@ import type { LocalService, ServiceContext } from '../service';
 export const JAEGER_VERSION = 'v1.75.0';
 const MODULE = 'github.com/jaegertracing/jaeger';
 
-export const jaegerBinary = (layout: StackLayout): string =>
-  join(layout.binDir, `jaeger-${JAEGER_VERSION}`);
+export const jaegerBinary = (layout: StackLayout): string => join(layout.binDir, `jaeger-${JAEGER_VERSION}`);
 
 /** The UI and query API (`/api/traces`), and where processes send spans (OTLP over HTTP). */
 export const jaegerUrl = ({ host, ports }: StackSettings): string => `http://${host}:${ports.jaeger}`;
@@ -103,7 +102,9 @@ export const jaegerService: LocalService = {
   },
 
   async probe(ctx: ServiceContext) {
-    const res = await fetch(`${jaegerUrl(ctx.settings)}/api/services`, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`${jaegerUrl(ctx.settings)}/api/services`, {
+      signal: AbortSignal.timeout(2_000),
+    });
     return res.ok;
   },
 };
