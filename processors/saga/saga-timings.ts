@@ -57,7 +57,8 @@ export const sagaTimings = (metrics: Metrics, since: number): SagaTimings => {
         steps.observe({ step }, Math.max(0, (at - (lastStepAt.get(event.aggregateId) ?? placedAt)) / 1000));
         lastStepAt.set(event.aggregateId, at);
       }
-      if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled') lastStepAt.delete(event.aggregateId);
+      if (event.type === 'OrderCompleted' || event.type === 'OrderCancelled')
+        lastStepAt.delete(event.aggregateId);
       switch (event.type) {
         case 'OrderPaid':
           paid.add(event.aggregateId);
