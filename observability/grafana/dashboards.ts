@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import {
   LegendDisplayMode,
@@ -85,3 +87,29 @@ export const renderDashboards = (): Map<string, string> =>
       `${JSON.stringify(buildDashboard(spec), null, 2)}\n`,
     ]),
   );
+
+export const DASHBOARDS_CONFIG_MAP_FILE = join(
+  __dirname,
+  '..',
+  '..',
+  'k8s',
+  'monitoring',
+  'grafana-dashboards.yaml',
+);
+
+/**
+ * The dashboards as one ConfigMap labelled `grafana_dashboard: "1"`, the label Grafana's dashboard
+ * sidecar (as the kube-prometheus-stack chart runs it) watches: Grafana loads every file of it.
+ */
+export const renderDashboardsConfigMap = (rendered: Map<string, string> = renderDashboards()): string =>
+  '# Generated from observability/grafana/panels.ts by `npm run dashboards`; do not edit.\n' +
+  stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'orderstream-grafana-dashboards',
+      labels: { 'app.kubernetes.io/part-of': 'orderstream', grafana_dashboard: '1' },
+      annotations: { grafana_folder: 'orderstream' },
+    },
+    data: Object.fromEntries([...rendered].sort(([a], [b]) => a.localeCompare(b))),
+  });

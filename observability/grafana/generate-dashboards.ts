@@ -1,8 +1,11 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderDashboards } from './dashboards';
+import { DASHBOARDS_CONFIG_MAP_FILE, renderDashboards, renderDashboardsConfigMap } from './dashboards';
 
-/** `npm run dashboards`: writes every dashboard's JSON to dashboards/, and nothing else there. */
+/**
+ * `npm run dashboards`: writes every dashboard's JSON to dashboards/ (and nothing else there),
+ * and the same JSON as the ConfigMap k8s/monitoring provisions Grafana with.
+ */
 export const DASHBOARD_DIR = join(__dirname, 'dashboards');
 
 const main = (): void => {
@@ -11,7 +14,10 @@ const main = (): void => {
   for (const file of readdirSync(DASHBOARD_DIR))
     if (file.endsWith('.json') && !rendered.has(file)) rmSync(join(DASHBOARD_DIR, file));
   for (const [file, json] of rendered) writeFileSync(join(DASHBOARD_DIR, file), json);
-  process.stdout.write(`${rendered.size} dashboards written to ${DASHBOARD_DIR}\n`);
+  writeFileSync(DASHBOARDS_CONFIG_MAP_FILE, renderDashboardsConfigMap(rendered));
+  process.stdout.write(
+    `${rendered.size} dashboards written to ${DASHBOARD_DIR}, and as a ConfigMap to ${DASHBOARDS_CONFIG_MAP_FILE}\n`,
+  );
 };
 
 main();
