@@ -1,5 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Metrics } from '../observability/metrics';
+import { startSpan, tracingStarted } from '../observability/tracing';
 
 /**
  * The one place that builds a MongoDB client. Read models use only what both MongoDB and
@@ -46,6 +48,41 @@ const timeCommands = (client: MongoClient, metrics: Metrics): void => {
   client.on('commandFailed', (e) => observe(e.commandName, e.duration, 'error'));
 };
 
+/**
+ * A client span per command, the child of the span that issued it (a projection's record, a
+ * query API request); commands issued outside any span (the driver's own, start-up) are not traced.
+ */
+const traceCommands = (client: MongoClient): void => {
+  const open = new Map<string, Span>();
+  const key = (e: { requestId: number; connectionId?: string | number }) =>
+    `${e.connectionId}:${e.requestId}`;
+  client.on('commandStarted', (e) => {
+    if (!trace.getActiveSpan()?.isRecording()) return;
+    const collection = e.command[e.commandName];
+    const target = typeof collection === 'string' ? ` ${collection}` : '';
+    open.set(
+      key(e),
+      startSpan(`mongodb ${e.commandName}${target}`, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'mongodb',
+          'db.namespace': e.databaseName,
+          'db.operation.name': e.commandName,
+        },
+      }),
+    );
+  });
+  const end = (e: { requestId: number; connectionId?: string | number }, failure?: Error) => {
+    const span = open.get(key(e));
+    if (!span) return;
+    open.delete(key(e));
+    if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+    span.end();
+  };
+  client.on('commandSucceeded', (e) => end(e));
+  client.on('commandFailed', (e) => end(e, e.failure));
+};
+
 export const connectMongo = async (
   uri: string,
   database: string,
@@ -60,9 +97,11 @@ export const connectMongo = async (
     // FerretDB v1 does not implement retryable writes' session machinery.
     retryWrites: false,
     maxPoolSize: 20,
-    monitorCommands: options.metrics !== undefined,
+    // Command events feed the durations and the spans; the driver emits none without it.
+    monitorCommands: options.metrics !== undefined || tracingStarted(),
   });
   if (options.metrics) timeCommands(client, options.metrics);
+  if (tracingStarted()) traceCommands(client);
   await client.connect();
   return { client, db: client.db(database), close: () => client.close() };
 };

@@ -9,6 +9,8 @@ import { fullJitterDelay, sleep as defaultSleep, type BackoffOptions } from './b
 import { createBulkhead, type Bulkhead } from './bulkhead';
 import { createClientMetrics } from './client-metrics';
 import { BulkheadFullError, ExternalCallError, type ExternalFailure } from './errors';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan, traceHeaders } from '../observability/tracing';
 
 /** The opossum settings a client may tune; its own timeout is off (ours is per attempt, by AbortSignal). */
 export type BreakerOptions = Pick<
@@ -145,13 +147,28 @@ export function createResilientHttpClient(options: ResilientHttpOptions): Resili
     let response: Response;
     let text: string;
     try {
-      response = await fetchImpl(`${baseUrl}${request.path}`, {
-        method: request.method,
-        headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal,
-      });
-      text = await response.text();
+      // One client span per attempt; its `traceparent` makes the party's server span its child.
+      ({ response, text } = await inSpan(
+        `${request.method} ${service}`,
+        async (span) => {
+          const sent = await fetchImpl(`${baseUrl}${request.path}`, {
+            method: request.method,
+            headers: { ...headers, ...traceHeaders() },
+            body: request.body === undefined ? undefined : JSON.stringify(request.body),
+            signal,
+          });
+          span.setAttribute('http.response.status_code', sent.status);
+          return { response: sent, text: await sent.text() };
+        },
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'http.request.method': request.method,
+            'url.full': `${baseUrl}${request.path}`,
+            'orderstream.operation': request.operation,
+          },
+        },
+      ));
     } catch (err) {
       if (request.signal?.aborted) throw new CallerAborted('aborted by the caller', { cause: err });
       if (signal.aborted)

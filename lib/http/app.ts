@@ -13,6 +13,7 @@ import { healthRouter, type Health } from './health';
 import { metricsRouter } from './metrics-route';
 import { rateLimit, type RateLimitOptions } from './rate-limit';
 import { requestObserver } from './request-observer';
+import { serverSpan } from './server-span';
 import { consoleCors, securityHeaders } from './security-headers';
 
 /**
@@ -43,7 +44,8 @@ export interface HttpAppOptions {
 
 /**
  * A Koa app with the middleware every service shares, in an order that matters:
- * correlation first (so everything after, including error logs, carries the id), then timing and
+ * the request's span and correlation first (so everything after, including error logs, carries
+ * the trace and the id), then timing and
  * request logging (so they see the final status), then security headers and CORS (so errors carry
  * them too), then the error handler, then authentication, rate limiting and authorization (so their
  * refusals are problem+json and refused tokens still spend budget), then the routes.
@@ -63,6 +65,7 @@ export function createHttpApp({
   app.silent = true;
   app.on('error', (err: unknown) => logger.error({ err }, 'unhandled HTTP error'));
 
+  app.use(serverSpan());
   app.use(correlation());
   app.use(requestObserver({ logger, metrics }));
   app.use(securityHeaders());

@@ -3,6 +3,7 @@ import {
   propagation,
   trace,
   isSpanContextValid,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   type Attributes,
@@ -13,11 +14,6 @@ import {
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KoaInstrumentation, KoaLayerType } from '@opentelemetry/instrumentation-koa';
-import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -28,10 +24,13 @@ import {
 
 /**
  * Distributed tracing (DESIGN §9): one order is one trace, from the HTTP request through every
- * processor, external call and read-model write. HTTP, fetch and MongoDB are traced by their
- * OpenTelemetry instrumentations; Kafka is traced by us, through the records' own headers
- * (`traceparent`, W3C), because a transaction's batch is ours to shape: each record is handled in
- * a span whose parent is the span that wrote it.
+ * processor, external call and read-model write. The spans are made at our own seams rather than
+ * by the OpenTelemetry instrumentations, whose require hook made every `require` kafkajs calls
+ * per request cost a module resolution (a third of the processors' CPU under load): the HTTP
+ * server (lib/http/server-span.ts), the external clients (lib/clients/resilient-http.ts), MongoDB
+ * commands (lib/adapters/mongo.ts, from the driver's command monitoring) and Kafka records,
+ * through their own headers (`traceparent`, W3C): each record is handled in a span whose parent
+ * is the span that wrote it.
  *
  * Off unless OTEL_EXPORTER_OTLP_ENDPOINT names an OTLP/HTTP receiver (Jaeger's is :4318); then
  * every helper below is a cheap no-op, so call sites never ask whether tracing is on.
@@ -39,9 +38,6 @@ import {
 
 const TRACER = 'orderstream';
 const tracer = () => trace.getTracer(TRACER);
-
-/** Paths nobody wants a trace of: scrapes and probes, every few seconds from every process. */
-const UNTRACED_PATHS = /^\/(metrics|health)(\/|$)/;
 
 export interface Tracing {
   /** Exports what is still buffered; call it before the process exits. */
@@ -51,9 +47,8 @@ export interface Tracing {
 let started: Tracing | undefined;
 
 /**
- * Starts tracing for this process, once. Must run before Koa and MongoDB are first required, so
- * their instrumentations can patch them: the entry points call it first (bin/role.ts, and
- * tracing-preload.ts for the processes `npm start` supervises).
+ * Starts tracing for this process, once, before any span is made: the entry points call it first
+ * (bin/role.ts, and tracing-preload.ts for the processes `npm start` supervises).
  */
 export const startTracing = (service: string, env: NodeJS.ProcessEnv = process.env): Tracing | undefined => {
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -74,20 +69,6 @@ export const startTracing = (service: string, env: NodeJS.ProcessEnv = process.e
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
-  registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
-        // Outgoing calls go through fetch (undici, below); node:http clients here are Kafka-less
-        // internals such as the registry client, traced only when inside a span of ours.
-        requireParentforOutgoingSpans: true,
-      }),
-      new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] }),
-      new UndiciInstrumentation({ requireParentforSpans: true }),
-      new MongoDBInstrumentation({ requireParentSpan: true }),
-    ],
-  });
   started = { shutdown: () => provider.shutdown() };
   return started;
 };
@@ -109,6 +90,15 @@ export const traceHeaders = (): Record<string, string> => {
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   return carrier;
+};
+
+/** The trace context an HTTP request carries (`traceparent`), or none: a new trace. */
+export const requestTraceContext = (headers: Record<string, string | string[] | undefined>): Context =>
+  propagation.extract(ROOT_CONTEXT, headers, httpHeaderGetter);
+
+const httpHeaderGetter: TextMapGetter<Record<string, string | string[] | undefined>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key.toLowerCase()],
 };
 
 /** The trace context a record carries, or the current one if it carries none. */
@@ -188,6 +178,13 @@ export const startRecordSpan = (headers: Headers, name: string, attributes?: Att
 /** Runs `fn` with `span` as the current span (or as it is, without one). */
 export const withinSpan = <T>(span: Span | undefined, fn: () => T): T =>
   span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
+
+/** A span, the child of the current one, that the caller ends. */
+export const startSpan = (name: string, options: { kind?: SpanKind; attributes?: Attributes } = {}): Span =>
+  tracer().startSpan(name, options);
+
+/** Whether this process exports spans (startTracing found an endpoint). */
+export const tracingStarted = (): boolean => started !== undefined;
 
 /** The current context, to resume later (a timer acting for an order keeps the order's trace). */
 export const activeTraceContext = (): Context => context.active();

@@ -1,0 +1,40 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Middleware } from 'koa';
+import { inSpan, requestTraceContext } from '../observability/tracing';
+import { routeTemplate, UNMATCHED_ROUTE } from './request-observer';
+
+/** Probes and scrapes, every few seconds from every process: nobody wants a trace of them. */
+const UNTRACED_PATHS = /^\/(metrics|health)(\/|$)/;
+
+/**
+ * A server span per request, the child of the caller's `traceparent` when it sends one, named
+ * after the route template once the router has matched (`POST /api/commands/orders/:id/place`).
+ * First in the chain, so every log line and record written for the request carries its trace.
+ */
+export function serverSpan(): Middleware {
+  return async (ctx, next) => {
+    if (UNTRACED_PATHS.test(ctx.path)) return next();
+    return inSpan(
+      `${ctx.method}`,
+      async (span) => {
+        try {
+          await next();
+        } finally {
+          const route = routeTemplate(ctx);
+          span.updateName(route === UNMATCHED_ROUTE ? ctx.method : `${ctx.method} ${route}`);
+          span.setAttributes({
+            'http.route': route,
+            'url.path': ctx.path,
+            'http.response.status_code': ctx.status,
+          });
+          if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+      },
+      {
+        parent: requestTraceContext(ctx.headers),
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': ctx.method },
+      },
+    );
+  };
+}
