@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stackSettings } from '../stack/layout';
 import { which } from '../stack/shell';
 import { ensureEngine, type Engine } from './compose/engine';
 import { buildLocalImages, LOCAL_IMAGES } from './compose/local-images';
@@ -110,7 +111,9 @@ const main = async (): Promise<void> => {
   const workDir = join(tmpdir(), 'orderstream-compose-verify');
   mkdirSync(workDir, { recursive: true });
   composeCommand();
-  const engine: Engine = await ensureEngine(workDir);
+  const engine: Engine = await ensureEngine({ cacheDir: stackSettings().layout.cacheDir });
+  // Every docker and compose child of this run talks to that engine, never the default socket.
+  process.env.DOCKER_HOST = engine.host;
   const releasePorts = reservePorts('33000-33999');
   const figures: string[] = [];
   let upStarted = 0;
