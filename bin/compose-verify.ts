@@ -1,10 +1,14 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { writeResult, provenance } from '../benchmarks/lib/results';
+import { stackSettings } from '../stack/layout';
 import { which } from '../stack/shell';
 import { ensureEngine, type Engine } from './compose/engine';
 import { buildLocalImages, LOCAL_IMAGES } from './compose/local-images';
+import { missingAlerts } from './compose/loaded-rules';
 import { placeOrdersEndToEnd } from './compose/orders-e2e';
 import { reservePorts } from './compose/reserved-ports';
 import { exec, output, seconds, step, VerifyPrerequisiteError } from './compose/shell';
@@ -105,18 +109,61 @@ const showLogs = (): void => {
   }
 };
 
+const PROMETHEUS = 'http://127.0.0.1:33090';
+
+/** The composed Prometheus must have loaded every alert of observability/prometheus/alerts.yml. */
+const checkAlertRulesLoaded = async (): Promise<void> => {
+  const declared = parse(
+    readFileSync(join(ROOT, 'observability', 'prometheus', 'alerts.yml'), 'utf8'),
+  ) as unknown;
+  const res = await fetch(`${PROMETHEUS}/api/v1/rules?type=alert`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`${PROMETHEUS}/api/v1/rules answered ${res.status}`);
+  const { declared: names, missing } = missingAlerts(declared, await res.json());
+  if (missing.length > 0)
+    throw new Error(
+      `Prometheus has not loaded ${missing.length} of ${names.length} alerts: ${missing.join(', ')}`,
+    );
+  step(`Prometheus lists all ${names.length} alert rules of alerts.yml (/api/v1/rules)`);
+};
+
+/** benchmarks/results/compose-verify-{cold,warm}.json: the run's figures, generated, never typed. */
+const recordFigures = (figures: Record<string, number>): void => {
+  const all = Object.keys(LOCAL_IMAGES).length;
+  const kind =
+    figures.localImagesBuilt === 0 ? 'warm' : figures.localImagesBuilt === all ? 'cold' : 'partial';
+  const file = writeResult({
+    name: `compose-verify-${kind}`,
+    description:
+      `npm run compose:verify with ${kind === 'warm' ? 'every local image present' : `${figures.localImagesBuilt} of ${all} local images built`}: ` +
+      'the local server images, the project image (docker layer cache as the engine had it), compose up ' +
+      'until every service is healthy, one order completed and one compensated, then everything removed.',
+    ...provenance(),
+    settings: { composeProject: PROJECT, appImage: APP_IMAGE, rebuildLocal: args.has('--rebuild-local') },
+    figures: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+    tables: [],
+  });
+  step(`figures written to ${file}`);
+};
+
 const main = async (): Promise<void> => {
   const total = Date.now();
   const workDir = join(tmpdir(), 'orderstream-compose-verify');
   mkdirSync(workDir, { recursive: true });
   composeCommand();
-  const engine: Engine = await ensureEngine(workDir);
+  const engine: Engine = await ensureEngine({ cacheDir: stackSettings().layout.cacheDir });
+  // Every docker and compose child of this run talks to that engine, never the default socket.
+  process.env.DOCKER_HOST = engine.host;
   const releasePorts = reservePorts('33000-33999');
   const figures: string[] = [];
+  const measured: Record<string, number> = {};
   let upStarted = 0;
   try {
-    await buildLocalImages(workDir, args.has('--rebuild-local'));
     let started = Date.now();
+    const built = await buildLocalImages(workDir, args.has('--rebuild-local'));
+    measured.localImagesBuilt = built.length;
+    measured.localImagesBuildSeconds = (Date.now() - started) / 1000;
+    figures.push(`local images: ${built.length} built in ${seconds(started)}`);
+    started = Date.now();
     step(`building ${APP_IMAGE} FROM ${LOCAL_IMAGES.node} (log: ${workDir}/build-app.log)`);
     await exec(
       'docker',
@@ -124,6 +171,8 @@ const main = async (): Promise<void> => {
       { cwd: ROOT, logFile: join(workDir, 'build-app.log') },
     );
     const size = Number(output('docker', ['image', 'inspect', '--format', '{{.Size}}', APP_IMAGE]));
+    measured.appImageBuildSeconds = (Date.now() - started) / 1000;
+    measured.appImageSizeMB = Math.round(size / 1e6);
     figures.push(`image build: ${seconds(started)}`, `image size: ${(size / 1e6).toFixed(0)} MB`);
     step(`built ${APP_IMAGE} in ${seconds(started)} (${(size / 1e6).toFixed(0)} MB)`);
 
@@ -145,8 +194,11 @@ const main = async (): Promise<void> => {
     upStarted = started;
     await compose(['up', '-d', '--no-build', ...services], join(workDir, 'compose-up.log'));
     await waitAllReady(services);
+    measured.composeUpToHealthySeconds = (Date.now() - started) / 1000;
     figures.push(`compose up -> all healthy: ${seconds(started)}`);
     step(`all ${services.length} services ready in ${seconds(started)}`);
+
+    await checkAlertRulesLoaded();
 
     started = Date.now();
     await placeOrdersEndToEnd({
@@ -171,6 +223,7 @@ const main = async (): Promise<void> => {
         return token;
       },
     });
+    measured.ordersEndToEndSeconds = (Date.now() - started) / 1000;
     figures.push(`orders end to end: ${seconds(started)}`);
   } catch (err) {
     if (upStarted) showLogs();
@@ -194,8 +247,10 @@ const main = async (): Promise<void> => {
     releasePorts();
     await engine.stop();
   }
+  measured.totalSeconds = (Date.now() - total) / 1000;
   figures.push(`total: ${seconds(total)}`);
   step(`PASSED\n  ${figures.join('\n  ')}`);
+  recordFigures(measured);
 };
 
 main().catch((err: unknown) => {

@@ -71,7 +71,7 @@ export const findInfrastructure = async (
   if (missing.length > 0) {
     const useDocker = forced === 'docker' || (forced !== 'local' && (await dockerAvailable(env)));
     if (useDocker) {
-      const docker = await startDockerStack(Object.fromEntries(missing.map((k) => [k, true])), progress);
+      const docker = await startDockerStack(Object.fromEntries(missing.map((k) => [k, true])), progress, env);
       releases.push(docker.stop);
       for (const key of missing) {
         endpoints[key] = docker.endpoints[key];

@@ -40,13 +40,18 @@ const debianMirror = (): string => {
   return uri;
 };
 
-const build = async (image: string, context: string, logDir: string, args: string[] = []): Promise<void> => {
+const build = async (
+  image: string,
+  context: string,
+  logDir: string,
+  say: (message: string) => void,
+): Promise<void> => {
   const started = Date.now();
-  step(`building ${image}`);
+  say(`building ${image}`);
   const logFile = join(logDir, `build-${image.replace(/[/:]/g, '_')}.log`);
   // No bridge on this engine: RUN steps reach Debian's mirror and npm through the host's network.
-  await exec('docker', ['build', '--network', 'host', '-t', image, ...args, context], { logFile });
-  step(`built ${image} in ${seconds(started)}`);
+  await exec('docker', ['build', '--network', 'host', '-t', image, context], { logFile });
+  say(`built ${image} in ${seconds(started)}`);
 };
 
 /** A build context: the Dockerfile folder plus the host artefacts the image copies in. */
@@ -62,13 +67,13 @@ const context = (workDir: string, name: string, artefacts: Record<string, string
 };
 
 /** Debian bookworm from its mirror by debootstrap, imported as an image: the root of every local image. */
-const buildBase = async (workDir: string): Promise<void> => {
+const buildBase = async (workDir: string, say: (message: string) => void): Promise<void> => {
   const debootstrap = which('debootstrap');
   if (!debootstrap) throw new VerifyPrerequisiteError('no debootstrap: apt-get install -y debootstrap');
   const rootfs = join(workDir, 'rootfs');
   rmSync(rootfs, { recursive: true, force: true });
   const started = Date.now();
-  step(`debootstrap bookworm (minbase, tini, curl) from ${debianMirror()}: about a minute`);
+  say(`debootstrap bookworm (minbase, tini, curl) from ${debianMirror()}: about a minute`);
   await exec(
     debootstrap,
     ['--variant=minbase', '--include=tini,ca-certificates,curl', 'bookworm', rootfs, debianMirror()],
@@ -86,7 +91,7 @@ const buildBase = async (workDir: string): Promise<void> => {
     logFile: join(workDir, 'import.log'),
   });
   rmSync(rootfs, { recursive: true, force: true });
-  step(`built ${LOCAL_IMAGES.base} in ${seconds(started)}`);
+  say(`built ${LOCAL_IMAGES.base} in ${seconds(started)}`);
 };
 
 /** A Java 21+ home for Apicurio 3.3 (it is compiled for 21): ORDERSTREAM_REGISTRY_JAVA or /usr/lib/jvm. */
@@ -105,30 +110,41 @@ const java21Home = (): string => {
   return dirname(dirname(realpathSync(java)));
 };
 
-/** Builds every local image that is missing (all of them with rebuild). */
-export const buildLocalImages = async (workDir: string, rebuild: boolean): Promise<void> => {
+/** Builds every local image that is missing (all of them with rebuild); returns the ones it built. */
+export const buildLocalImages = async (
+  workDir: string,
+  rebuild: boolean,
+  say: (message: string) => void = step,
+): Promise<string[]> => {
   mkdirSync(workDir, { recursive: true });
   const { layout, versions } = stackSettings();
+  const built: string[] = [];
   const wanted = (image: string): boolean => {
-    if (rebuild || !imageExists(image)) return true;
-    step(`${image} present`);
+    if (rebuild || !imageExists(image)) {
+      built.push(image);
+      return true;
+    }
+    say(`${image} present`);
     return false;
   };
-  if (wanted(LOCAL_IMAGES.base)) await buildBase(workDir);
+  if (wanted(LOCAL_IMAGES.base)) await buildBase(workDir, say);
   if (wanted(LOCAL_IMAGES.node)) {
     const npm = join(realpathSync(dirname(process.execPath)), '..', 'lib', 'node_modules', 'npm');
     await build(
       LOCAL_IMAGES.node,
       context(workDir, 'node', { node: realpathSync(process.execPath), npm }),
       workDir,
+      say,
     );
   }
-  if (wanted(LOCAL_IMAGES.servers)) await build(LOCAL_IMAGES.servers, context(workDir, 'servers'), workDir);
+  if (wanted(LOCAL_IMAGES.servers))
+    await build(LOCAL_IMAGES.servers, context(workDir, 'servers'), workDir, say);
   if (wanted(LOCAL_IMAGES.kafka))
     await build(
       LOCAL_IMAGES.kafka,
       context(workDir, 'kafka', { libs: join(layout.toolDir, `kafka-${versions.kafka}`, 'libs') }),
       workDir,
+      say,
     );
   if (wanted(LOCAL_IMAGES.registry))
     await build(
@@ -138,6 +154,7 @@ export const buildLocalImages = async (workDir: string, rebuild: boolean): Promi
         apicurio: join(layout.toolDir, `apicurio-registry-${versions.apicurio}`),
       }),
       workDir,
+      say,
     );
   if (wanted(LOCAL_IMAGES.mongo))
     await build(
@@ -146,10 +163,12 @@ export const buildLocalImages = async (workDir: string, rebuild: boolean): Promi
         ferretdb: join(layout.binDir, `ferretdb-${versions.ferretdb}-${FERRETDB_PATCH_LEVEL}`),
       }),
       workDir,
+      say,
     );
-  if (wanted(LOCAL_IMAGES.redis)) await build(LOCAL_IMAGES.redis, context(workDir, 'redis'), workDir);
+  if (wanted(LOCAL_IMAGES.redis)) await build(LOCAL_IMAGES.redis, context(workDir, 'redis'), workDir, say);
   if (wanted(LOCAL_IMAGES.prometheus))
-    await build(LOCAL_IMAGES.prometheus, context(workDir, 'prometheus'), workDir);
+    await build(LOCAL_IMAGES.prometheus, context(workDir, 'prometheus'), workDir, say);
   for (const dir of readdirSync(workDir).filter((d) => d.startsWith('context-')))
     rmSync(join(workDir, dir), { recursive: true, force: true });
+  return built;
 };
