@@ -168,6 +168,21 @@ export class RateLimitedError extends OrderstreamError {
   }
 }
 
+/**
+ * The command processors are further behind than the deployment allows (admission control): new
+ * work waits at the client, which retries after `retryAfterSeconds`, instead of piling up in Kafka.
+ */
+export class WriteSideSaturatedError extends OrderstreamError {
+  readonly code = 'WRITE_SIDE_SATURATED';
+  override readonly retriable = true;
+  constructor(
+    readonly lag: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`the write side is ${lag} commands behind; retry after ${retryAfterSeconds} s`);
+  }
+}
+
 /** A client holds as many server-sent event streams as it may; one must close first. */
 export class TooManyStreamsError extends OrderstreamError {
   readonly code = 'TOO_MANY_STREAMS';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { Metrics } from '../observability/metrics';
@@ -40,6 +40,8 @@ export interface HttpAppOptions {
   access: HttpAccess;
   /** The console's origin, the only one CORS answers; none by default. */
   corsOrigin?: string;
+  /** Runs after authorization, before the routes: admission control for new work. */
+  beforeRoutes?: Middleware[];
 }
 
 /**
@@ -59,6 +61,7 @@ export function createHttpApp({
   routers,
   access,
   corsOrigin,
+  beforeRoutes = [],
 }: HttpAppOptions): Koa {
   const app = new Koa();
   // Koa's default error listener prints to stderr; ours keeps errors in the JSON log stream.
@@ -76,6 +79,7 @@ export function createHttpApp({
     if (access.rateLimit) app.use(rateLimit({ ...access.rateLimit, logger, metrics }));
     app.use(authorize());
   }
+  for (const middleware of beforeRoutes) app.use(middleware);
 
   const mounted = [healthRouter(health), metricsRouter(metrics), ...routers];
   if (diagnostics) mounted.push(diagnosticsRouter({ ...diagnostics, service, metrics, health }));

@@ -4,6 +4,7 @@ import {
   InvalidStateError,
   RateLimitedError,
   TooManyStreamsError,
+  WriteSideSaturatedError,
   MalformedJsonError,
   MethodNotAllowedError,
   OrderstreamError,
@@ -114,6 +115,13 @@ const STATUS_BY_CODE: Readonly<Record<string, Mapping>> = {
             'RateLimit-Reset': String(err.retryAfterSeconds),
           }
         : {},
+  },
+  WRITE_SIDE_SATURATED: {
+    status: 429,
+    title: 'Write side saturated',
+    extensions: (err) => (err instanceof WriteSideSaturatedError ? { lag: err.lag } : {}),
+    headers: (err): Record<string, string> =>
+      err instanceof WriteSideSaturatedError ? { 'Retry-After': String(err.retryAfterSeconds) } : {},
   },
   TOO_MANY_STREAMS: {
     status: 429,

@@ -11,13 +11,14 @@ import { createLogRingBuffer, type LogRingBuffer } from '../../lib/observability
 import { createLogger, type Logger } from '../../lib/observability/logger';
 import { createMetrics, type Metrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
-import type { TopicNames } from '../../topics/names';
+import type { AggregateType, TopicNames } from '../../topics/names';
 import { createAdminRouter, type ReadEvents } from './admin-routes';
 import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
 import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership';
+import { admissionControl, createAdmission } from './admission';
 import { commandProcessorGroupId } from '../../lib/kafka/group-ids';
 import { createCommandRouter } from './routes';
 import { commandApiDocument } from '../../lib/http/openapi/command-api-document';
@@ -52,7 +53,21 @@ export interface CommandApiDeps {
   /** FAILURE_INJECTION=enabled; off by default. */
   failureInjection?: boolean;
   corsOrigin?: string;
+  /**
+   * Admission control: new work is refused with 429 while the command processors' groups (every
+   * aggregate's by default) are more than `maxLag` commands behind. Off without it.
+   */
+  admission?: { maxLag: number; checkEveryMs?: number; owned?: OwnedTopic[] };
 }
+
+/** The command processors whose backlog admission control watches: the whole write side. */
+const ADMITTING_GROUPS: readonly AggregateType[] = [
+  'orders',
+  'inventory',
+  'payments',
+  'shipments',
+  'notifications',
+];
 
 /** The aggregates the API sends commands to, one bus each. */
 export type CommandApiAggregate = 'orders' | 'inventory';
@@ -148,10 +163,24 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
   });
 
   await admin.connect();
+  const admission = createAdmission({
+    admin,
+    owned:
+      deps.admission?.owned ??
+      ADMITTING_GROUPS.map((aggregate) => ({
+        groupId: commandProcessorGroupId(topics, aggregate),
+        topic: topics.commands(aggregate),
+      })),
+    maxLag: deps.admission?.maxLag ?? 0,
+    ...(deps.admission?.checkEveryMs !== undefined ? { checkEveryMs: deps.admission.checkEveryMs } : {}),
+    logger,
+    metrics,
+  });
   const started = await Promise.allSettled([replies.start(), ...allBuses.map((b) => b.start())]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     // Half an API would hold connections open and keep the process alive; close what did start.
+    admission.stop();
     await Promise.allSettled([...allBuses.map((b) => b.stop()), replies.stop(), admin.disconnect()]);
     throw failed.reason;
   }
@@ -177,6 +206,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       },
     },
     corsOrigin: deps.corsOrigin,
+    beforeRoutes: [admissionControl(admission)],
     diagnostics: {
       version,
       recentLogs,
@@ -185,6 +215,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       state: () => ({
         replies: replies.state(),
         buses: { orders: buses.orders.state(), inventory: buses.inventory.state() },
+        admission: admission.state(),
       }),
     },
     routers: [
@@ -207,6 +238,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
     logger,
     metrics,
     async stop() {
+      admission.stop();
       // Buses first: their waiting requests answer pending before the consumer goes.
       await Promise.allSettled(allBuses.map((b) => b.stop()));
       await replies.stop();

@@ -65,6 +65,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       topics,
       readEvents: (aggregateId) => readAggregateEvents(kafka, codec, topics.events('orders'), aggregateId),
       replyTimeoutMs: config.COMMAND_REPLY_TIMEOUT_MS,
+      admission: { maxLag: config.ADMISSION_MAX_LAG, checkEveryMs: config.ADMISSION_CHECK_MS },
       logger,
       recentLogs,
       version: process.env.npm_package_version,

@@ -79,9 +79,12 @@ function withAccess(method: HttpMethod, path: string, operation: Operation): Ope
     }
   }
   if (rule.group !== undefined) {
-    responses['429'] ??= problemResponse('Rate limit of the client for this route group reached', {
-      'Retry-After': { schema: { type: 'string' } },
-    });
+    responses['429'] ??= problemResponse(
+      'Too many requests: the rate limit of the client for this route group, or (new commands) the write side saturated',
+      {
+        'Retry-After': { schema: { type: 'string' } },
+      },
+    );
   }
   return {
     ...operation,
