@@ -47,6 +47,7 @@ export const startLoad = (options: { commandApi: string; rate: number; patienceM
     const key = randomUUID();
     const deadline = Date.now() + patienceMs;
     let last: number | string = 'never sent';
+    let retryAfterMs: number | undefined;
     for (let attempt = 0; Date.now() < deadline; attempt += 1) {
       order.attempts += 1;
       try {
@@ -61,11 +62,15 @@ export const startLoad = (options: { commandApi: string; rate: number; patienceM
         if (res.status < 500 && res.status !== 429 && !alsoRetry.includes(res.status))
           return { status: res.status, ...(json ? { json } : {}) };
         errors[`http ${res.status}`] = (errors[`http ${res.status}`] ?? 0) + 1;
+        // A server that says when to come back (429, 503) is taken at its word, with jitter.
+        retryAfterMs = Number(res.headers.get('retry-after') ?? '') * 1_000 || undefined;
       } catch (err) {
         last = (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection';
         errors[last] = (errors[last] ?? 0) + 1;
       }
-      await sleep(Math.min(5_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      const backoff = Math.min(5_000, 200 * 2 ** attempt);
+      await sleep(Math.max(backoff, retryAfterMs ?? 0) * (0.5 + Math.random() / 2));
+      retryAfterMs = undefined;
     }
     return { status: last };
   };

@@ -44,12 +44,32 @@ export interface SseResult {
   errors: Record<string, number>;
 }
 
+/** Offered twice the measured capacity: what the system admits, decides, refuses, and how it recovers. */
+export interface OverloadStep {
+  offeredPerSecond: number;
+  /** The capacity the overload is twice of: the most decided per second in the saga steps. */
+  capacityPerSecond: number;
+  seconds: number;
+  /** Orders the clients started, and those whose place the API admitted. */
+  started: number;
+  placed: number;
+  /** Answers 429 the clients got (they back off by Retry-After and ask again). */
+  refused: number;
+  /** Decisions per minute while the overload ran. */
+  decidedPerMinute: number;
+  placedToDecidedMs: LatencySummary;
+  /** From the end of arrivals until every placed order was decided; undefined if some never were. */
+  recoverySeconds: number | undefined;
+  clientErrors: Record<string, number>;
+}
+
 export interface LoadtestResult extends Pick<BenchmarkResult, 'date' | 'commit' | 'dirty' | 'machine'> {
   profile: string;
   settings: Record<string, string | number | boolean>;
   saga: SagaStep[];
   api: ApiStep[];
   sse?: SseResult;
+  overload?: OverloadStep;
 }
 
 /**

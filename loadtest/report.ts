@@ -112,6 +112,30 @@ export const renderMarkdown = (
       '',
     );
   }
+  if (result.overload) {
+    const o = result.overload;
+    lines.push(
+      '## Overload: twice the capacity',
+      '',
+      `${o.offeredPerSecond} orders/s offered for ${o.seconds} s, twice the ${o.capacityPerSecond.toFixed(1)}/s the saga steps decided. ` +
+        `Admission control answers 429 with a Retry-After while the command processors are too far behind, and the clients wait that long.`,
+      '',
+      '| orders started | placed (admitted) | 429 answers | decided/min during | placed→decided p50 / p95 / p99 | every admitted order decided |',
+      '| --- | --- | --- | --- | --- | --- |',
+      `| ${o.started} | ${o.placed} | ${o.refused} | ${Math.round(o.decidedPerMinute)} | ${ms(o.placedToDecidedMs.p50)} / ${ms(o.placedToDecidedMs.p95)} / ${ms(o.placedToDecidedMs.p99)} | ${
+        o.recoverySeconds === undefined
+          ? 'no, not within the settle time'
+          : `${o.recoverySeconds} s after arrivals stopped`
+      } |`,
+      '',
+      `Client errors: ${
+        Object.entries(o.clientErrors)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ') || 'none'
+      }.`,
+      '',
+    );
+  }
   const comparison = compare(result, previous);
   lines.push(
     '## Before / after',

@@ -10,7 +10,8 @@ import { signToken } from '../lib/auth/sign-token';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createProjectionDecoders } from '../processors/projections/projection-decoders';
 import { sagaStepOf } from './saga-step';
-import type { ApiStep, LoadtestResult, SagaStep } from './model';
+import { overloadStepOf } from './overload-step';
+import type { ApiStep, LoadtestResult, OverloadStep, SagaStep } from './model';
 import { runOpenModel } from './open-model';
 import { measureProcesses, pidListeningOn } from './process-usage';
 import { chartSpecs, renderMarkdown, renderSvg } from './report';
@@ -25,13 +26,21 @@ import { watchOrders } from './sse-watchers';
  * and a report generated from the measurements into benchmarks/results/loadtest/.
  */
 const PROFILES = {
-  quick: { sagaRates: [5, 15], sagaSeconds: 20, apiRates: [50, 200], apiSeconds: 10, watchers: 20 },
+  quick: {
+    sagaRates: [5, 15],
+    sagaSeconds: 20,
+    apiRates: [50, 200],
+    apiSeconds: 10,
+    watchers: 20,
+    overloadSeconds: 30,
+  },
   standard: {
     sagaRates: [10, 25, 50, 100],
     sagaSeconds: 60,
     apiRates: [100, 250, 500, 1_000, 2_000],
     apiSeconds: 20,
     watchers: 100,
+    overloadSeconds: 180,
   },
 } as const;
 type ProfileName = keyof typeof PROFILES;
@@ -68,6 +77,8 @@ const main = async (): Promise<void> => {
   const apiRates = numbers(process.env.LOADTEST_API_RATES) ?? [...profile.apiRates];
   const apiSeconds = Number(process.env.LOADTEST_API_SECONDS ?? profile.apiSeconds);
   const settleSeconds = Number(process.env.LOADTEST_SETTLE_SECONDS ?? 180);
+  // Twice the capacity the saga steps measured, for this long (0 skips it).
+  const overloadSeconds = Number(process.env.LOADTEST_OVERLOAD_SECONDS ?? profile.overloadSeconds);
   const stackPorts = {
     kafka: 28092,
     kafkaController: 28093,
@@ -226,7 +237,47 @@ const main = async (): Promise<void> => {
       );
     }
 
-    // 3. The report.
+    // 3. Overload: twice the capacity measured above. Admission control refuses what the write
+    // side cannot take (429 + Retry-After, which the clients honour); the system should keep
+    // deciding at capacity and, once arrivals stop, finish every admitted order by itself.
+    let overload: OverloadStep | undefined;
+    if (overloadSeconds > 0) {
+      const capacityPerSecond = Math.max(1, ...saga.map((s) => s.decidedPerMinute / 60));
+      const rate = Math.ceil(2 * capacityPerSecond);
+      say(
+        `▶ overload: ${rate} orders/s (twice the ${capacityPerSecond.toFixed(1)}/s decided above) for ${overloadSeconds} s`,
+      );
+      const from = Date.now();
+      const load = startLoad({ commandApi: system.urls.commandApi, rate, patienceMs: 60_000 });
+      await sleep(overloadSeconds * 1_000);
+      const to = Date.now();
+      await load.stop();
+      const ids = load
+        .orders()
+        .flatMap((o) => (o.orderId && (o.placed === 200 || o.placed === 202) ? [o.orderId] : []));
+      const recoverBy = Date.now() + settleSeconds * 1_000;
+      while (Date.now() < recoverBy && ids.some((id) => observer?.orders().get(id)?.decidedAt === undefined))
+        await sleep(500);
+      overload = overloadStepOf({
+        rate,
+        capacityPerSecond,
+        seconds: overloadSeconds,
+        from,
+        to,
+        orders: load.orders(),
+        errors: load.errors(),
+        records: observer.orders(),
+      });
+      say(
+        `  ${overload.placed} admitted, ${overload.refused} answers 429; decided ${Math.round(overload.decidedPerMinute)}/min; ` +
+          `placed→decided p99 ${overload.placedToDecidedMs.p99} ms; ` +
+          (overload.recoverySeconds === undefined
+            ? `not every admitted order decided within ${settleSeconds} s`
+            : `all decided ${overload.recoverySeconds} s after arrivals stopped`),
+      );
+    }
+
+    // 4. The report.
     const result: LoadtestResult = {
       ...provenance(),
       profile: profileName,
@@ -238,11 +289,13 @@ const main = async (): Promise<void> => {
         sseWatchers: profile.watchers,
         gatewayDeclineRate: knobs.declineRate,
         gatewayErrorRate: knobs.errorRate,
+        overloadSeconds,
         deployment: 'npm start on a private stack instance: processors in one process',
       },
       saga,
       api,
       sse,
+      ...(overload ? { overload } : {}),
     };
     mkdirSync(join(OUT, 'runs'), { recursive: true });
     const latestFile = join(OUT, `latest-${profileName}.json`);
