@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { readGroupLag } from '../lib/kafka/consumer-lag';
 import type { Metrics } from '../lib/observability/metrics';
 import type { TopicNames } from '../topics/names';
 import definitions from '../topics/topics.json';
@@ -73,18 +74,8 @@ export const registerKafkaMetrics = (options: KafkaMetricsOptions): { stop(): Pr
       // Asked without topics the broker names only the partitions with a commit; asked again with
       // those topics it answers for every partition (-1 where nothing is committed yet).
       const known = (await client.fetchOffsets({ groupId })).map((t) => t.topic);
-      const committed = known.length === 0 ? [] : await client.fetchOffsets({ groupId, topics: known });
-      for (const { topic, partitions } of committed) {
-        const end = await topicEnds(client, topic);
-        for (const { partition, offset } of partitions) {
-          const bounds = end.get(partition);
-          if (!bounds) continue;
-          // Nothing committed yet: everything still in the partition is behind.
-          const from = offset === '-1' ? bounds.low : BigInt(offset);
-          const lag = bounds.high > from ? Number(bounds.high - from) : 0;
-          reading.lag.push({ group, topic: logical(topic), partition: String(partition), value: lag });
-        }
-      }
+      for (const { topic, partition, lag } of await readGroupLag(client, groupId, known))
+        reading.lag.push({ group, topic: logical(topic), partition: String(partition), value: lag });
     }
     if (options.deadLetters) {
       // Only topics that exist: asking for a missing one makes the client retry for many seconds.

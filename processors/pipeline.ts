@@ -25,6 +25,7 @@ import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-
 import { startTrackingPoller } from './saga/tracking-poller';
 import type { CommandLike } from '../lib/kafka/command-protocol';
 import { startTogether, type Stoppable } from '../lib/process/start-together';
+import { sagaGroupId } from '../lib/kafka/group-ids';
 
 export interface PipelineOptions {
   kafka: Kafka;
@@ -128,7 +129,7 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
       startSagaRuntime({
         kafka,
         topics,
-        groupId: `${topics.prefix}saga`,
+        groupId: sagaGroupId(topics),
         sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
           aggregate,
           decode: async (type: string, value: Buffer) =>

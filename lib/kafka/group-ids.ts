@@ -6,3 +6,6 @@ import type { AggregateType, TopicNames } from '../../topics/names';
  */
 export const commandProcessorGroupId = (topics: TopicNames, aggregate: AggregateType): string =>
   `${topics.prefix}${aggregate}-command-processor`;
+
+/** The saga's consumer group, over every aggregate's events topic. */
+export const sagaGroupId = (topics: TopicNames): string => `${topics.prefix}saga`;

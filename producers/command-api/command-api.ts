@@ -19,7 +19,7 @@ import { createInventoryRouter } from './inventory-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
 import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership';
 import { admissionControl, createAdmission } from './admission';
-import { commandProcessorGroupId } from '../../lib/kafka/group-ids';
+import { commandProcessorGroupId, sagaGroupId } from '../../lib/kafka/group-ids';
 import { createCommandRouter } from './routes';
 import { commandApiDocument } from '../../lib/http/openapi/command-api-document';
 import { openApiRouter } from '../../lib/http/openapi/router';
@@ -54,14 +54,15 @@ export interface CommandApiDeps {
   failureInjection?: boolean;
   corsOrigin?: string;
   /**
-   * Admission control: new work is refused with 429 while the command processors' groups (every
-   * aggregate's by default) are more than `maxLag` commands behind. Off without it.
+   * Admission control: new work is refused with 429 while the write side (every command
+   * processor's group on its commands, the saga's on the events, by default) is more than
+   * `maxLag` records behind. Off without it.
    */
   admission?: { maxLag: number; checkEveryMs?: number; owned?: OwnedTopic[] };
 }
 
-/** The command processors whose backlog admission control watches: the whole write side. */
-const ADMITTING_GROUPS: readonly AggregateType[] = [
+/** The aggregates whose command processors and saga input admission control watches: the write side. */
+const WRITE_SIDE: readonly AggregateType[] = [
   'orders',
   'inventory',
   'payments',
@@ -165,12 +166,14 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
   await admin.connect();
   const admission = createAdmission({
     admin,
-    owned:
-      deps.admission?.owned ??
-      ADMITTING_GROUPS.map((aggregate) => ({
+    owned: deps.admission?.owned ?? [
+      ...WRITE_SIDE.map((aggregate) => ({
         groupId: commandProcessorGroupId(topics, aggregate),
         topic: topics.commands(aggregate),
       })),
+      // Orders waiting for their next step are the saga's backlog on the events topics.
+      ...WRITE_SIDE.map((aggregate) => ({ groupId: sagaGroupId(topics), topic: topics.events(aggregate) })),
+    ],
     maxLag: deps.admission?.maxLag ?? 0,
     ...(deps.admission?.checkEveryMs !== undefined ? { checkEveryMs: deps.admission.checkEveryMs } : {}),
     logger,

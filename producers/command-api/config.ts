@@ -13,7 +13,7 @@ export const commandApiConfigSpec = {
   // May carry a password, so it never appears in an error message.
   REDIS_URL: envVar.url({ protocols: ['redis:', 'rediss:'], secret: true }),
   COMMAND_REPLY_TIMEOUT_MS: envVar.int({ default: 5000, min: 1, max: 120_000 }),
-  // Admission control: past this many unhandled commands, new work is refused with 429 (0: off).
+  // Admission control: past this many records the write side has not handled, new work is refused with 429 (0: off).
   ADMISSION_MAX_LAG: envVar.int({ default: 2000, min: 0 }),
   ADMISSION_CHECK_MS: envVar.int({ default: 1000, min: 100, max: 60_000 }),
   ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
