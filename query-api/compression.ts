@@ -46,6 +46,12 @@ export function compression({ thresholdBytes = 1024 }: { thresholdBytes?: number
     else if (typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
       bytes = Buffer.from(JSON.stringify(body));
     } else return;
+    // Serialized once: Koa would stringify the object again to send it.
+    if (bytes !== body) {
+      const type = ctx.type;
+      ctx.body = bytes;
+      ctx.type = type;
+    }
 
     // Vary even when not compressing: a cache must not hand this identity body to a gzip client
     // for a document that would have been compressed, or the reverse.
