@@ -1,0 +1,197 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { connectMongo } from '../lib/adapters/mongo';
+import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
+import { envVar, readConfig } from '../lib/config/env';
+import { defaultCollection, type OrderView } from '../lib/read-models/views';
+import { ensureIndexes } from '../processors/projections/view-store';
+import { findInfrastructure } from '../stack/finder';
+import { endpointsToEnv } from '../stack/layout';
+import { consoleProgress } from '../stack/progress';
+import { freePort } from '../test/support/free-port';
+import { orderView } from './lib/order-views';
+import { provenance, writeResult } from './lib/results';
+
+/**
+ * `npm run bench:cached-get`: the query API's cached GET by id against a bare Koa server, both as
+ * processes of their own, loaded by wrk (Debian's package) from a third, in alternating rounds of
+ * one run so both see the same machine. The query API runs as deployed (`bin/role.ts query-api`:
+ * security headers, CORS, token verification, access rules, correlation, metrics, logging, ETag,
+ * cache); only rate limiting is off, which would refuse the load, and it logs at warn, not a
+ * line per request. Target (issue 13): ≥ 0.6×.
+ */
+const config = readConfig(process.env, {
+  BENCH_CONNECTIONS: envVar.int({ default: 32, min: 1, max: 10_000 }),
+  BENCH_THREADS: envVar.int({ default: 2, min: 1, max: 64 }),
+  BENCH_DURATION_S: envVar.int({ default: 10, min: 1, max: 3600 }),
+  BENCH_ROUNDS: envVar.int({ default: 3, min: 1, max: 20 }),
+});
+const ROOT = join(__dirname, '..');
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** Starts `args` under Node and resolves once `readyUrl` answers 200. */
+const startProcess = async (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyUrl: string,
+): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  let exited: number | null | undefined;
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.once('exit', (code) => (exited = code));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${args.join(' ')} exited with ${exited}:\n${output}`);
+    const ok = await fetch(readyUrl).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return child;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${args.join(' ')} not ready at ${readyUrl} within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
+interface WrkRun {
+  requestsPerSecond: number;
+  latencyAvg: string;
+  non2xx: number;
+}
+
+const wrk = (url: string, headers: Record<string, string> = {}): WrkRun => {
+  const args = [
+    `-t${config.BENCH_THREADS}`,
+    `-c${config.BENCH_CONNECTIONS}`,
+    `-d${config.BENCH_DURATION_S}s`,
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    url,
+  ];
+  const run = spawnSync('wrk', args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr || run.error?.message}`);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout)?.[1];
+  if (!rps) throw new Error(`wrk printed no rate:\n${run.stdout}`);
+  return {
+    requestsPerSecond: Number(rps),
+    latencyAvg: /Latency\s+(\S+)/.exec(run.stdout)?.[1] ?? '?',
+    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(run.stdout)?.[1] ?? 0),
+  };
+};
+
+const main = async (): Promise<void> => {
+  if (spawnSync('wrk', ['--version']).error) {
+    throw new Error("wrk is not installed: Debian's package is `apt-get install wrk`");
+  }
+  const found = await findInfrastructure(consoleProgress());
+  const database = `bench_cached_get_${Date.now()}`;
+  const mongo = await connectMongo(found.endpoints.mongodbUri, database);
+  const children: ChildProcess[] = [];
+  try {
+    const collection = mongo.db.collection<OrderView>(defaultCollection('orders'));
+    await collection.insertMany(Array.from({ length: 100 }, (_, n) => orderView('bench', n, 10)));
+    await ensureIndexes(mongo.db, 'orders', defaultCollection('orders'));
+    const [apiPort, koaPort] = [await freePort(), await freePort()];
+    const env = {
+      ...process.env,
+      ...endpointsToEnv(found.endpoints),
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      MONGODB_DATABASE: database,
+      RATE_LIMIT_DISABLED: 'true',
+      LOG_LEVEL: 'warn',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    };
+    children.push(
+      await startProcess(
+        ['--import', 'tsx', 'bin/role.ts', 'query-api'],
+        env,
+        `http://127.0.0.1:${apiPort}/health/ready`,
+      ),
+    );
+    children.push(
+      await startProcess(
+        ['--import', 'tsx', 'benchmarks/lib/bare-koa.ts'],
+        { ...process.env, PORT: String(koaPort) },
+        `http://127.0.0.1:${koaPort}/`,
+      ),
+    );
+    const token = await signToken(await loadLocalKeyPair(), {
+      subject: 'bench',
+      roles: ['admin'],
+      ttlSeconds: 86_400,
+    });
+    const url = `http://127.0.0.1:${apiPort}/api/queries/orders/bench-o0`;
+    const first = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (first.status !== 200) throw new Error(`the query API answered ${first.status} to ${url}`);
+    // Warm both (JIT, cache) before measuring.
+    wrk(url, { authorization: `Bearer ${token}` });
+    wrk(`http://127.0.0.1:${koaPort}/`);
+
+    const rows: (string | number)[][] = [];
+    const api: number[] = [];
+    const koa: number[] = [];
+    for (let round = 1; round <= config.BENCH_ROUNDS; round += 1) {
+      const a = wrk(url, { authorization: `Bearer ${token}` });
+      if (a.non2xx > 0)
+        throw new Error(`${a.non2xx} answers were not 200: the measurement is not of the cached GET`);
+      const k = wrk(`http://127.0.0.1:${koaPort}/`);
+      api.push(a.requestsPerSecond);
+      koa.push(k.requestsPerSecond);
+      rows.push([
+        round,
+        Math.round(a.requestsPerSecond),
+        a.latencyAvg,
+        Math.round(k.requestsPerSecond),
+        k.latencyAvg,
+      ]);
+      log(
+        `round ${round}: cached GET ${Math.round(a.requestsPerSecond)} req/s, bare Koa ${Math.round(k.requestsPerSecond)} req/s`,
+      );
+    }
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const ratio = Math.round((mean(api) / mean(koa)) * 100) / 100;
+    log(`cached GET at ${ratio}× a bare Koa server (target 0.6×)`);
+    const file = writeResult({
+      name: `cached-get-vs-koa-connections-${config.BENCH_CONNECTIONS}`,
+      description:
+        'The query API’s cached GET by id (bin/role.ts query-api, as deployed but for rate limiting) against a bare Koa server answering a small JSON body, each its own process, loaded by wrk in alternating rounds.',
+      ...provenance(),
+      settings: {
+        connections: config.BENCH_CONNECTIONS,
+        threads: config.BENCH_THREADS,
+        durationSeconds: config.BENCH_DURATION_S,
+        rounds: config.BENCH_ROUNDS,
+      },
+      figures: {
+        cachedGetRequestsPerSecond: Math.round(mean(api)),
+        bareKoaRequestsPerSecond: Math.round(mean(koa)),
+        ratioToBareKoa: ratio,
+      },
+      tables: [
+        {
+          title: 'rounds',
+          columns: ['round', 'cached GET req/s', 'latency avg', 'bare Koa req/s', 'latency avg'],
+          rows,
+        },
+      ],
+    });
+    log(`result: ${file}`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await mongo.db.dropDatabase().catch(() => undefined);
+    await mongo.close();
+    await found.release();
+  }
+};
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`✗ ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
