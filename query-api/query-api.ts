@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../lib/observability/logger';
 import { createMetrics, type Metrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { createChangeFeed, type ChangeFeed } from './change-feed';
+import { createOrderPartRouter } from './order-part-routes';
 import { createOrderStreamRouter } from './order-stream';
 import { createReplayRouter, type ReplayControl } from './replay-routes';
 import { createViewCache, type ViewCache } from './view-cache';
@@ -135,6 +136,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
     diagnostics: { version, recentLogs, failures, resilience, state: () => ({ cache: cache.state() }) },
     routers: [
       createViewRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
+      createOrderPartRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
       createOrderStreamRouter({
         reader,
         cache,

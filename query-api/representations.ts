@@ -52,3 +52,6 @@ export const inventoryBody = (doc: ProductView): InventoryBody => ({
   version: doc.version,
   updatedAt: doc.updatedAt,
 });
+
+/** Payment, shipment and notification views are served as projected, without MongoDB's `_id`. */
+export const withoutId = <T extends { _id: string }>({ _id, ...rest }: T): Omit<T, '_id'> => rest;

@@ -55,10 +55,18 @@ export const VIEW_SPECS: Record<ViewName, ViewSpec> = {
     { category: 1 },
     { name: 1 },
   ]),
-  payments: spec<never, PaymentEvent>('payments', evolvePaymentView as never, [{ orderId: 1 }]),
-  shipments: spec<never, ShipmentEvent>('shipments', evolveShipmentView as never, [{ orderId: 1 }]),
+  // Payments and shipments are keyed by orderId (`_id`); lists are newest first, maybe by status.
+  payments: spec<never, PaymentEvent>('payments', evolvePaymentView as never, [
+    { updatedAt: -1 },
+    { status: 1, updatedAt: -1 },
+  ]),
+  shipments: spec<never, ShipmentEvent>('shipments', evolveShipmentView as never, [
+    { updatedAt: -1 },
+    { status: 1, updatedAt: -1 },
+  ]),
   notifications: spec<never, NotificationEvent>('notifications', evolveNotificationView as never, [
-    { orderId: 1 },
+    { orderId: 1, updatedAt: -1 },
+    { customerId: 1, updatedAt: -1 },
   ]),
 };
 

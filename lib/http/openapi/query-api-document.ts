@@ -17,6 +17,7 @@ import {
   type Response,
 } from './builder';
 import { documentOperationalRoutes } from './operational';
+import { documentOrderPartRoutes } from './query-api-order-parts';
 
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 const pageOf = (item: JsonSchema, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
@@ -51,7 +52,8 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       title: 'orderstream query API',
       version,
       description:
-        'Read side: projected views of orders, products and inventory. Single-document reads carry ETags ' +
+        'Read side: projected views of orders (with their payments, shipments and notifications), ' +
+        'products and inventory. Single-document reads carry ETags ' +
         '(If-None-Match gives 304) and may be served stale while MongoDB is down (X-Data-Stale: true).',
     },
     [
@@ -283,6 +285,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       '501': problemResponse('No replay engine in this deployment'),
     },
   });
+  documentOrderPartRoutes(b, { s, pageOf, cachedHeaders, notModified, invalid, unavailable });
   documentOperationalRoutes(b);
   return b.build();
 }
