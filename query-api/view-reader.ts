@@ -48,6 +48,9 @@ export interface ViewReader {
 const defined = <T extends object>(filter: T): Partial<T> =>
   Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as Partial<T>;
 
+/** Retired products leave the catalogue lists; `/api/products/{sku}` still answers for them. */
+const ON_SALE = { retired: { $ne: true } } as const;
+
 // `_id` breaks ties so a page boundary never repeats or skips a document.
 const NEWEST_FIRST = { updatedAt: -1, _id: 1 } as const;
 
@@ -156,7 +159,7 @@ export function createViewReader({
     products: (filter, request) =>
       page<ProductView>(
         'products',
-        filter.category !== undefined ? { category: filter.category } : {},
+        { ...ON_SALE, ...(filter.category !== undefined ? { category: filter.category } : {}) },
         { sku: 1 },
         request,
       ),
@@ -164,7 +167,7 @@ export function createViewReader({
       const pattern = { $regex: escapeRegex(text), $options: 'i' };
       return page<ProductView>(
         'products',
-        { $or: [{ name: pattern }, { sku: pattern }, { category: pattern }] },
+        { ...ON_SALE, $or: [{ name: pattern }, { sku: pattern }, { category: pattern }] },
         { sku: 1 },
         request,
       );

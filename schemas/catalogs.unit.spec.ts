@@ -130,6 +130,10 @@ describe('every event the deciders emit round-trips through its serde', () => {
     });
     for (const id of ['o-1', 'o-2', 'o-3', 'o-4']) unlucky.placeOrder(id, `c-${id}`, line(1));
     unlucky.replenish('A', 1);
+    // An operator reprices, renames and finally retires the product while orders run.
+    unlucky.changeProduct('A', { type: 'ChangeProductPrice', price: 150 });
+    unlucky.changeProduct('A', { type: 'RenameProduct', name: 'Product A, second edition' });
+    unlucky.changeProduct('A', { type: 'RetireProduct', reason: 'end of line' });
     // Cancelled once paid: the label is voided, after one failed attempt (run in order, see below).
     let voids = 0;
     const cancelled = createShop([{ sku: 'A', price: 100, stock: 5 }], {

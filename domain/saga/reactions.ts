@@ -142,6 +142,9 @@ const onInventoryEvent = (sku: string, event: InventoryEvent): Draft[] => {
     case 'StockReleased':
     case 'StockCommitted':
     case 'LowStockDetected':
+    case 'ProductPriceChanged':
+    case 'ProductRenamed':
+    case 'ProductRetired':
       return [];
     default: {
       const unhandled: never = event;

@@ -39,6 +39,9 @@ export interface ProductView {
   shipped: number;
   lowStockThreshold: number;
   lowStock: boolean;
+  /** No longer sold (ProductRetired): still readable by sku, left out of the catalogue lists. */
+  retired?: boolean;
+  retiredAt?: string;
   version: number;
   updatedAt: string;
 }

@@ -131,6 +131,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       onHand: s('integer'),
       reserved: s('integer'),
       lowStock: s('boolean'),
+      retired: s('boolean', { description: 'No longer sold; left out of the lists' }),
       version: s('integer'),
       updatedAt: s('string'),
     },
