@@ -220,6 +220,60 @@ export const replenishStockSchema = {
   },
 } as const;
 
+export interface ChangePriceBody {
+  price: number;
+  expectedVersion?: number;
+}
+
+export const changePriceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['price'],
+  properties: {
+    price: {
+      ...eventInteger(
+        0,
+        integerBounds(
+          inventoryEvents,
+          ['ProductRegistered', 'price'],
+          ['ProductPriceChanged', 'price'],
+          ['ProductPriceChanged', 'previousPrice'],
+        ),
+      ),
+      description: 'Integer minor units (cents), for order lines added from now on.',
+    },
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
+export interface RenameProductBody {
+  name: string;
+  expectedVersion?: number;
+}
+
+export const renameProductSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: nonBlankTextSchema(200), expectedVersion: expectedVersionSchema },
+} as const;
+
+export interface RetireProductBody {
+  reason?: string;
+  expectedVersion?: number;
+}
+
+export const DEFAULT_RETIREMENT_REASON = 'no longer sold';
+
+export const retireProductSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reason: { ...nonBlankTextSchema(500), default: DEFAULT_RETIREMENT_REASON },
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
 /** Every body schema by route name, for the OpenAPI document. */
 export const requestSchemas = {
   create: createOrderSchema,
@@ -229,4 +283,7 @@ export const requestSchemas = {
   cancel: cancelOrderSchema,
   'inventory/products': registerProductSchema,
   'inventory/replenish': replenishStockSchema,
+  'inventory/price': changePriceSchema,
+  'inventory/rename': renameProductSchema,
+  'inventory/retire': retireProductSchema,
 } as const;

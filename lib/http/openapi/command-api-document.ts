@@ -151,17 +151,25 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     requestBody: bodyOf('inventory/products'),
     responses: { ...accepted(productReply, '201'), ...failures('400', '409', '413', '415', '422', '503') },
   });
-  b.operation('post', '/api/commands/inventory/{sku}/replenish', {
-    operationId: 'replenishStock',
-    summary: 'Add stock to a product',
-    tags: ['inventory'],
-    parameters: [pathParameter('sku', idSchema), ...headers, ifMatch],
-    requestBody: bodyOf('inventory/replenish'),
-    responses: {
-      ...accepted(productReply, '200'),
-      ...failures('400', '404', '409', '413', '415', '422', '503'),
-    },
-  });
+  const productChanges = [
+    ['replenish', 'replenishStock', 'Add stock to a product'],
+    ['price', 'changeProductPrice', 'Change the price new order lines take; existing lines keep theirs'],
+    ['rename', 'renameProduct', 'Change the name of a product'],
+    ['retire', 'retireProduct', 'Stop selling a product; orders already holding it are fulfilled'],
+  ] as const;
+  for (const [action, operationId, summary] of productChanges) {
+    b.operation('post', `/api/commands/inventory/{sku}/${action}`, {
+      operationId,
+      summary,
+      tags: ['inventory'],
+      parameters: [pathParameter('sku', idSchema), ...headers, ifMatch],
+      requestBody: { ...bodyOf(`inventory/${action}`), required: action !== 'retire' },
+      responses: {
+        ...accepted(productReply, '200'),
+        ...failures('400', '404', '409', '413', '415', '422', '503'),
+      },
+    });
+  }
   b.operation('get', '/api/commands/inventory/status/{commandId}', {
     operationId: 'inventoryCommandStatus',
     summary: 'Outcome of an inventory command that answered 202',
