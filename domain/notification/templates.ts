@@ -173,40 +173,6 @@ export const notificationFor = (
   }
 };
 
-export interface NotificationPreferences {
-  channels: NotificationChannel[];
-}
-
-/**
- * Until customers can choose (there is no preferences store yet), a customer's channels come
- * from a fixed table indexed by a hash of the customer id: stable for a customer, spread over
- * the three profiles across customers, and pure, so a replayed event notifies the same channels.
- */
-export const DEFAULT_PREFERENCE_PROFILES: readonly NotificationPreferences[] = [
-  { channels: ['email'] },
-  { channels: ['email', 'sms'] },
-  { channels: ['push'] },
-];
-
-/** 32-bit FNV-1a over the UTF-16 code units: small, stable, and good enough to spread ids. */
-export const fnv1a = (text: string): number => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-};
-
-export const defaultPreferences = (customerId: string): NotificationPreferences =>
-  DEFAULT_PREFERENCE_PROFILES[
-    fnv1a(customerId) % DEFAULT_PREFERENCE_PROFILES.length
-  ] as NotificationPreferences;
-
-/** The channels to notify on, each once, in a fixed order (email, sms, push). */
-export const channelsFor = (preferences: NotificationPreferences): NotificationChannel[] =>
-  NOTIFICATION_CHANNELS.filter((channel) => preferences.channels.includes(channel));
-
 /** `<orderId>:<trigger event type>:<channel>`: one notification per order event and channel. */
 export const notificationIdOf = (orderId: string, trigger: string, channel: NotificationChannel): string =>
   `${orderId}:${trigger}:${channel}`;

@@ -1,17 +1,7 @@
 import { ValidationError } from '../../lib/errors';
 import { EVENTS, ORDER_ID, cancelledEvent } from '../testing/order-fixtures';
 import { ORDER_EVENT_TYPES, type OrderEvent } from '../order/events';
-import {
-  DEFAULT_PREFERENCE_PROFILES,
-  TEMPLATES,
-  channelsFor,
-  defaultPreferences,
-  fnv1a,
-  formatMoney,
-  notificationFor,
-  notificationIdOf,
-  renderTemplate,
-} from './templates';
+import { TEMPLATES, formatMoney, notificationFor, notificationIdOf, renderTemplate } from './templates';
 
 describe('templates', () => {
   it('one template per customer-facing order event, each rendering from its params', () => {
@@ -68,18 +58,8 @@ describe('templates', () => {
   });
 });
 
-describe('channel preferences', () => {
-  it('picks a stable profile per customer from a hash of the id, spreading customers over all profiles', () => {
-    expect(defaultPreferences('cust-1')).toBe(defaultPreferences('cust-1'));
-    const used = new Set(Array.from({ length: 60 }, (_, i) => defaultPreferences(`customer-${i}`)));
-    expect(used.size).toBe(DEFAULT_PREFERENCE_PROFILES.length);
-    expect(fnv1a('')).toBe(0x811c9dc5);
-    expect(fnv1a('a')).toBe(0xe40c292c); // the published FNV-1a test vector
-  });
-
-  it('lists each channel once, in a fixed order', () => {
-    expect(channelsFor({ channels: ['push', 'email', 'push'] })).toEqual(['email', 'push']);
-    expect(channelsFor({ channels: [] })).toEqual([]);
+describe('notification ids', () => {
+  it('name the order, the trigger and the channel', () => {
     expect(notificationIdOf('o-1', 'OrderPaid', 'sms')).toBe('o-1:OrderPaid:sms');
   });
 });

@@ -1,11 +1,6 @@
 import type { InventoryEvent } from '../inventory/events';
-import {
-  channelsFor,
-  defaultPreferences,
-  notificationFor,
-  notificationIdOf,
-  type NotificationPreferences,
-} from '../notification/templates';
+import { notificationFor, notificationIdOf } from '../notification/templates';
+import { channelsAt, DEFAULT_PREFERENCES, type NotificationPreferences } from '../preferences/preferences';
 import type { CommandMeta } from '../order/commands';
 import type { OrderEvent } from '../order/events';
 import type { OrderLine } from '../order/money';
@@ -30,18 +25,20 @@ const releaseAll = (orderId: string, items: readonly OrderLine[]): Draft[] =>
   items.map(({ sku }) => to('inventory', sku, { type: 'ReleaseStock', sku, orderId }));
 
 /**
- * One SendNotification per channel of the customer. Events written before customerId existed
- * decode with '' and notify no one.
+ * One SendNotification per channel the customer chose, less SMS and push in their quiet hours
+ * (at the saga's time, `issuedAt`). Events written before customerId existed decode with '' and
+ * notify no one.
  */
 const notify = (
   orderId: string,
   event: OrderEvent,
   preferencesOf: (customerId: string) => NotificationPreferences,
+  at: string,
 ): Draft[] => {
   const message = notificationFor(orderId, event);
   const customerId = 'customerId' in event.data ? event.data.customerId : '';
   if (message === undefined || customerId === '') return [];
-  return channelsFor(preferencesOf(customerId)).map((channel) => {
+  return channelsAt(preferencesOf(customerId), at).map((channel) => {
     const notificationId = notificationIdOf(orderId, event.type, channel);
     return to('notifications', notificationId, {
       type: 'SendNotification',
@@ -57,7 +54,12 @@ const notify = (
 
 /** The order's own events drive inventory, payment and shipment (and the customer's inbox). */
 const onOrderEvent = (orderId: string, event: OrderEvent, context: ReactionContext): Draft[] => {
-  const notifications = notify(orderId, event, context.preferencesOf ?? defaultPreferences);
+  const notifications = notify(
+    orderId,
+    event,
+    context.preferencesOf ?? (() => DEFAULT_PREFERENCES),
+    context.issuedAt,
+  );
   switch (event.type) {
     case 'OrderPlaced':
       return [

@@ -8,7 +8,7 @@ import { PAYMENT_EVENTS } from '../testing/payment-fixtures';
 import { validatePaymentCommand } from '../payment/validate-command';
 import { SHIPMENT_EVENTS } from '../testing/shipment-fixtures';
 import { validateShipmentCommand } from '../shipment/validate-command';
-import { defaultPreferences } from '../notification/templates';
+import { DEFAULT_PREFERENCES } from '../preferences/preferences';
 import type { CancellableStatus } from '../order/state';
 import { react, sagaCommandId } from './reactions';
 import type { CommandToSend, EventsOf, ReactionContext, SagaAggregate, SagaInput } from './types';
@@ -16,7 +16,7 @@ import type { CommandToSend, EventsOf, ReactionContext, SagaAggregate, SagaInput
 const context: ReactionContext = {
   correlationId: 'corr-9',
   issuedAt: '2025-03-01T10:00:05.000Z',
-  preferencesOf: () => ({ channels: ['email'] }),
+  preferencesOf: () => ({ channels: ['email'], quietHours: null, locale: 'en' }),
 };
 const input = <A extends SagaAggregate>(aggregate: A, aggregateId: string, event: EventsOf[A], version = 7) =>
   ({ aggregate, aggregateId, version, event }) as SagaInput;
@@ -145,9 +145,30 @@ describe('react: order events', () => {
     expect(react(input('orders', ORDER_ID, added as EventsOf['orders']), context)).toEqual([]);
   });
 
-  it('notifies every channel of the customer (default table) and no one for a pre-v2 record', () => {
+  it("notifies on the customer's chosen channels, holding SMS and push back in their quiet hours", () => {
+    const chosen = (quietHours: { start: string; end: string; timeZone: string } | null) => ({
+      ...context,
+      preferencesOf: (customerId: string) => ({
+        channels: customerId === 'cust-1' ? (['email', 'sms', 'push'] as const).slice() : [],
+        quietHours,
+        locale: 'en',
+      }),
+    });
+    const ids = (ctx: typeof context) =>
+      react(input('orders', ORDER_ID, EVENTS.completed), ctx).map((c) => c.aggregateId);
+    expect(ids(chosen(null))).toEqual(
+      ['email', 'sms', 'push'].map((ch) => `${ORDER_ID}:OrderCompleted:${ch}`),
+    );
+    // issuedAt is 10:00:05 UTC: inside 09:00–17:00 UTC, outside 22:00–07:00 UTC.
+    expect(ids(chosen({ start: '09:00', end: '17:00', timeZone: 'UTC' }))).toEqual([
+      `${ORDER_ID}:OrderCompleted:email`,
+    ]);
+    expect(ids(chosen({ start: '22:00', end: '07:00', timeZone: 'UTC' }))).toHaveLength(3);
+  });
+
+  it('notifies on the default channels without preferences, and no one for a pre-v2 record', () => {
     const { preferencesOf: _none, ...defaults } = context;
-    const channels = defaultPreferences('cust-1').channels;
+    const channels = DEFAULT_PREFERENCES.channels;
     const notifications = react(input('orders', ORDER_ID, EVENTS.completed), defaults);
     expect(notifications.map((c) => c.aggregateId)).toEqual(
       channels.map((ch) => `${ORDER_ID}:OrderCompleted:${ch}`),
