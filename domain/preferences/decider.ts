@@ -10,7 +10,11 @@ import { validatePreferencesCommand } from './validate-command';
 /** The preferences in force: the chosen ones, or the defaults before any choice. */
 export const preferencesOf = (state: PreferencesState): NotificationPreferences =>
   state.status === 'Chosen'
-    ? { channels: state.channels, quietHours: state.quietHours, locale: state.locale }
+    ? {
+        channels: state.channels,
+        ...(state.quietHours ? { quietHours: state.quietHours } : {}),
+        locale: state.locale,
+      }
     : DEFAULT_PREFERENCES;
 
 /** Both sides are normalised (channel order, field order), so equal JSON is an equal choice. */
@@ -27,7 +31,9 @@ export const decidePreferences = (
   const wanted: NotificationPreferences = {
     // Stored in the fixed channel order, so the same choice is always the same event.
     channels: NOTIFICATION_CHANNELS.filter((channel) => channels.includes(channel)),
-    quietHours: quietHours && { start: quietHours.start, end: quietHours.end, timeZone: quietHours.timeZone },
+    ...(quietHours
+      ? { quietHours: { start: quietHours.start, end: quietHours.end, timeZone: quietHours.timeZone } }
+      : {}),
     locale,
   };
   if (same(wanted, preferencesOf(state))) return [];

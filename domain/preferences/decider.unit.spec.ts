@@ -29,7 +29,7 @@ describe('SetNotificationPreferences', () => {
 
   it('records nothing when the choice is the one in force, the defaults included', () => {
     given([]).when(set({})).then([]);
-    const sms = { channels: ['sms'], quietHours: null, locale: 'fr' } as NotificationPreferences;
+    const sms = { channels: ['sms'], locale: 'fr' } as NotificationPreferences;
     given([chosen(sms)])
       .when(set(sms))
       .then([]);
@@ -88,6 +88,6 @@ describe('quiet hours', () => {
     expect(inQuietHours(lunch, '2025-01-15T12:30:00.000Z')).toBe(true);
     expect(inQuietHours(lunch, '2025-01-15T13:00:00.000Z')).toBe(false);
     expect(inQuietHours({ ...lunch, end: '12:00' }, '2025-01-15T12:00:00.000Z')).toBe(false);
-    expect(inQuietHours(null, '2025-01-15T12:30:00.000Z')).toBe(false);
+    expect(inQuietHours(undefined, '2025-01-15T12:30:00.000Z')).toBe(false);
   });
 });

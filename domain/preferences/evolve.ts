@@ -6,7 +6,7 @@ export const evolvePreferences = (_state: PreferencesState, event: PreferencesEv
   switch (event.type) {
     case 'NotificationPreferencesSet': {
       const { channels, quietHours, locale } = event.data;
-      return { status: 'Chosen', channels, quietHours, locale };
+      return { status: 'Chosen', channels, ...(quietHours ? { quietHours } : {}), locale };
     }
     default: {
       const unhandled: never = event.type;

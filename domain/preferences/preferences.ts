@@ -10,7 +10,8 @@ export interface QuietHours {
 /** What a customer chose: the channels they are told on, when not to be disturbed, their language. */
 export interface NotificationPreferences {
   channels: NotificationChannel[];
-  quietHours: QuietHours | null;
+  /** Absent: no quiet hours. */
+  quietHours?: QuietHours;
   /** BCP 47 tag (`en`, `de-CH`): the language their messages are meant to be written in. */
   locale: string;
 }
@@ -18,7 +19,6 @@ export interface NotificationPreferences {
 /** What a customer who never chose gets: email, any time, in English. */
 export const DEFAULT_PREFERENCES: NotificationPreferences = Object.freeze({
   channels: ['email'],
-  quietHours: null,
   locale: 'en',
 }) as NotificationPreferences;
 
@@ -51,8 +51,8 @@ const minuteOfDay = (instant: string, timeZone: string): number => {
 const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** Whether `instant` falls in the window [start, end), which wraps past midnight when end ≤ start. */
-export const inQuietHours = (quietHours: QuietHours | null, instant: string): boolean => {
-  if (quietHours === null) return false;
+export const inQuietHours = (quietHours: QuietHours | undefined, instant: string): boolean => {
+  if (quietHours === undefined) return false;
   const now = minuteOfDay(instant, quietHours.timeZone);
   const start = minutes(quietHours.start);
   const end = minutes(quietHours.end);

@@ -23,8 +23,8 @@ export const validatePreferencesCommand = (command: PreferencesCommand): void =>
           message: `must list distinct channels of ${NOTIFICATION_CHANNELS.join(', ')}`,
         });
       }
-      if (quietHours !== null) {
-        if (!isObject(quietHours)) errors.push({ field: 'quietHours', message: 'must be an object or null' });
+      if (quietHours !== undefined) {
+        if (!isObject(quietHours)) errors.push({ field: 'quietHours', message: 'must be an object' });
         else {
           for (const field of ['start', 'end'] as const) {
             if (typeof quietHours[field] !== 'string' || !HH_MM.test(quietHours[field])) {

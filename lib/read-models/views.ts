@@ -88,8 +88,19 @@ export interface NotificationView {
   updatedAt: string;
 }
 
+/** A customer's notification preferences (the preferences aggregate is keyed by customerId). */
+export interface PreferencesView {
+  _id: string;
+  customerId: string;
+  channels: string[];
+  quietHours: { start: string; end: string; timeZone: string } | null;
+  locale: string;
+  version: number;
+  updatedAt: string;
+}
+
 /** Logical view names; the physical collection behind each is resolved through `view_aliases`. */
-export const VIEWS = ['orders', 'products', 'payments', 'shipments', 'notifications'] as const;
+export const VIEWS = ['orders', 'products', 'payments', 'shipments', 'notifications', 'preferences'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 /**

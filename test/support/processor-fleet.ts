@@ -130,6 +130,7 @@ export const startProcessorFleet = async (
     payments: () => start(saga.payments),
     shipments: () => start(saga.shipments),
     notifications: () => start(saga.notifications),
+    preferences: () => start(saga.preferences),
   };
 
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
