@@ -158,6 +158,17 @@ const cases: Record<string, () => Promise<Case[]>> = {
     { path: `/api/queries/notifications?orderId=${order}&channel=email&status=Sent`, status: 200 },
     { path: '/api/queries/notifications?channel=fax', status: 400 },
   ],
+  'GET /api/queries/customers/{customerId}/notification-preferences': async () => [
+    { path: '/api/queries/customers/customer-1/notification-preferences', status: 200 },
+    {
+      path: '/api/queries/customers/customer-1/notification-preferences',
+      headers: {
+        'If-None-Match': await etagOf('/api/queries/customers/customer-1/notification-preferences'),
+      },
+      status: 304,
+    },
+    { path: `/api/queries/customers/${encodeURIComponent('a b')}/notification-preferences`, status: 400 },
+  ],
   'GET /health': async () => [{ path: '/health', status: 200 }],
   'GET /health/live': async () => [{ path: '/health/live', status: 200 }],
   'GET /health/ready': async () => [{ path: '/health/ready', status: 200 }],

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../lib/observability/logger';
 import { createMetrics, type Metrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { createChangeFeed, type ChangeFeed } from './change-feed';
+import { createCustomerRouter } from './customer-routes';
 import { createOrderPartRouter } from './order-part-routes';
 import { createOrderStreamRouter } from './order-stream';
 import { createReplayRouter, type ReplayControl } from './replay-routes';
@@ -137,6 +138,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
     routers: [
       createViewRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
       createOrderPartRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
+      createCustomerRouter({ reader, cache }),
       createOrderStreamRouter({
         reader,
         cache,

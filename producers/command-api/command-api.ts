@@ -16,6 +16,7 @@ import { createAdminRouter, type ReadEvents } from './admin-routes';
 import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
+import { createPreferencesRouter } from './preferences-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
 import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership';
 import { commandProcessorGroupId } from '../../lib/kafka/group-ids';
@@ -55,7 +56,7 @@ export interface CommandApiDeps {
 }
 
 /** The aggregates the API sends commands to, one bus each. */
-export type CommandApiAggregate = 'orders' | 'inventory';
+export type CommandApiAggregate = 'orders' | 'inventory' | 'preferences';
 
 export interface CommandApi {
   app: Koa;
@@ -96,7 +97,11 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       metrics,
       failures,
     });
-  const buses = { orders: busFor('orders'), inventory: busFor('inventory') };
+  const buses = {
+    orders: busFor('orders'),
+    inventory: busFor('inventory'),
+    preferences: busFor('preferences'),
+  };
   const allBuses = Object.values(buses);
   const admin = kafka.admin();
   const health = createHealth({
@@ -184,7 +189,11 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       resilience,
       state: () => ({
         replies: replies.state(),
-        buses: { orders: buses.orders.state(), inventory: buses.inventory.state() },
+        buses: {
+          orders: buses.orders.state(),
+          inventory: buses.inventory.state(),
+          preferences: buses.preferences.state(),
+        },
       }),
     },
     routers: [
@@ -195,6 +204,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
         catalog: deps.catalog ?? seedCatalog,
       }),
       createInventoryRouter({ bus: buses.inventory, idempotency }),
+      createPreferencesRouter({ bus: buses.preferences, idempotency }),
       createAdminRouter({ bus: buses.orders, readEvents }),
     ],
   });

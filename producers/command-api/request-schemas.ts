@@ -2,6 +2,7 @@ import { CANCELLATION_REASON_CODES, type CancellationReasonCode } from '../../do
 import { MAX_LINE_QUANTITY } from '../../domain/order/money';
 import { catalogs } from '../../schemas/catalogs';
 import { integerBounds, type IntegerBounds } from '../../schemas/field-bounds';
+import { preferencesSchema } from './preferences-schemas';
 
 /*
  * JSON Schemas of the command API's request bodies, exported as data so the OpenAPI document can
@@ -274,6 +275,11 @@ export const retireProductSchema = {
   },
 } as const;
 
+export const setPreferencesSchema = {
+  ...preferencesSchema,
+  properties: { ...preferencesSchema.properties, expectedVersion: expectedVersionSchema },
+} as const;
+
 /** Every body schema by route name, for the OpenAPI document. */
 export const requestSchemas = {
   create: createOrderSchema,
@@ -286,4 +292,5 @@ export const requestSchemas = {
   'inventory/price': changePriceSchema,
   'inventory/rename': renameProductSchema,
   'inventory/retire': retireProductSchema,
+  'customers/notification-preferences': setPreferencesSchema,
 } as const;

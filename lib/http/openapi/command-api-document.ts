@@ -39,6 +39,7 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     [
       { name: 'orders' },
       { name: 'inventory' },
+      { name: 'customers', description: "A customer's own settings" },
       { name: 'admin', description: 'Operators only' },
       { name: 'operations' },
     ],
@@ -177,6 +178,34 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     parameters: [pathParameter('commandId', idSchema)],
     responses: {
       '200': jsonResponse('The command was applied', productReply),
+      '202': jsonResponse('Not known yet', pending),
+      ...failures('400', '404', '409'),
+    },
+  });
+  const preferencesReply = b.schema('PreferencesCommandReply', {
+    type: 'object',
+    required: ['customerId', 'version'],
+    properties: { customerId: s('string'), version: s('integer') },
+  });
+  b.operation('post', '/api/commands/customers/{customerId}/notification-preferences', {
+    operationId: 'setNotificationPreferences',
+    summary: "Set a customer's notification channels, quiet hours and locale (the whole set)",
+    description: 'A customer sets only their own (403 otherwise); the same set again changes nothing.',
+    tags: ['customers'],
+    parameters: [pathParameter('customerId', idSchema), ...headers, ifMatch],
+    requestBody: bodyOf('customers/notification-preferences'),
+    responses: {
+      ...accepted(preferencesReply, '200'),
+      ...failures('400', '409', '413', '415', '422', '503'),
+    },
+  });
+  b.operation('get', '/api/commands/customers/status/{commandId}', {
+    operationId: 'customerCommandStatus',
+    summary: 'Outcome of a customer command that answered 202',
+    tags: ['customers'],
+    parameters: [pathParameter('commandId', idSchema)],
+    responses: {
+      '200': jsonResponse('The command was applied', preferencesReply),
       '202': jsonResponse('Not known yet', pending),
       ...failures('400', '404', '409'),
     },

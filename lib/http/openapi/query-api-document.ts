@@ -17,7 +17,7 @@ import {
   type Response,
 } from './builder';
 import { documentOperationalRoutes } from './operational';
-import { documentOrderPartRoutes } from './query-api-order-parts';
+import { documentCustomerRoutes, documentOrderPartRoutes } from './query-api-order-parts';
 
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 const pageOf = (item: JsonSchema, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
@@ -60,6 +60,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       { name: 'orders' },
       { name: 'products' },
       { name: 'inventory' },
+      { name: 'customers', description: "A customer's own settings" },
       { name: 'admin', description: 'Admin role only' },
       { name: 'operations' },
     ],
@@ -286,7 +287,9 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       '501': problemResponse('No replay engine in this deployment'),
     },
   });
-  documentOrderPartRoutes(b, { s, pageOf, cachedHeaders, notModified, invalid, unavailable });
+  const shared = { s, pageOf, cachedHeaders, notModified, invalid, unavailable };
+  documentOrderPartRoutes(b, shared);
+  documentCustomerRoutes(b, shared);
   documentOperationalRoutes(b);
   return b.build();
 }

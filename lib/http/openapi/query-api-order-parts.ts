@@ -29,6 +29,45 @@ export interface QueryDocumentParts {
   unavailable: Response;
 }
 
+/** A customer's notification preferences (query-api/customer-routes.ts). */
+export function documentCustomerRoutes(
+  b: OpenApiBuilder,
+  { s, cachedHeaders, notModified, invalid, unavailable }: QueryDocumentParts,
+): void {
+  const preferences = b.schema('NotificationPreferences', {
+    type: 'object',
+    required: ['customerId', 'channels', 'quietHours', 'locale', 'version'],
+    properties: {
+      customerId: s('string'),
+      channels: { type: 'array', items: s('string', { enum: [...NOTIFICATION_CHANNELS] }) },
+      quietHours: {
+        type: ['object', 'null'],
+        properties: { start: s('string'), end: s('string'), timeZone: s('string') },
+      },
+      locale: s('string'),
+      version: s('integer', { description: '0 while the defaults apply' }),
+      updatedAt: s('string'),
+    },
+  });
+  b.operation('get', '/api/queries/customers/{customerId}/notification-preferences', {
+    operationId: 'getNotificationPreferences',
+    summary: "A customer's notification channels, quiet hours and locale (the defaults until chosen)",
+    description: 'A customer reads only their own (403 otherwise).',
+    tags: ['customers'],
+    parameters: [
+      pathParameter('customerId', idSchema),
+      ...queryParameters(emptyQuerySchema),
+      { name: 'If-None-Match', in: 'header', schema: s('string') },
+    ],
+    responses: {
+      '200': jsonResponse('The preferences in force', preferences, cachedHeaders),
+      '304': notModified,
+      '400': invalid,
+      '503': unavailable,
+    },
+  });
+}
+
 /** Payments, shipments and notifications of orders (query-api/order-part-routes.ts). */
 export function documentOrderPartRoutes(
   b: OpenApiBuilder,
