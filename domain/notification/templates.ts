@@ -14,8 +14,8 @@ export interface RenderedMessage {
 type Params = Readonly<Record<string, string>>;
 
 interface Template {
-  /** The order event that sends it. */
-  trigger: OrderEvent['type'];
+  /** The event that sends it: an order's, or an inventory alert for the operators. */
+  trigger: OrderEvent['type'] | 'LowStockDetected';
   /** Params the template reads; SendNotification is refused without them. */
   params: readonly string[];
   render(params: Params): RenderedMessage;
@@ -63,6 +63,14 @@ export const TEMPLATES = {
     render: (x) => ({
       subject: `Order ${p(x, 'orderId')} was cancelled`,
       body: `Order ${p(x, 'orderId')} was cancelled because ${p(x, 'reason')}. Anything you paid will be refunded.`,
+    }),
+  },
+  'low-stock': {
+    trigger: 'LowStockDetected',
+    params: ['sku', 'available', 'threshold'],
+    render: (x) => ({
+      subject: `Low stock: ${p(x, 'sku')}`,
+      body: `Only ${p(x, 'available')} unit(s) of ${p(x, 'sku')} are available, below the threshold of ${p(x, 'threshold')}. Replenish it before orders are refused.`,
     }),
   },
 } as const satisfies Record<string, Template>;
@@ -172,6 +180,16 @@ export const notificationFor = (
     }
   }
 };
+
+/**
+ * Operator alerts are notifications too: addressed to this recipient (in `customerId`), about a
+ * stock reference `stock:<sku>` (in `orderId`), so operators list them with
+ * `GET /api/queries/notifications?customerId=operators`.
+ */
+export const OPERATORS = 'operators';
+export const stockReferenceOf = (sku: string): string => `stock:${sku}`;
+/** Operators are alerted by email: an alert must wait for someone to act on it, not ring once. */
+export const OPERATOR_CHANNEL: NotificationChannel = 'email';
 
 /** `<orderId>:<trigger event type>:<channel>`: one notification per order event and channel. */
 export const notificationIdOf = (orderId: string, trigger: string, channel: NotificationChannel): string =>

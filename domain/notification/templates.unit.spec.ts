@@ -4,13 +4,14 @@ import { ORDER_EVENT_TYPES, type OrderEvent } from '../order/events';
 import { TEMPLATES, formatMoney, notificationFor, notificationIdOf, renderTemplate } from './templates';
 
 describe('templates', () => {
-  it('one template per customer-facing order event, each rendering from its params', () => {
+  it("one template per customer-facing order event and the operators' low-stock alert, each rendering from its params", () => {
     expect(Object.values(TEMPLATES).map((t) => t.trigger)).toEqual([
       'OrderPlaced',
       'OrderPaid',
       'OrderShipped',
       'OrderCompleted',
       'OrderCancelled',
+      'LowStockDetected',
     ]);
     expect(renderTemplate('order-placed', { orderId: 'o-7', total: '34.99 EUR' })).toEqual({
       subject: 'We received your order o-7',

@@ -1,5 +1,11 @@
 import type { InventoryEvent } from '../inventory/events';
-import { notificationFor, notificationIdOf } from '../notification/templates';
+import {
+  notificationFor,
+  notificationIdOf,
+  OPERATOR_CHANNEL,
+  OPERATORS,
+  stockReferenceOf,
+} from '../notification/templates';
 import { channelsAt, DEFAULT_PREFERENCES, type NotificationPreferences } from '../preferences/preferences';
 import type { CommandMeta } from '../order/commands';
 import type { OrderEvent } from '../order/events';
@@ -131,7 +137,25 @@ const onOrderEvent = (orderId: string, event: OrderEvent, context: ReactionConte
   }
 };
 
-const onInventoryEvent = (sku: string, event: InventoryEvent): Draft[] => {
+/**
+ * One alert per crossing below the threshold: the event's version makes the id, so a redelivered
+ * LowStockDetected is the same notification and a later crossing is a new one.
+ */
+const alertOperators = (sku: string, version: number, available: number, threshold: number): Draft => {
+  const orderId = stockReferenceOf(sku);
+  const notificationId = notificationIdOf(orderId, `LowStockDetected-v${version}`, OPERATOR_CHANNEL);
+  return to('notifications', notificationId, {
+    type: 'SendNotification',
+    notificationId,
+    orderId,
+    customerId: OPERATORS,
+    channel: OPERATOR_CHANNEL,
+    template: 'low-stock',
+    params: { sku, available: String(available), threshold: String(threshold) },
+  });
+};
+
+const onInventoryEvent = (sku: string, event: InventoryEvent, version: number): Draft[] => {
   switch (event.type) {
     case 'StockReserved':
     case 'StockReservationRejected': {
@@ -139,11 +163,12 @@ const onInventoryEvent = (sku: string, event: InventoryEvent): Draft[] => {
       const reserved = event.type === 'StockReserved';
       return [to('orders', orderId, { type: 'RecordStockReservation', orderId, sku, quantity, reserved })];
     }
+    case 'LowStockDetected':
+      return [alertOperators(sku, version, event.data.available, event.data.threshold)];
     case 'ProductRegistered':
     case 'StockReplenished':
     case 'StockReleased':
     case 'StockCommitted':
-    case 'LowStockDetected':
     case 'ProductPriceChanged':
     case 'ProductRenamed':
     case 'ProductRetired':
@@ -219,7 +244,7 @@ const drafts = (input: SagaInput, context: ReactionContext): Draft[] => {
     case 'orders':
       return onOrderEvent(input.aggregateId, input.event, context);
     case 'inventory':
-      return onInventoryEvent(input.aggregateId, input.event);
+      return onInventoryEvent(input.aggregateId, input.event, input.version);
     case 'payments':
       return onPaymentEvent(input.aggregateId, input.event);
     case 'shipments':

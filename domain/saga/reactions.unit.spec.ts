@@ -1,3 +1,4 @@
+import { renderTemplate } from '../notification/templates';
 import { INVENTORY_EVENTS } from '../testing/inventory-fixtures';
 import { validateInventoryCommand } from '../inventory/validate-command';
 import { NOTIFICATION_EVENTS } from '../testing/notification-fixtures';
@@ -272,6 +273,28 @@ describe('react: replies from the other aggregates', () => {
     ]);
   });
 
+  it('alerts the operators by email once per fall below the low-stock threshold', () => {
+    const alert = reactValid(input('inventory', 'SKU-A', INVENTORY_EVENTS.low, 12));
+    expect(shape(alert)).toEqual([
+      [
+        'notifications',
+        'stock:SKU-A:LowStockDetected-v12:email',
+        {
+          type: 'SendNotification',
+          notificationId: 'stock:SKU-A:LowStockDetected-v12:email',
+          orderId: 'stock:SKU-A',
+          customerId: 'operators',
+          channel: 'email',
+          template: 'low-stock',
+          params: { sku: 'SKU-A', available: '2', threshold: '3' },
+        },
+      ],
+    ]);
+    expect(renderTemplate('low-stock', { sku: 'SKU-A', available: '2', threshold: '3' }).subject).toBe(
+      'Low stock: SKU-A',
+    );
+  });
+
   it('the events nobody reacts to', () => {
     const quiet: SagaInput[] = [
       ...[
@@ -279,7 +302,9 @@ describe('react: replies from the other aggregates', () => {
         INVENTORY_EVENTS.replenished,
         INVENTORY_EVENTS.released,
         INVENTORY_EVENTS.committed,
-        INVENTORY_EVENTS.low,
+        INVENTORY_EVENTS.repriced,
+        INVENTORY_EVENTS.renamed,
+        INVENTORY_EVENTS.retired,
       ].map((e) => input('inventory', 'SKU-A', e)),
       ...[PAYMENT_EVENTS.voided, PAYMENT_EVENTS.refunded, PAYMENT_EVENTS.refundFailed].map((e) =>
         input('payments', ORDER_ID, e),

@@ -60,8 +60,12 @@ describe('notifications follow what each customer chose', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  /** An order of the customer run to its end; the channels its completion notice went to. */
-  const completionChannels = async (customerId: string): Promise<string[]> => {
+  /**
+   * Runs an order of the customer to its end and waits for its completion notice on every one of
+   * `expected`; answers the channels each notice of the order (placed, paid, shipped, completed)
+   * went to, so a channel that should not have been used shows up however late it comes.
+   */
+  const noticeChannels = async (customerId: string, expected: string[]): Promise<string[][]> => {
     const orderId = randomUUID();
     await h.order({
       type: 'CreateOrder',
@@ -75,17 +79,32 @@ describe('notifications follow what each customer chose', () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const res = await fetch(`${h.simulators.notifications.url}/admin/messages?orderId=${orderId}`);
-      const { items } = (await res.json()) as {
-        items: { channel: string; subject?: string; body?: string }[];
-      };
-      const completed = items.filter((m) => /was delivered/.test(`${m.subject ?? ''} ${m.body ?? ''}`));
-      if (completed.length > 0 || Date.now() > deadline) return completed.map((m) => m.channel).sort();
+      const { items } = (await res.json()) as { items: { channel: string; subject?: string }[] };
+      const bySubject = new Map<string, string[]>();
+      for (const m of items)
+        bySubject.set(m.subject ?? '', [...(bySubject.get(m.subject ?? '') ?? []), m.channel]);
+      const completed =
+        [...bySubject.entries()].find(([subject]) => subject.includes('was delivered'))?.[1] ?? [];
+      if (expected.every((c) => completed.includes(c)) || Date.now() > deadline) {
+        // The first notice (placed) may be decided before the saga has read a choice made a
+        // moment earlier (preferences-follower.ts); every later one must follow it.
+        return [...bySubject.entries()]
+          .filter(([subject]) => !subject.startsWith('We received your order'))
+          .map(([, channels]) => channels.sort());
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   };
 
+  /** Every notice of the order went to exactly `expected` (sorted). */
+  const expectNotices = async (customerId: string, expected: string[]) => {
+    const notices = await noticeChannels(customerId, expected);
+    expect(notices.length).toBeGreaterThanOrEqual(1);
+    for (const channels of notices) expect(channels).toEqual(expected);
+  };
+
   it('notifies a customer who never chose by email only', async () => {
-    expect(await completionChannels(`c-default-${randomUUID().slice(0, 6)}`)).toEqual(['email']);
+    await expectNotices(`c-default-${randomUUID().slice(0, 6)}`, ['email']);
   });
 
   it("notifies on the customer's chosen channels only", async () => {
@@ -94,7 +113,7 @@ describe('notifications follow what each customer chose', () => {
       status: 200,
       body: { customerId: customer, version: 1 },
     });
-    expect(await completionChannels(customer)).toEqual(['push', 'sms']);
+    await expectNotices(customer, ['push', 'sms']);
   });
 
   it('holds SMS back during quiet hours, and refuses another customer or a bad choice', async () => {
@@ -105,7 +124,7 @@ describe('notifications follow what each customer chose', () => {
     expect(await choose(customer, { channels: ['email', 'sms'], quietHours: quiet })).toMatchObject({
       status: 200,
     });
-    expect(await completionChannels(customer)).toEqual(['email']);
+    await expectNotices(customer, ['email']);
 
     const forbidden = await fetchAs('customer', 'someone-else')(
       `${server.url}/api/commands/customers/${customer}/notification-preferences`,
@@ -119,5 +138,41 @@ describe('notifications follow what each customer chose', () => {
     expect(unknownZone.status).toBe(400);
     expect(unknownZone.body.errors).toEqual([expect.objectContaining({ field: 'quietHours.timeZone' })]);
     expect((await choose(customer, { channels: ['fax'] })).status).toBe(400);
+  });
+
+  it('alerts the operators by email when an order takes a product below its low-stock threshold', async () => {
+    const scarce = `LOW-${randomUUID().slice(0, 8)}`;
+    await h.inventory({
+      type: 'RegisterProduct',
+      sku: scarce,
+      name: 'Teapot',
+      price: 1_500,
+      category: 'kitchen',
+      initialStock: 3,
+      lowStockThreshold: 2,
+    });
+    const orderId = randomUUID();
+    await h.order({
+      type: 'CreateOrder',
+      orderId,
+      customerId: `c-low-${orderId.slice(0, 6)}`,
+      currency: 'EUR',
+      items: [{ sku: scarce, quantity: 2, unitPrice: 1_500 }],
+    });
+    await h.order({ type: 'PlaceOrder', orderId });
+    expect((await h.waitForStatus(orderId, ['Completed', 'Cancelled'])).status).toBe('Completed');
+    const deadline = Date.now() + 30_000;
+    let alerts: { to: string; channel: string; subject?: string; body: string }[] = [];
+    while (alerts.length === 0 && Date.now() < deadline) {
+      const res = await fetch(
+        `${h.simulators.notifications.url}/admin/messages?orderId=${encodeURIComponent(`stock:${scarce}`)}`,
+      );
+      alerts = ((await res.json()) as { items: typeof alerts }).items;
+      if (alerts.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(alerts).toEqual([
+      expect.objectContaining({ to: 'operators', channel: 'email', subject: `Low stock: ${scarce}` }),
+    ]);
+    expect(alerts[0]?.body).toContain('Only 1 unit(s)');
   });
 });
