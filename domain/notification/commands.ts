@@ -16,6 +16,8 @@ export interface SendNotification {
   /** A TemplateId of templates.ts. */
   template: string;
   params: Record<string, string>;
+  /** The customer's language (their preferences); the text falls back to English without one. */
+  locale?: string;
   /** Required exactly when `effectNeeded` says the provider must be called. */
   outcome?: SendOutcome;
   expectedVersion?: number;

@@ -48,6 +48,7 @@ export const validateNotificationCommand = (command: NotificationCommand): void 
         }
       }
       optional(outcome)(errors, 'outcome', command.outcome);
+      optional(nonEmptyString)(errors, 'locale', command.locale);
       break;
     }
     default: {

@@ -44,7 +44,8 @@ const notify = (
   const message = notificationFor(orderId, event);
   const customerId = 'customerId' in event.data ? event.data.customerId : '';
   if (message === undefined || customerId === '') return [];
-  return channelsAt(preferencesOf(customerId), at).map((channel) => {
+  const preferences = preferencesOf(customerId);
+  return channelsAt(preferences, at).map((channel) => {
     const notificationId = notificationIdOf(orderId, event.type, channel);
     return to('notifications', notificationId, {
       type: 'SendNotification',
@@ -54,6 +55,7 @@ const notify = (
       channel,
       template: message.template,
       params: message.params,
+      locale: preferences.locale,
     });
   });
 };

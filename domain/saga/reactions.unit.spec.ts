@@ -57,6 +57,7 @@ const emailFor = (trigger: string, template: string, params: Record<string, stri
       channel: 'email',
       template,
       params,
+      locale: 'en',
     },
   ] as const;
 
