@@ -169,6 +169,31 @@ const cases: Record<string, () => Promise<Case[]>> = {
     },
     { path: `/api/queries/customers/${encodeURIComponent('a b')}/notification-preferences`, status: 400 },
   ],
+  'GET /api/admin/notifications/templates': async () => [
+    { path: '/api/admin/notifications/templates', status: 200 },
+    { path: '/api/admin/notifications/templates?x=1', status: 400 },
+  ],
+  'POST /api/admin/notifications/templates/{templateId}/preview': async () => [
+    {
+      path: '/api/admin/notifications/templates/order-shipped/preview',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        params: { orderId: 'o-1', carrier: 'DHL', trackingNumber: 'T-1' },
+        channel: 'email',
+        locale: 'de-CH',
+      }),
+      status: 200,
+    },
+    {
+      path: '/api/admin/notifications/templates/order-shipped/preview',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ params: { orderId: 'o-1' } }),
+      status: 400,
+    },
+    { path: '/api/admin/notifications/templates/no-such/preview', method: 'POST', status: 404 },
+  ],
   'GET /health': async () => [{ path: '/health', status: 200 }],
   'GET /health/live': async () => [{ path: '/health/live', status: 200 }],
   'GET /health/ready': async () => [{ path: '/health/ready', status: 200 }],

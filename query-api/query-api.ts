@@ -17,6 +17,7 @@ import { createCustomerRouter } from './customer-routes';
 import { createOrderPartRouter } from './order-part-routes';
 import { createOrderStreamRouter } from './order-stream';
 import { createReplayRouter, type ReplayControl } from './replay-routes';
+import { createTemplateRouter } from './template-routes';
 import { createViewCache, type ViewCache } from './view-cache';
 import { createViewCollections } from './view-collections';
 import { createViewReader } from './view-reader';
@@ -148,6 +149,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
         maxStreamsPerClient: deps.sseMaxStreamsPerClient,
       }),
       createReplayRouter({ replay: deps.replay }),
+      createTemplateRouter(),
       openApiRouter(queryApiDocument(version)),
     ],
   });

@@ -17,7 +17,11 @@ import {
   type Response,
 } from './builder';
 import { documentOperationalRoutes } from './operational';
-import { documentCustomerRoutes, documentOrderPartRoutes } from './query-api-order-parts';
+import {
+  documentCustomerRoutes,
+  documentOrderPartRoutes,
+  documentTemplateRoutes,
+} from './query-api-order-parts';
 
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 const pageOf = (item: JsonSchema, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
@@ -290,6 +294,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
   const shared = { s, pageOf, cachedHeaders, notModified, invalid, unavailable };
   documentOrderPartRoutes(b, shared);
   documentCustomerRoutes(b, shared);
+  documentTemplateRoutes(b, shared);
   documentOperationalRoutes(b);
   return b.build();
 }

@@ -1,5 +1,6 @@
 import { NOTIFICATION_CHANNELS } from '../../../domain/notification/templates';
 import { idSchema } from '../../../producers/command-api/request-schemas';
+import { previewRequestSchema } from '../../../query-api/template-routes';
 import {
   emptyQuerySchema,
   NOTIFICATION_STATUSES,
@@ -27,6 +28,73 @@ export interface QueryDocumentParts {
   notModified: Response;
   invalid: Response;
   unavailable: Response;
+}
+
+/** The notification templates and their preview (query-api/template-routes.ts), admin only. */
+export function documentTemplateRoutes(b: OpenApiBuilder, { s, invalid }: QueryDocumentParts): void {
+  const text = {
+    type: 'object',
+    required: ['locale', 'version', 'subject', 'body'],
+    properties: {
+      locale: s('string'),
+      channel: s('string', { enum: [...NOTIFICATION_CHANNELS] }),
+      version: s('integer'),
+      subject: s('string'),
+      body: s('string', { description: '{name} is replaced by the param name' }),
+    },
+  };
+  b.operation('get', '/api/admin/notifications/templates', {
+    operationId: 'listNotificationTemplates',
+    summary: 'Every notification template with its texts by locale, channel and version',
+    tags: ['admin'],
+    parameters: queryParameters(emptyQuerySchema),
+    responses: {
+      '200': jsonResponse(
+        'The templates',
+        b.schema('NotificationTemplates', {
+          type: 'object',
+          required: ['items'],
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['templateId', 'trigger', 'params', 'texts'],
+                properties: {
+                  templateId: s('string'),
+                  trigger: s('string'),
+                  params: { type: 'array', items: s('string') },
+                  texts: { type: 'array', items: text },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      '400': invalid,
+    },
+  });
+  b.operation('post', '/api/admin/notifications/templates/{templateId}/preview', {
+    operationId: 'previewNotificationTemplate',
+    summary: 'Render a template for a channel and locale, with the fallbacks a real send uses',
+    tags: ['admin'],
+    parameters: [pathParameter('templateId', idSchema), ...queryParameters(emptyQuerySchema)],
+    requestBody: { required: false, content: { 'application/json': { schema: previewRequestSchema } } },
+    responses: {
+      '200': jsonResponse(
+        'The rendered text and which text it was',
+        b.schema('TemplatePreview', {
+          type: 'object',
+          required: ['templateId', 'subject', 'body', 'version', 'locale'],
+          properties: { templateId: s('string'), ...text.properties },
+        }),
+      ),
+      '400': problemResponse('Invalid body, or a param the template needs is missing (named in `errors`)'),
+      '404': problemResponse('No such template'),
+      '413': problemResponse('Body too large'),
+      '415': problemResponse('Body is not application/json'),
+    },
+  });
 }
 
 /** A customer's notification preferences (query-api/customer-routes.ts). */
