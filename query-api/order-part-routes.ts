@@ -72,27 +72,21 @@ export function createOrderPartRouter({
   onePerOrder<PaymentView>('payments', PAYMENTS_BASE);
   onePerOrder<ShipmentView>('shipments', SHIPMENTS_BASE);
 
-  router.get(PAYMENTS_BASE, async (ctx) => {
-    const { customerId, status, ...paging } = paymentsQuery.validate(ctx.query);
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.vary('Authorization');
-    const page = await reader.payments(
-      { customerId: listedCustomer(ctx, customerId), status },
-      pageRequest(paging),
-    );
-    ctx.body = { ...page, items: page.items.map(withoutId) };
-  });
+  const listOfCustomerOrders = (
+    base: string,
+    query: typeof paymentsQuery,
+    list: ViewReader['payments'] | ViewReader['shipments'],
+  ) =>
+    router.get(base, async (ctx) => {
+      const { customerId, status, ...paging } = query.validate(ctx.query);
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.vary('Authorization');
+      const page = await list({ customerId: listedCustomer(ctx, customerId), status }, pageRequest(paging));
+      ctx.body = { ...page, items: page.items.map(withoutId) };
+    });
 
-  router.get(SHIPMENTS_BASE, async (ctx) => {
-    const { customerId, status, ...paging } = shipmentsQuery.validate(ctx.query);
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.vary('Authorization');
-    const page = await reader.shipments(
-      { customerId: listedCustomer(ctx, customerId), status },
-      pageRequest(paging),
-    );
-    ctx.body = { ...page, items: page.items.map(withoutId) };
-  });
+  listOfCustomerOrders(PAYMENTS_BASE, paymentsQuery, reader.payments);
+  listOfCustomerOrders(SHIPMENTS_BASE, shipmentsQuery, reader.shipments);
 
   router.get(NOTIFICATIONS_BASE, async (ctx) => {
     const { customerId, orderId, channel, status, ...paging } = notificationsQuery.validate(ctx.query);
