@@ -24,4 +24,21 @@ export interface SendNotification {
   meta: CommandMeta;
 }
 
-export type NotificationCommand = SendNotification;
+/** What the provider finally did with a sent message (its receipt, relayed by its webhook). */
+export const DELIVERY_STATUSES = ['delivered', 'bounced', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Records a provider's receipt for a sent notification; the same receipt again changes nothing. */
+export interface RecordDeliveryReceipt {
+  type: 'RecordDeliveryReceipt';
+  notificationId: string;
+  status: DeliveryStatus;
+  /** When the provider saw it happen. */
+  at: string;
+  /** Why it bounced or failed, as the provider says. */
+  reason?: string;
+  expectedVersion?: number;
+  meta: CommandMeta;
+}
+
+export type NotificationCommand = SendNotification | RecordDeliveryReceipt;

@@ -37,6 +37,8 @@ export const ACCESS_RULES: readonly AccessRule[] = [
     group: 'admin',
   },
   { path: /^\/api\/commands\/inventory(\/|$)/, access: roles('operator', 'admin'), group: 'commands' },
+  // Providers' delivery receipts, relayed by a service token.
+  { path: /^\/api\/commands\/notifications(\/|$)/, access: roles('operator', 'admin'), group: 'commands' },
   { path: /^\/api\/commands\/status\//, access: AUTHENTICATED, group: 'commands' },
   // A customer's own preferences (the route checks whose); an admin's on their behalf.
   { path: /^\/api\/commands\/customers(\/|$)/, access: roles('customer', 'admin'), group: 'commands' },

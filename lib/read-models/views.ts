@@ -84,6 +84,8 @@ export interface NotificationView {
   attempts: number;
   providerRef?: string;
   reason?: string;
+  /** The provider's receipt: what finally became of a sent message. */
+  delivery?: { status: 'delivered' | 'bounced' | 'failed'; at: string; reason?: string };
   version: number;
   updatedAt: string;
 }

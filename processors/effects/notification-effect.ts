@@ -8,7 +8,7 @@ import { renderTemplate } from '../../domain/notification/templates';
 export const notificationEffect =
   (provider: NotificationClient) =>
   async (command: NotificationCommand, state: NotificationState): Promise<NotificationCommand> => {
-    if (!effectNeeded(command, state)) return command;
+    if (command.type !== 'SendNotification' || !effectNeeded(command, state)) return command;
     const attempts = (state.status === 'Failed' ? state.failures : 0) + 1;
     try {
       const { subject, body } = renderTemplate(command.template, command.params, {

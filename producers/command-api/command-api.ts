@@ -17,6 +17,7 @@ import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
 import { createPreferencesRouter } from './preferences-routes';
+import { createReceiptRouter } from './receipt-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
 import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership';
 import { commandProcessorGroupId } from '../../lib/kafka/group-ids';
@@ -56,7 +57,7 @@ export interface CommandApiDeps {
 }
 
 /** The aggregates the API sends commands to, one bus each. */
-export type CommandApiAggregate = 'orders' | 'inventory' | 'preferences';
+export type CommandApiAggregate = 'orders' | 'inventory' | 'preferences' | 'notifications';
 
 export interface CommandApi {
   app: Koa;
@@ -101,6 +102,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
     orders: busFor('orders'),
     inventory: busFor('inventory'),
     preferences: busFor('preferences'),
+    notifications: busFor('notifications'),
   };
   const allBuses = Object.values(buses);
   const admin = kafka.admin();
@@ -193,6 +195,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
           orders: buses.orders.state(),
           inventory: buses.inventory.state(),
           preferences: buses.preferences.state(),
+          notifications: buses.notifications.state(),
         },
       }),
     },
@@ -205,6 +208,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       }),
       createInventoryRouter({ bus: buses.inventory, idempotency }),
       createPreferencesRouter({ bus: buses.preferences, idempotency }),
+      createReceiptRouter({ bus: buses.notifications, idempotency }),
       createAdminRouter({ bus: buses.orders, readEvents }),
     ],
   });

@@ -7,15 +7,14 @@ import { ForbiddenError } from '../../lib/errors';
 import { principalOf } from '../../lib/http/access-control';
 import { readJsonBody } from '../../lib/http/json-body';
 import { compileValidator } from '../../lib/http/validation';
-import { currentCorrelation } from '../../lib/observability/correlation-context';
 import type { CommandBus } from './command-bus';
 import { parseIfMatch, resolveExpectedVersion } from './expected-version';
-import { IDEMPOTENCY_HEADER, idsForRequest, parseIdempotencyKey, type IdempotencyStore } from './idempotency';
+import { executeCommand } from './execute-command';
+import { IDEMPOTENCY_HEADER, parseIdempotencyKey, type IdempotencyStore } from './idempotency';
 import type { SetPreferencesBody } from './preferences-schemas';
-import { commandResponse, preferencesResource } from './reply-mapping';
-import { requestHash } from './request-hash';
+import { preferencesResource } from './reply-mapping';
 import { setPreferencesSchema } from './request-schemas';
-import { answerStatus, applyResponse, clientScopedKey, pathId } from './routes';
+import { answerStatus, clientScopedKey, pathId } from './routes';
 
 export const CUSTOMER_COMMANDS_BASE = '/api/commands/customers';
 
@@ -57,32 +56,19 @@ export function createPreferencesRouter({
     const raw = await readJsonBody(ctx, { allowEmpty: false });
     const body = setPreferencesValidator.validate(raw);
     const expectedVersion = resolveExpectedVersion(body.expectedVersion, ifMatch);
-    const ids = await idsForRequest({
-      store: idempotency,
-      key: idempotencyKey,
-      requestHash: requestHash({ method: ctx.method, path: ctx.path, body: raw, ifMatchVersion }),
-      // The record's `orderId` slot holds the aggregate id, as for inventory commands.
-      fresh: { commandId: newId(), orderId: customerId },
-    });
-    const command: SetNotificationPreferences = {
-      type: 'SetNotificationPreferences',
-      customerId,
-      channels: body.channels,
-      ...(body.quietHours ? { quietHours: body.quietHours } : {}),
-      locale: body.locale ?? DEFAULT_PREFERENCES.locale,
-      ...(expectedVersion !== undefined ? { expectedVersion } : {}),
-      meta: {
-        commandId: ids.commandId,
-        correlationId: currentCorrelation()?.correlationId ?? ids.commandId,
-        issuedAt: now().toISOString(),
-      },
-    };
-    const result = await bus.send(customerId, command);
-    applyResponse(
+    await executeCommand(
       ctx,
-      commandResponse(result, { aggregateId: customerId, expectedVersion, resource: preferencesResource }),
+      { bus, idempotency, newId, now, resource: preferencesResource },
+      { aggregateId: customerId, raw, idempotencyKey, ifMatchVersion, expectedVersion },
+      (meta): SetNotificationPreferences => ({
+        type: 'SetNotificationPreferences',
+        customerId,
+        channels: body.channels,
+        ...(body.quietHours ? { quietHours: body.quietHours } : {}),
+        locale: body.locale ?? DEFAULT_PREFERENCES.locale,
+        meta,
+      }),
     );
-    if (ids.replayed) ctx.set('Idempotent-Replayed', 'true');
   });
 
   router.get(`${CUSTOMER_COMMANDS_BASE}/status/:commandId`, (ctx) =>

@@ -3,6 +3,7 @@ import { MAX_LINE_QUANTITY } from '../../domain/order/money';
 import { catalogs } from '../../schemas/catalogs';
 import { integerBounds, type IntegerBounds } from '../../schemas/field-bounds';
 import { preferencesSchema } from './preferences-schemas';
+import { receiptSchema } from './receipt-schema';
 
 /*
  * JSON Schemas of the command API's request bodies, exported as data so the OpenAPI document can
@@ -293,4 +294,5 @@ export const requestSchemas = {
   'inventory/rename': renameProductSchema,
   'inventory/retire': retireProductSchema,
   'customers/notification-preferences': setPreferencesSchema,
+  'notifications/receipt': receiptSchema,
 } as const;

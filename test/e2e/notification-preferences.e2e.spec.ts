@@ -5,6 +5,7 @@ import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { createCommandApi, type CommandApi } from '../../producers/command-api/command-api';
 import { fetchAs, testAuth } from '../support/auth';
 import { testEndpoints } from '../support/env';
+import { followEvents } from '../../processors/saga/event-follower';
 import { sagaHarness, type SagaHarness } from '../support/saga-harness';
 
 jest.setTimeout(180_000);
@@ -20,9 +21,21 @@ describe('notifications follow what each customer chose', () => {
   let api: CommandApi;
   let server: HttpServerHandle;
   const sku = `PREF-${randomUUID().slice(0, 8)}`;
+  /** Ids of every notification sent, from notifications.events. */
+  const sent = new Set<string>();
+  let follower: { stop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     h = await sagaHarness();
+    follower = await followEvents({
+      kafka: h.kafka,
+      topic: h.topics.events('notifications'),
+      // The id and type are in the headers; the payload is not needed here.
+      decode: async (type) => ({ type, data: undefined }),
+      onEvent: ({ aggregateId, type }) => {
+        if (type === 'NotificationSent') sent.add(aggregateId);
+      },
+    });
     redis = createRedis(testEndpoints().redisUrl, 'preferences-e2e');
     api = await createCommandApi({
       verifier: (await testAuth()).verifier,
@@ -49,6 +62,7 @@ describe('notifications follow what each customer chose', () => {
     await server?.close();
     await api?.stop();
     await redis?.quit();
+    await follower?.stop();
     await h?.close();
   });
 
@@ -61,9 +75,10 @@ describe('notifications follow what each customer chose', () => {
   };
 
   /**
-   * Runs an order of the customer to its end and waits for its completion notice on every one of
-   * `expected`; answers the channels each notice of the order (placed, paid, shipped, completed)
-   * went to, so a channel that should not have been used shows up however late it comes.
+   * Runs an order of the customer to its end and waits until its completion notice was sent on
+   * every one of `expected` (from notifications.events: ids are `<orderId>:<trigger>:<channel>`);
+   * answers the channels of each notice of the order, so a channel that should not have been used
+   * shows up however late it comes.
    */
   const noticeChannels = async (customerId: string, expected: string[]): Promise<string[][]> => {
     const orderId = randomUUID();
@@ -76,30 +91,31 @@ describe('notifications follow what each customer chose', () => {
     });
     await h.order({ type: 'PlaceOrder', orderId });
     expect((await h.waitForStatus(orderId, ['Completed', 'Cancelled'])).status).toBe('Completed');
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const res = await fetch(`${h.simulators.notifications.url}/admin/messages?orderId=${orderId}`);
-      const { items } = (await res.json()) as { items: { channel: string; subject?: string }[] };
-      const bySubject = new Map<string, string[]>();
-      for (const m of items)
-        bySubject.set(m.subject ?? '', [...(bySubject.get(m.subject ?? '') ?? []), m.channel]);
-      const completed =
-        [...bySubject.entries()].find(([subject]) => subject.includes('was delivered'))?.[1] ?? [];
-      if (expected.every((c) => completed.includes(c)) || Date.now() > deadline) {
-        // The first notice (placed) may be decided before the saga has read a choice made a
-        // moment earlier (preferences-follower.ts); every later one must follow it.
-        return [...bySubject.entries()]
-          .filter(([subject]) => !subject.startsWith('We received your order'))
-          .map(([, channels]) => channels.sort());
+    const byTrigger = () => {
+      const channels = new Map<string, string[]>();
+      for (const id of sent) {
+        const [order, trigger, channel] = id.split(':');
+        if (order === orderId)
+          channels.set(trigger ?? '', [...(channels.get(trigger ?? '') ?? []), channel ?? '']);
       }
+      return channels;
+    };
+    const deadline = Date.now() + 30_000;
+    while (!expected.every((c) => byTrigger().get('OrderCompleted')?.includes(c)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The first notice (placed) may be decided before the saga has read a choice made a moment
+    // earlier (preferences-follower.ts); every later one must follow it.
+    return [...byTrigger().entries()]
+      .filter(([trigger]) => trigger !== 'OrderPlaced')
+      .map(([, channels]) => channels.sort());
   };
 
   /** Every notice of the order went to exactly `expected` (sorted). */
   const expectNotices = async (customerId: string, expected: string[]) => {
     const notices = await noticeChannels(customerId, expected);
-    expect(notices.length).toBeGreaterThanOrEqual(1);
+    // Paid, shipped and completed.
+    expect(notices).toHaveLength(3);
     for (const channels of notices) expect(channels).toEqual(expected);
   };
 
@@ -174,5 +190,43 @@ describe('notifications follow what each customer chose', () => {
       expect.objectContaining({ to: 'operators', channel: 'email', subject: `Low stock: ${scarce}` }),
     ]);
     expect(alerts[0]?.body).toContain('Only 1 unit(s)');
+  });
+
+  it("records a provider's delivery receipt for a sent notification, once", async () => {
+    const orderId = randomUUID();
+    await h.order({
+      type: 'CreateOrder',
+      orderId,
+      customerId: `c-receipt-${orderId.slice(0, 6)}`,
+      currency: 'EUR',
+      items: [{ sku, quantity: 1, unitPrice: 2_000 }],
+    });
+    await h.order({ type: 'PlaceOrder', orderId });
+    expect((await h.waitForStatus(orderId, ['Completed', 'Cancelled'])).status).toBe('Completed');
+    const operator = fetchAs('operator', 'provider-webhook');
+    const receipt = (notificationId: string, body: unknown) =>
+      operator(`${server.url}/api/commands/notifications/${notificationId}/receipt`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const placedNotice = `${orderId}:OrderPlaced:email`;
+    const bounced = { status: 'bounced', at: new Date().toISOString(), reason: 'mailbox unknown' };
+    const first = await receipt(placedNotice, bounced);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ notificationId: placedNotice, version: 2 });
+    // The same receipt again (a provider retrying its webhook) records nothing new.
+    expect(await (await receipt(placedNotice, bounced)).json()).toEqual({
+      notificationId: placedNotice,
+      version: 2,
+    });
+    // A notification that was never sent has no receipt to take; a malformed one is refused.
+    expect((await receipt(`${orderId}:OrderPlaced:push`, bounced)).status).toBe(409);
+    expect((await receipt(placedNotice, { status: 'lost', at: 'yesterday' })).status).toBe(400);
+    const customer = await fetchAs('customer', 'c-1')(
+      `${server.url}/api/commands/notifications/${placedNotice}/receipt`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bounced) },
+    );
+    expect(customer.status).toBe(403);
   });
 });

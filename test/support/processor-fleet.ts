@@ -53,7 +53,7 @@ export const acceptingEffects: Effects = {
           },
         },
   notifications: async (command: NotificationCommand, _state: NotificationState) =>
-    command.outcome
+    command.type !== 'SendNotification' || command.outcome
       ? command
       : { ...command, outcome: { status: 'sent', providerRef: 'prov-1', attempts: 1 } },
 };

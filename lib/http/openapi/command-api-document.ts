@@ -40,6 +40,7 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
       { name: 'orders' },
       { name: 'inventory' },
       { name: 'customers', description: "A customer's own settings" },
+      { name: 'notifications', description: "Providers' delivery receipts" },
       { name: 'admin', description: 'Operators only' },
       { name: 'operations' },
     ],
@@ -206,6 +207,33 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     parameters: [pathParameter('commandId', idSchema)],
     responses: {
       '200': jsonResponse('The command was applied', preferencesReply),
+      '202': jsonResponse('Not known yet', pending),
+      ...failures('400', '404', '409'),
+    },
+  });
+  const receiptReply = b.schema('NotificationCommandReply', {
+    type: 'object',
+    required: ['notificationId', 'version'],
+    properties: { notificationId: s('string'), version: s('integer') },
+  });
+  b.operation('post', '/api/commands/notifications/{notificationId}/receipt', {
+    operationId: 'recordDeliveryReceipt',
+    summary: "Record a provider's delivery receipt (delivered, bounced, failed) for a sent notification",
+    tags: ['notifications'],
+    parameters: [pathParameter('notificationId', idSchema), ...headers],
+    requestBody: bodyOf('notifications/receipt'),
+    responses: {
+      ...accepted(receiptReply, '200'),
+      ...failures('400', '409', '413', '415', '422', '503'),
+    },
+  });
+  b.operation('get', '/api/commands/notifications/status/{commandId}', {
+    operationId: 'notificationCommandStatus',
+    summary: 'Outcome of a receipt that answered 202',
+    tags: ['notifications'],
+    parameters: [pathParameter('commandId', idSchema)],
+    responses: {
+      '200': jsonResponse('The command was applied', receiptReply),
       '202': jsonResponse('Not known yet', pending),
       ...failures('400', '404', '409'),
     },

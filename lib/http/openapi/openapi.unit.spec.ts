@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { createAdminRouter } from '../../../producers/command-api/admin-routes';
 import { createPreferencesRouter } from '../../../producers/command-api/preferences-routes';
+import { createReceiptRouter } from '../../../producers/command-api/receipt-routes';
 import { createInventoryRouter } from '../../../producers/command-api/inventory-routes';
 import { requestSchemas } from '../../../producers/command-api/request-schemas';
 import { createCommandRouter } from '../../../producers/command-api/routes';
@@ -118,6 +119,7 @@ describe('command API document', () => {
       ...routesOf(createCommandRouter({ bus: stub, idempotency: stub })),
       ...routesOf(createInventoryRouter({ bus: stub, idempotency: stub })),
       ...routesOf(createPreferencesRouter({ bus: stub, idempotency: stub })),
+      ...routesOf(createReceiptRouter({ bus: stub, idempotency: stub })),
       ...routesOf(createAdminRouter({ bus: stub })),
     ];
     const documented = operationsOf(document).filter((op) => op.includes('/api/'));
