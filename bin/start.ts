@@ -10,6 +10,7 @@ import { topicNames } from '../topics/names';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
+import { catalogs } from '../schemas/catalogs';
 
 /**
  * `npm start`: find or start the servers (DESIGN §8), apply topics/ and schemas/, then run
@@ -147,7 +148,7 @@ const main = async (): Promise<void> => {
   );
   progress.done(
     'schemas',
-    `${report.schemas} event types of 5 aggregates registered (BACKWARD_TRANSITIVE)`,
+    `${report.schemas} event types of ${Object.keys(catalogs).length} aggregates registered (BACKWARD_TRANSITIVE)`,
     t0,
   );
 

@@ -21,6 +21,7 @@ import { shipmentEffect } from './effects/shipment-effect';
 import type { CompensationPolicy } from '../domain/saga/compensation-retry';
 import { startCompensationRetrier } from './saga/compensation-retrier';
 import { startDeadlineWatcher } from './saga/deadline-watcher';
+import { followPreferences } from './saga/preferences-follower';
 import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-runtime';
 import { startTrackingPoller } from './saga/tracking-poller';
 import type { CommandLike } from '../lib/kafka/command-protocol';
@@ -55,6 +56,7 @@ export const PIPELINE_PARTS = [
   'payments-processor',
   'shipments-processor',
   'notifications-processor',
+  'preferences-processor',
   'saga',
   'deadline-watcher',
   'tracking-poller',
@@ -67,6 +69,7 @@ const AGGREGATES: readonly AggregateType[] = [
   'payments',
   'shipments',
   'notifications',
+  'preferences',
 ];
 
 export interface Pipeline {
@@ -125,34 +128,56 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
     'payments-processor': () => start(modules.payments),
     'shipments-processor': () => start(modules.shipments),
     'notifications-processor': () => start(modules.notifications),
-    saga: () =>
-      startSagaRuntime({
+    'preferences-processor': () => start(modules.preferences),
+    saga: async () => {
+      // The saga notifies on each customer's chosen channels, followed from preferences.events.
+      const preferences = await followPreferences({
         kafka,
         topics,
-        groupId: sagaGroupId(topics),
-        sources: (Object.keys(decoders) as AggregateType[]).map((aggregate) => ({
-          aggregate,
-          decode: async (type: string, value: Buffer) =>
-            (await decoders[aggregate].decode(type, value)).event,
-        })),
-        react: (input: SagaEvent): SagaCommand[] =>
-          react(
-            {
-              aggregate: input.aggregate,
-              aggregateId: input.aggregateId,
-              version: input.version,
-              eventId: input.eventId,
-              event: input.event,
-            } as SagaInput,
-            // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
-            // is still harmless, because the command ids come from the event's position.
-            { correlationId: input.correlationId, issuedAt: new Date().toISOString() },
-          ) as SagaCommand[],
+        decode: async (type, value) => (await modules.preferences.codec.decode(type, value)).event,
         logger: logger.child({ role: 'saga' }),
-        metrics,
-        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
         ...onFatal,
-      }),
+      });
+      const { preferencesOf } = preferences;
+      try {
+        const runtime = await startSagaRuntime({
+          kafka,
+          topics,
+          groupId: sagaGroupId(topics),
+          sources: (Object.keys(decoders) as (keyof typeof decoders)[]).map((aggregate) => ({
+            aggregate,
+            decode: async (type: string, value: Buffer) =>
+              (await decoders[aggregate].decode(type, value)).event,
+          })),
+          react: (input: SagaEvent): SagaCommand[] =>
+            react(
+              {
+                aggregate: input.aggregate,
+                aggregateId: input.aggregateId,
+                version: input.version,
+                eventId: input.eventId,
+                event: input.event,
+              } as SagaInput,
+              // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
+              // is still harmless, because the command ids come from the event's position.
+              { correlationId: input.correlationId, issuedAt: new Date().toISOString(), preferencesOf },
+            ) as SagaCommand[],
+          logger: logger.child({ role: 'saga' }),
+          metrics,
+          ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+          ...onFatal,
+        });
+        return {
+          stop: async () => {
+            await runtime.stop();
+            await preferences.stop();
+          },
+        };
+      } catch (err) {
+        await preferences.stop();
+        throw err;
+      }
+    },
     'deadline-watcher': () =>
       startDeadlineWatcher({
         kafka,

@@ -5,11 +5,15 @@ import { startTestApp, type TestApp } from '../lib/http/testing';
 import { uniqueName } from '../test/support/env';
 import { createReplayRouter, type ReplayControl } from './replay-routes';
 import {
+  notificationView,
   orderView,
+  paymentView,
   productView,
+  shipmentView,
   startQueryApiHarness,
   upsertOrder,
   upsertProduct,
+  upsertView,
   type QueryApiHarness,
 } from './testing/harness';
 import { fetchAsAdmin } from '../test/support/auth';
@@ -34,6 +38,9 @@ beforeAll(async () => {
   await upsertOrder(h.db, orderView(order, { version: 3 }));
   await upsertOrder(h.db, orderView(done, { status: 'Completed', version: 9 }));
   await upsertProduct(h.db, productView(sku, { name: 'Documented widget' }));
+  await upsertView(h.db, 'payments', paymentView(order));
+  await upsertView(h.db, 'shipments', shipmentView(order));
+  await upsertView(h.db, 'notifications', notificationView(order, 'order-placed', 'email'));
 });
 afterAll(async () => {
   await noReplay?.close();
@@ -118,6 +125,74 @@ const cases: Record<string, () => Promise<Case[]>> = {
     { path: '/api/admin/projections/replay/job-2', status: 404 },
     { path: '/api/admin/projections/replay/job-1?verbose=1', status: 400 },
     { path: '/api/admin/projections/replay/job-1', status: 501, app: 'noReplay' },
+  ],
+  'GET /api/queries/payments/{orderId}': async () => [
+    { path: `/api/queries/payments/${order}`, status: 200 },
+    {
+      path: `/api/queries/payments/${order}`,
+      headers: { 'If-None-Match': await etagOf(`/api/queries/payments/${order}`) },
+      status: 304,
+    },
+    { path: `/api/queries/payments/${run}-none`, status: 404 },
+    { path: `/api/queries/payments/${order}?x=1`, status: 400 },
+  ],
+  'GET /api/queries/shipments/{orderId}': async () => [
+    { path: `/api/queries/shipments/${order}`, status: 200 },
+    {
+      path: `/api/queries/shipments/${order}`,
+      headers: { 'If-None-Match': await etagOf(`/api/queries/shipments/${order}`) },
+      status: 304,
+    },
+    { path: `/api/queries/shipments/${run}-none`, status: 404 },
+    { path: `/api/queries/shipments/${encodeURIComponent('a b')}`, status: 400 },
+  ],
+  'GET /api/queries/payments': async () => [
+    { path: '/api/queries/payments?customerId=customer-1&status=Captured&page=1&pageSize=5', status: 200 },
+    { path: '/api/queries/payments?status=Lost', status: 400 },
+  ],
+  'GET /api/queries/shipments': async () => [
+    { path: '/api/queries/shipments?customerId=customer-1&status=Created', status: 200 },
+    { path: '/api/queries/shipments?page=0', status: 400 },
+  ],
+  'GET /api/queries/notifications': async () => [
+    { path: `/api/queries/notifications?orderId=${order}&channel=email&status=Sent`, status: 200 },
+    { path: '/api/queries/notifications?channel=fax', status: 400 },
+  ],
+  'GET /api/queries/customers/{customerId}/notification-preferences': async () => [
+    { path: '/api/queries/customers/customer-1/notification-preferences', status: 200 },
+    {
+      path: '/api/queries/customers/customer-1/notification-preferences',
+      headers: {
+        'If-None-Match': await etagOf('/api/queries/customers/customer-1/notification-preferences'),
+      },
+      status: 304,
+    },
+    { path: `/api/queries/customers/${encodeURIComponent('a b')}/notification-preferences`, status: 400 },
+  ],
+  'GET /api/admin/notifications/templates': async () => [
+    { path: '/api/admin/notifications/templates', status: 200 },
+    { path: '/api/admin/notifications/templates?x=1', status: 400 },
+  ],
+  'POST /api/admin/notifications/templates/{templateId}/preview': async () => [
+    {
+      path: '/api/admin/notifications/templates/order-shipped/preview',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        params: { orderId: 'o-1', carrier: 'DHL', trackingNumber: 'T-1' },
+        channel: 'email',
+        locale: 'de-CH',
+      }),
+      status: 200,
+    },
+    {
+      path: '/api/admin/notifications/templates/order-shipped/preview',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ params: { orderId: 'o-1' } }),
+      status: 400,
+    },
+    { path: '/api/admin/notifications/templates/no-such/preview', method: 'POST', status: 404 },
   ],
   'GET /health': async () => [{ path: '/health', status: 200 }],
   'GET /health/live': async () => [{ path: '/health/live', status: 200 }],

@@ -26,3 +26,16 @@ export function listedCustomer(ctx: Context, requested: string | undefined): str
   }
   return own;
 }
+
+/**
+ * Whether the caller may see something that belongs to an order (its payment, its shipment):
+ * staff always; a customer only when the order is theirs, asked of `customerOf` only then.
+ */
+export async function orderPartVisible(
+  ctx: Context,
+  customerOf: () => Promise<string | undefined>,
+): Promise<boolean> {
+  const own = ownOrdersOnly(principalOf(ctx));
+  ctx.vary('Authorization');
+  return own === undefined || (await customerOf()) === own;
+}

@@ -13,8 +13,11 @@ import { createLogger, type Logger } from '../lib/observability/logger';
 import { createMetrics, type Metrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { createChangeFeed, type ChangeFeed } from './change-feed';
+import { createCustomerRouter } from './customer-routes';
+import { createOrderPartRouter } from './order-part-routes';
 import { createOrderStreamRouter } from './order-stream';
 import { createReplayRouter, type ReplayControl } from './replay-routes';
+import { createTemplateRouter } from './template-routes';
 import { createViewCache, type ViewCache } from './view-cache';
 import { createViewCollections } from './view-collections';
 import { createViewReader } from './view-reader';
@@ -135,6 +138,8 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
     diagnostics: { version, recentLogs, failures, resilience, state: () => ({ cache: cache.state() }) },
     routers: [
       createViewRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
+      createOrderPartRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
+      createCustomerRouter({ reader, cache }),
       createOrderStreamRouter({
         reader,
         cache,
@@ -144,6 +149,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
         maxStreamsPerClient: deps.sseMaxStreamsPerClient,
       }),
       createReplayRouter({ replay: deps.replay }),
+      createTemplateRouter(),
       openApiRouter(queryApiDocument(version)),
     ],
   });

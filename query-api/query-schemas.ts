@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { NOTIFICATION_CHANNELS } from '../domain/notification/templates';
 import { ORDER_STATUSES } from '../domain/order/state';
 import { ValidationError } from '../lib/errors';
 import type { QuerySchema } from '../lib/http/query-validation';
@@ -43,6 +44,55 @@ export const ordersQuerySchema = {
   properties: {
     customerId: idSchema,
     status: { type: 'string', enum: [...ORDER_STATUSES] },
+    page: pageSchema,
+    pageSize: pageSizeSchema,
+  },
+} satisfies QuerySchema;
+
+/** What the payment, shipment and notification projections write as `status`. */
+export const PAYMENT_STATUSES = ['Captured', 'Declined', 'Failed', 'Voided', 'Refunded'] as const;
+export const SHIPMENT_STATUSES = [
+  'Created',
+  'Failed',
+  'InTransit',
+  'OutForDelivery',
+  'Delivered',
+  'Voided',
+] as const;
+export const NOTIFICATION_STATUSES = ['Sent', 'Failed'] as const;
+
+/** Payments or shipments of every order, of one customer's orders, or in one status. */
+export interface OrderPartsQuery extends PageQuery {
+  customerId?: string;
+  status?: string;
+}
+
+const orderPartsQuerySchema = (statuses: readonly string[]) =>
+  ({
+    type: 'object',
+    properties: {
+      customerId: idSchema,
+      status: { type: 'string', enum: [...statuses] },
+      page: pageSchema,
+      pageSize: pageSizeSchema,
+    },
+  }) satisfies QuerySchema;
+
+export const paymentsQuerySchema = orderPartsQuerySchema(PAYMENT_STATUSES);
+export const shipmentsQuerySchema = orderPartsQuerySchema(SHIPMENT_STATUSES);
+
+export interface NotificationsQuery extends OrderPartsQuery {
+  orderId?: string;
+  channel?: string;
+}
+
+export const notificationsQuerySchema = {
+  type: 'object',
+  properties: {
+    orderId: idSchema,
+    customerId: idSchema,
+    channel: { type: 'string', enum: [...NOTIFICATION_CHANNELS] },
+    status: { type: 'string', enum: [...NOTIFICATION_STATUSES] },
     page: pageSchema,
     pageSize: pageSizeSchema,
   },

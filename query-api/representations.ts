@@ -18,6 +18,7 @@ export interface ProductBody {
   onHand: number;
   reserved: number;
   lowStock: boolean;
+  retired: boolean;
   version: number;
   updatedAt: string;
 }
@@ -31,6 +32,7 @@ export const productBody = (doc: ProductView): ProductBody => ({
   onHand: doc.onHand,
   reserved: doc.reserved,
   lowStock: doc.lowStock,
+  retired: doc.retired ?? false,
   version: doc.version,
   updatedAt: doc.updatedAt,
 });
@@ -52,3 +54,6 @@ export const inventoryBody = (doc: ProductView): InventoryBody => ({
   version: doc.version,
   updatedAt: doc.updatedAt,
 });
+
+/** Payment, shipment and notification views are served as projected, without MongoDB's `_id`. */
+export const withoutId = <T extends { _id: string }>({ _id, ...rest }: T): Omit<T, '_id'> => rest;

@@ -1,7 +1,15 @@
 import type { Document, Filter } from 'mongodb';
 import { DependencyError, OrderstreamError } from '../lib/errors';
 import type { FailureInjector } from '../lib/observability/failure-injector';
-import type { OrderStatus, OrderView, ProductView, ViewName } from '../lib/read-models/views';
+import type {
+  NotificationView,
+  OrderStatus,
+  OrderView,
+  PaymentView,
+  ProductView,
+  ShipmentView,
+  ViewName,
+} from '../lib/read-models/views';
 import type { ViewCollections } from './view-collections';
 
 export interface Page<T> {
@@ -16,12 +24,35 @@ export interface PageRequest {
   pageSize: number;
 }
 
+/** Payments and shipments are keyed by orderId; a customer's are those of the customer's orders. */
+export interface OrderPartsFilter {
+  customerId?: string;
+  status?: string;
+}
+
+export interface NotificationsFilter extends OrderPartsFilter {
+  orderId?: string;
+  channel?: string;
+}
+
 export interface ViewReader {
   byId<T extends Document & { _id: string }>(view: ViewName, id: string): Promise<T | null>;
   orders(filter: { customerId?: string; status?: OrderStatus }, page: PageRequest): Promise<Page<OrderView>>;
   products(filter: { category?: string }, page: PageRequest): Promise<Page<ProductView>>;
   searchProducts(text: string, page: PageRequest): Promise<Page<ProductView>>;
+  payments(filter: OrderPartsFilter, page: PageRequest): Promise<Page<PaymentView>>;
+  shipments(filter: OrderPartsFilter, page: PageRequest): Promise<Page<ShipmentView>>;
+  notifications(filter: NotificationsFilter, page: PageRequest): Promise<Page<NotificationView>>;
 }
+
+const defined = <T extends object>(filter: T): Partial<T> =>
+  Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as Partial<T>;
+
+/** Retired products leave the catalogue lists; `/api/products/{sku}` still answers for them. */
+const ON_SALE = { retired: { $ne: true } } as const;
+
+// `_id` breaks ties so a page boundary never repeats or skips a document.
+const NEWEST_FIRST = { updatedAt: -1, _id: 1 } as const;
 
 /** Every regex metacharacter, so user text is matched literally (and cannot be a ReDoS pattern). */
 export const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
@@ -72,6 +103,34 @@ export function createViewReader({
     });
   }
 
+  /**
+   * Payment and shipment events do not name the customer, so neither do their views: a customer's
+   * payments are those whose id (the orderId) is one of the customer's orders in the orders view.
+   */
+  async function ofCustomerOrders<T extends Document>(
+    view: 'payments' | 'shipments',
+    { customerId, status }: OrderPartsFilter,
+    request: PageRequest,
+  ): Promise<Page<T>> {
+    const orderIds =
+      customerId === undefined
+        ? undefined
+        : await fromMongo(failures, async () => {
+            const orders = await collections.collection<OrderView>('orders');
+            const found = await orders.find({ customerId }, { projection: { _id: 1 } }).toArray();
+            return found.map((order) => order._id);
+          });
+    return page<T>(
+      view,
+      {
+        ...(orderIds !== undefined ? { _id: { $in: orderIds } } : {}),
+        ...(status !== undefined ? { status } : {}),
+      } as Filter<T>,
+      NEWEST_FIRST,
+      request,
+    );
+  }
+
   return {
     byId: <T extends Document & { _id: string }>(view: ViewName, id: string) =>
       fromMongo(failures, async () => {
@@ -85,14 +144,22 @@ export function createViewReader({
           ...(filter.customerId !== undefined ? { customerId: filter.customerId } : {}),
           ...(filter.status !== undefined ? { status: filter.status } : {}),
         },
-        // `_id` breaks ties so a page boundary never repeats or skips an order.
-        { updatedAt: -1, _id: 1 },
+        NEWEST_FIRST,
+        request,
+      ),
+    payments: (filter, request) => ofCustomerOrders<PaymentView>('payments', filter, request),
+    shipments: (filter, request) => ofCustomerOrders<ShipmentView>('shipments', filter, request),
+    notifications: (filter, request) =>
+      page<NotificationView>(
+        'notifications',
+        defined(filter) as Filter<NotificationView>,
+        NEWEST_FIRST,
         request,
       ),
     products: (filter, request) =>
       page<ProductView>(
         'products',
-        filter.category !== undefined ? { category: filter.category } : {},
+        { ...ON_SALE, ...(filter.category !== undefined ? { category: filter.category } : {}) },
         { sku: 1 },
         request,
       ),
@@ -100,7 +167,7 @@ export function createViewReader({
       const pattern = { $regex: escapeRegex(text), $options: 'i' };
       return page<ProductView>(
         'products',
-        { $or: [{ name: pattern }, { sku: pattern }, { category: pattern }] },
+        { ...ON_SALE, $or: [{ name: pattern }, { sku: pattern }, { category: pattern }] },
         { sku: 1 },
         request,
       );

@@ -3,6 +3,7 @@ import type { InventoryEvent } from '../domain/inventory/events';
 import type { NotificationEvent } from '../domain/notification/events';
 import type { OrderEvent } from '../domain/order/events';
 import type { PaymentEvent } from '../domain/payment/events';
+import type { PreferencesEvent } from '../domain/preferences/events';
 import type { ShipmentEvent } from '../domain/shipment/events';
 import { ORDERS_NAMESPACE, createSchemaCatalog, ordersCatalog, type SchemaCatalog } from './catalog';
 import { createEventSerde, type EventSerde } from './generic-event-serde';
@@ -21,6 +22,7 @@ export const SCHEMA_NAMESPACES = {
   payments: 'io.orderstream.payments',
   shipments: 'io.orderstream.shipments',
   notifications: 'io.orderstream.notifications',
+  preferences: 'io.orderstream.preferences',
 } as const;
 
 export type SchemaAggregate = keyof typeof SCHEMA_NAMESPACES;
@@ -45,10 +47,12 @@ export const catalogs: {
   payments: AggregateSchemas<PaymentEvent>;
   shipments: AggregateSchemas<ShipmentEvent>;
   notifications: AggregateSchemas<NotificationEvent>;
+  preferences: AggregateSchemas<PreferencesEvent>;
 } = {
   orders: { catalog: ordersCatalog, serde: { encode: encodeOrderEvent, decode: decodeOrderEvent } },
   inventory: generic<InventoryEvent>('inventory'),
   payments: generic<PaymentEvent>('payments'),
   shipments: generic<ShipmentEvent>('shipments'),
   notifications: generic<NotificationEvent>('notifications'),
+  preferences: generic<PreferencesEvent>('preferences'),
 };

@@ -14,7 +14,8 @@ export interface TopicNames {
   prefix: string;
 }
 
-export type AggregateType = 'orders' | 'inventory' | 'payments' | 'shipments' | 'notifications';
+export type AggregateType =
+  'orders' | 'inventory' | 'payments' | 'shipments' | 'notifications' | 'preferences';
 
 export const topicNames = (prefix = ''): TopicNames => ({
   prefix,

@@ -12,10 +12,13 @@ export interface Product {
   /** Integer minor units (cents); one price list, applied whatever the order's currency. */
   price: MinorUnits;
   category: string;
+  /** No longer sold (ProductRetired): new order lines may not take it. */
+  retired?: boolean;
 }
 
 export interface Catalog {
   productOf(sku: string): Product | undefined;
+  /** The price a new order line takes; undefined for an unknown or retired product. */
   priceOf(sku: string): MinorUnits | undefined;
   /** Every product, in catalogue order. */
   list(): readonly Product[];
@@ -43,6 +46,9 @@ function problemsOf(products: readonly Product[]): FieldError[] {
   return problems;
 }
 
+export const priceOnSale = (product: Product | undefined): MinorUnits | undefined =>
+  product && !product.retired ? product.price : undefined;
+
 /**
  * A catalogue over a fixed product list. A malformed list fails here, at load, rather than as a
  * wrong price on some order later.
@@ -54,7 +60,7 @@ export function createCatalog(products: readonly Product[]): Catalog {
   const bySku = new Map(frozen.map((p) => [p.sku, p]));
   return {
     productOf: (sku) => bySku.get(sku),
-    priceOf: (sku) => bySku.get(sku)?.price,
+    priceOf: (sku) => priceOnSale(bySku.get(sku)),
     list: () => frozen,
   };
 }

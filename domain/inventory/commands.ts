@@ -39,6 +39,29 @@ export interface CommitStock extends InventoryCommandBase<'CommitStock'> {
   orderId: string;
 }
 
-export type InventoryCommand = RegisterProduct | ReplenishStock | ReserveStock | ReleaseStock | CommitStock;
+/** Idempotent: the price it already has changes nothing. */
+export interface ChangeProductPrice extends InventoryCommandBase<'ChangeProductPrice'> {
+  price: MinorUnits;
+}
+
+/** Idempotent: the name it already has changes nothing. */
+export interface RenameProduct extends InventoryCommandBase<'RenameProduct'> {
+  name: string;
+}
+
+/** Idempotent: retiring a retired product changes nothing. */
+export interface RetireProduct extends InventoryCommandBase<'RetireProduct'> {
+  reason: string;
+}
+
+export type InventoryCommand =
+  | RegisterProduct
+  | ReplenishStock
+  | ReserveStock
+  | ReleaseStock
+  | CommitStock
+  | ChangeProductPrice
+  | RenameProduct
+  | RetireProduct;
 
 export type InventoryCommandType = InventoryCommand['type'];

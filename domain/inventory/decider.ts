@@ -1,6 +1,13 @@
 import { InvalidStateError, NotFoundError } from '../../lib/errors';
 import type { Decider } from '../decider';
-import type { InventoryCommand, RegisterProduct, ReserveStock } from './commands';
+import type {
+  ChangeProductPrice,
+  InventoryCommand,
+  RegisterProduct,
+  RenameProduct,
+  ReserveStock,
+  RetireProduct,
+} from './commands';
 import type { InventoryEvent, LowStockDetected, ReservationRejectionReason } from './events';
 import { evolveInventory } from './evolve';
 import {
@@ -24,9 +31,10 @@ const lowStock = (
     ? [{ type: 'LowStockDetected', data: { available: after, threshold, occurredAt } }]
     : [];
 
+// Against the registration, not the current details: start-up seeding re-sends it after changes.
 const sameRegistration = (product: Product, command: RegisterProduct): boolean =>
-  product.name === command.name &&
-  product.price === command.price &&
+  (product.registeredAs?.name ?? product.name) === command.name &&
+  (product.registeredAs?.price ?? product.price) === command.price &&
   product.category === command.category &&
   product.initialStock === command.initialStock &&
   product.lowStockThreshold === command.lowStockThreshold;
@@ -79,6 +87,39 @@ const reserve = (command: ReserveStock, state: InventoryState): InventoryEvent[]
   ];
 };
 
+/** Price, name and retirement: each idempotent, and a retired product's details are final. */
+const changeDetails = (
+  command: ChangeProductPrice | RenameProduct | RetireProduct,
+  product: Product,
+): InventoryEvent[] => {
+  const occurredAt = command.meta.issuedAt;
+  if (product.retired) {
+    if (command.type === 'RetireProduct') return [];
+    throw new InvalidStateError(`product ${command.sku} is retired; its details no longer change`);
+  }
+  switch (command.type) {
+    case 'ChangeProductPrice':
+      return command.price === product.price
+        ? []
+        : [
+            {
+              type: 'ProductPriceChanged',
+              data: { price: command.price, previousPrice: product.price, occurredAt },
+            },
+          ];
+    case 'RenameProduct':
+      return command.name === product.name
+        ? []
+        : [{ type: 'ProductRenamed', data: { name: command.name, previousName: product.name, occurredAt } }];
+    case 'RetireProduct':
+      return [{ type: 'ProductRetired', data: { reason: command.reason, occurredAt } }];
+    default: {
+      const unhandled: never = command;
+      throw new InvalidStateError(`unknown product change ${JSON.stringify(unhandled)}`);
+    }
+  }
+};
+
 /** Order: validation, then the command's own rules; compensations (release) never fail on state. */
 export const decideInventory = (command: InventoryCommand, state: InventoryState): InventoryEvent[] => {
   validateInventoryCommand(command);
@@ -98,6 +139,9 @@ export const decideInventory = (command: InventoryCommand, state: InventoryState
     }
     case 'ReplenishStock':
     case 'CommitStock':
+    case 'ChangeProductPrice':
+    case 'RenameProduct':
+    case 'RetireProduct':
       break;
     default: {
       const unhandled: never = command;
@@ -105,6 +149,13 @@ export const decideInventory = (command: InventoryCommand, state: InventoryState
     }
   }
   if (state.status !== 'Registered') throw new NotFoundError(`product ${command.sku} is not registered`);
+  if (
+    command.type === 'ChangeProductPrice' ||
+    command.type === 'RenameProduct' ||
+    command.type === 'RetireProduct'
+  ) {
+    return changeDetails(command, state);
+  }
   if (command.type === 'ReplenishStock') {
     return [{ type: 'StockReplenished', data: { quantity: command.quantity, occurredAt } }];
   }

@@ -276,3 +276,48 @@ describe('stock invariants under random commands', () => {
     expect(history.filter((e) => e.type === 'StockCommitted').length).toBeGreaterThan(0);
   });
 });
+
+describe('price, name and retirement', () => {
+  const reprice = (price: number) => cmd({ type: 'ChangeProductPrice', price });
+  const rename = (name: string) => cmd({ type: 'RenameProduct', name });
+  const retire = cmd({ type: 'RetireProduct', reason: 'end of line' });
+
+  it('changes the price and the name, naming what they were', () => {
+    given([E.registered]).when(reprice(1500)).then([E.repriced]);
+    given([E.registered]).when(rename('Widget Pro')).then([E.renamed]);
+    expect(product([E.registered, E.repriced, E.renamed])).toMatchObject({ price: 1500, name: 'Widget Pro' });
+  });
+
+  it('changes nothing when the price or name is already the one asked for', () => {
+    given([E.registered, E.repriced]).when(reprice(1500)).then([]);
+    given([E.registered]).when(rename('Widget')).then([]);
+  });
+
+  it('refuses a change to a product that is not registered', () => {
+    given([]).when(reprice(1500)).thenThrows(NotFoundError);
+    given([]).when(retire).thenThrows(NotFoundError);
+  });
+
+  it('retires once; a retired product keeps its details but still fulfils orders already holding it', () => {
+    given([E.registered]).when(retire).then([E.retired]);
+    given([E.registered, E.retired]).when(retire).then([]);
+    given([E.registered, E.retired]).when(reprice(1)).thenThrows(InvalidStateError);
+    given([E.registered, E.retired]).when(rename('x')).thenThrows(InvalidStateError);
+    // Lines sold before the retirement are still reserved and shipped.
+    given([E.registered, E.retired])
+      .when(reserve('o-1', 4))
+      .then([reserved('o-1', 4)]);
+  });
+
+  it('still takes the original registration again after the details changed (start-up seeding re-runs)', () => {
+    given([E.registered, E.repriced, E.renamed]).when(REGISTER).then([]);
+  });
+
+  it('refuses a negative price, a blank name and a blank reason', () => {
+    given([E.registered]).when(reprice(-1)).thenThrows(ValidationError);
+    given([E.registered]).when(rename('')).thenThrows(ValidationError);
+    given([E.registered])
+      .when(cmd({ type: 'RetireProduct', reason: '' }))
+      .thenThrows(ValidationError);
+  });
+});

@@ -30,6 +30,17 @@ export type StockReservationRejected = InventoryEventOf<
 /** quantity 0 records a release that overtook its reservation: it closes the order for this SKU. */
 export type StockReleased = InventoryEventOf<'StockReleased', { orderId: string; quantity: number }>;
 export type StockCommitted = InventoryEventOf<'StockCommitted', { orderId: string; quantity: number }>;
+/** A new list price for lines added from now on; lines already in orders keep theirs. */
+export type ProductPriceChanged = InventoryEventOf<
+  'ProductPriceChanged',
+  { price: MinorUnits; previousPrice: MinorUnits }
+>;
+export type ProductRenamed = InventoryEventOf<'ProductRenamed', { name: string; previousName: string }>;
+/**
+ * No longer sold: no new order line may take it. Orders that already hold it are still
+ * reserved, shipped and released as usual, since those lines were sold before.
+ */
+export type ProductRetired = InventoryEventOf<'ProductRetired', { reason: string }>;
 /** Emitted with the event that takes available units from ≥ threshold to below it. */
 export type LowStockDetected = InventoryEventOf<'LowStockDetected', { available: number; threshold: number }>;
 
@@ -40,7 +51,10 @@ export type InventoryEvent =
   | StockReservationRejected
   | StockReleased
   | StockCommitted
-  | LowStockDetected;
+  | LowStockDetected
+  | ProductPriceChanged
+  | ProductRenamed
+  | ProductRetired;
 
 export type InventoryEventType = InventoryEvent['type'];
 
@@ -52,6 +66,9 @@ export const INVENTORY_EVENT_TYPES = [
   'StockReleased',
   'StockCommitted',
   'LowStockDetected',
+  'ProductPriceChanged',
+  'ProductRenamed',
+  'ProductRetired',
 ] as const satisfies readonly InventoryEventType[];
 
 // Compile-time guard: adding an event to the union without listing it above fails here.

@@ -22,6 +22,10 @@ const settle = (state: Product, orderId: string, quantity: number, reason: Close
   closed: close(state, orderId, reason),
 });
 
+/** Name and price as registered: kept on the first change, since the current ones move. */
+const registration = (product: Product): NonNullable<Product['registeredAs']> =>
+  product.registeredAs ?? { name: product.name, price: product.price };
+
 const registered = (state: InventoryState, event: InventoryEvent): Product => {
   if (state.status !== 'Registered') throw corrupt(event, 'before ProductRegistered');
   return state;
@@ -85,6 +89,18 @@ export const evolveInventory = (state: InventoryState, event: InventoryEvent): I
     }
     case 'LowStockDetected':
       return state;
+    case 'ProductPriceChanged': {
+      const product = registered(state, event);
+      return { ...product, registeredAs: registration(product), price: event.data.price };
+    }
+    case 'ProductRenamed': {
+      const product = registered(state, event);
+      return { ...product, registeredAs: registration(product), name: event.data.name };
+    }
+    case 'ProductRetired': {
+      const product = registered(state, event);
+      return { ...product, retired: { reason: event.data.reason, at: event.data.occurredAt } };
+    }
     default: {
       const unhandled: never = event;
       throw new InvalidStateError(

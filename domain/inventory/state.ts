@@ -34,6 +34,10 @@ export interface Product extends ClosedOrders {
   shipped: number;
   /** initialStock + every replenishment. */
   received: number;
+  /** Name and price as registered, before any change: what a repeated RegisterProduct is compared with. */
+  registeredAs?: { name: string; price: MinorUnits };
+  /** Set once by ProductRetired: not for sale any more. */
+  retired?: { reason: string; at: string };
 }
 
 export type InventoryState = UnregisteredProduct | Product;

@@ -35,6 +35,15 @@ export const validateInventoryCommand = (command: InventoryCommand): void => {
     case 'CommitStock':
       nonEmptyString(errors, 'orderId', command.orderId);
       break;
+    case 'ChangeProductPrice':
+      minorUnits(errors, 'price', command.price);
+      break;
+    case 'RenameProduct':
+      nonEmptyString(errors, 'name', command.name);
+      break;
+    case 'RetireProduct':
+      nonEmptyString(errors, 'reason', command.reason);
+      break;
     default: {
       const unknown: never = command;
       unknownType(errors, 'inventory', (unknown as { type?: unknown }).type);

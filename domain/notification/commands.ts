@@ -16,10 +16,29 @@ export interface SendNotification {
   /** A TemplateId of templates.ts. */
   template: string;
   params: Record<string, string>;
+  /** The customer's language (their preferences); the text falls back to English without one. */
+  locale?: string;
   /** Required exactly when `effectNeeded` says the provider must be called. */
   outcome?: SendOutcome;
   expectedVersion?: number;
   meta: CommandMeta;
 }
 
-export type NotificationCommand = SendNotification;
+/** What the provider finally did with a sent message (its receipt, relayed by its webhook). */
+export const DELIVERY_STATUSES = ['delivered', 'bounced', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Records a provider's receipt for a sent notification; the same receipt again changes nothing. */
+export interface RecordDeliveryReceipt {
+  type: 'RecordDeliveryReceipt';
+  notificationId: string;
+  status: DeliveryStatus;
+  /** When the provider saw it happen. */
+  at: string;
+  /** Why it bounced or failed, as the provider says. */
+  reason?: string;
+  expectedVersion?: number;
+  meta: CommandMeta;
+}
+
+export type NotificationCommand = SendNotification | RecordDeliveryReceipt;

@@ -1,11 +1,25 @@
 import type { Decider } from '../decider';
 import { invalidField } from '../order/field-checks';
-import type { NotificationCommand } from './commands';
+import { InvalidStateError } from '../../lib/errors';
+import type { NotificationCommand, RecordDeliveryReceipt } from './commands';
 import type { NotificationEvent } from './events';
 import { evolveNotification } from './evolve';
 import { effectNeeded } from './effect-needed';
 import { initialNotificationState, type NotificationState } from './state';
 import { validateNotificationCommand } from './validate-command';
+
+/** A receipt is for a sent message; the latest one counts, and the same one again is no news. */
+const recordReceipt = (command: RecordDeliveryReceipt, state: NotificationState): NotificationEvent[] => {
+  if (state.status !== 'Sent') {
+    throw new InvalidStateError(
+      `notification ${command.notificationId} was not sent; no receipt can be for it`,
+    );
+  }
+  const { status, at, reason } = command;
+  const delivery = { status, at, ...(reason !== undefined ? { reason } : {}) };
+  if (JSON.stringify(state.delivery) === JSON.stringify(delivery)) return [];
+  return [{ type: 'NotificationDeliveryReported', data: { ...delivery, occurredAt: command.meta.issuedAt } }];
+};
 
 /** A sent notification is never sent again; a failed one may be retried by a later command. */
 export const decideNotification = (
@@ -13,6 +27,7 @@ export const decideNotification = (
   state: NotificationState,
 ): NotificationEvent[] => {
   validateNotificationCommand(command);
+  if (command.type === 'RecordDeliveryReceipt') return recordReceipt(command, state);
   if (!effectNeeded(command, state)) return [];
   const { outcome, orderId, customerId, channel, template } = command;
   if (outcome === undefined) {

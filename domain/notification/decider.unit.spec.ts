@@ -1,7 +1,7 @@
 import { InvalidStateError, ValidationError } from '../../lib/errors';
 import { foldEvents } from '../decider';
 import { deciderSpecification } from '../testing/decider-spec';
-import { NOTIFICATION_EVENTS as E, sendNotification } from '../testing/notification-fixtures';
+import { NOTIFICATION_EVENTS as E, receipt, sendNotification } from '../testing/notification-fixtures';
 import type { NotificationCommand } from './commands';
 import { notificationDecider } from './decider';
 import { effectNeeded, providerIdempotencyKey } from './effect-needed';
@@ -62,5 +62,29 @@ describe('SendNotification', () => {
 
   it('refuses a history that continues after a sent notification', () => {
     expect(() => foldEvents(notificationDecider, [E.sent, E.failed])).toThrow(InvalidStateError);
+  });
+});
+
+describe('RecordDeliveryReceipt', () => {
+  it("records the provider's receipt of a sent notification, the latest one counting", () => {
+    given([E.sent]).when(receipt('delivered')).then([E.delivered]);
+    given([E.sent, E.delivered]).when(receipt('bounced', 'mailbox unknown')).then([E.bounced]);
+    expect(foldEvents(notificationDecider, [E.sent, E.bounced])).toMatchObject({
+      status: 'Sent',
+      delivery: { status: 'bounced', reason: 'mailbox unknown' },
+    });
+  });
+
+  it('changes nothing for the same receipt again, and calls no provider', () => {
+    given([E.sent, E.delivered]).when(receipt('delivered')).then([]);
+    expect(effectNeeded(receipt('delivered'), foldEvents(notificationDecider, [E.sent]))).toBe(false);
+  });
+
+  it('refuses a receipt for a notification never sent, and a malformed one', () => {
+    given([]).when(receipt('delivered')).thenThrows(InvalidStateError);
+    given([E.failed]).when(receipt('delivered')).thenThrows(InvalidStateError);
+    given([E.sent])
+      .when({ ...receipt('delivered'), status: 'lost' as never, at: 'yesterday' })
+      .thenThrows(ValidationError, (e) => e.errors.map((x) => x.field).join() === 'status,at');
   });
 });

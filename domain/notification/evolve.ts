@@ -3,6 +3,12 @@ import type { NotificationEvent } from './events';
 import type { NotificationState } from './state';
 
 export const evolveNotification = (state: NotificationState, event: NotificationEvent): NotificationState => {
+  if (event.type === 'NotificationDeliveryReported') {
+    if (state.status !== 'Sent')
+      throw new InvalidStateError(`corrupt history: ${event.type} before NotificationSent`);
+    const { status, at, reason } = event.data;
+    return { ...state, delivery: { status, at, ...(reason !== undefined ? { reason } : {}) } };
+  }
   if (state.status === 'Sent')
     throw new InvalidStateError(`corrupt history: ${event.type} after NotificationSent`);
   switch (event.type) {

@@ -1,4 +1,5 @@
-import { ValidationError } from '../../lib/errors';
+import { ValidationError, type FieldError } from '../../lib/errors';
+import templateData from './templates.json';
 import type { CancellationReasonCode, OrderEvent } from '../order/events';
 import type { MinorUnits } from '../order/money';
 
@@ -11,73 +12,126 @@ export interface RenderedMessage {
   body: string;
 }
 
-type Params = Readonly<Record<string, string>>;
-
-interface Template {
-  /** The order event that sends it. */
-  trigger: OrderEvent['type'];
-  /** Params the template reads; SendNotification is refused without them. */
-  params: readonly string[];
-  render(params: Params): RenderedMessage;
+/** Which text of a template was rendered: texts are data, and change by new versions. */
+export interface RenderedText extends RenderedMessage {
+  version: number;
+  locale: string;
+  channel?: NotificationChannel;
 }
 
-const p = (params: Params, name: string): string => params[name] ?? '';
+type Params = Readonly<Record<string, string>>;
 
-/** One template per customer-facing order event. */
-export const TEMPLATES = {
-  'order-placed': {
-    trigger: 'OrderPlaced',
-    params: ['orderId', 'total'],
-    render: (x) => ({
-      subject: `We received your order ${p(x, 'orderId')}`,
-      body: `Thank you! Order ${p(x, 'orderId')} for ${p(x, 'total')} is placed and we are reserving your items.`,
-    }),
-  },
-  'order-paid': {
-    trigger: 'OrderPaid',
-    params: ['orderId', 'total'],
-    render: (x) => ({
-      subject: `Payment received for order ${p(x, 'orderId')}`,
-      body: `We received your payment of ${p(x, 'total')} for order ${p(x, 'orderId')}. We are preparing the shipment.`,
-    }),
-  },
-  'order-shipped': {
-    trigger: 'OrderShipped',
-    params: ['orderId', 'carrier', 'trackingNumber'],
-    render: (x) => ({
-      subject: `Order ${p(x, 'orderId')} is on its way`,
-      body: `Order ${p(x, 'orderId')} shipped with ${p(x, 'carrier')}, tracking number ${p(x, 'trackingNumber')}.`,
-    }),
-  },
-  'order-completed': {
-    trigger: 'OrderCompleted',
-    params: ['orderId'],
-    render: (x) => ({
-      subject: `Order ${p(x, 'orderId')} was delivered`,
-      body: `Order ${p(x, 'orderId')} was delivered. Enjoy, and thank you for shopping with us!`,
-    }),
-  },
-  'order-cancelled': {
-    trigger: 'OrderCancelled',
-    params: ['orderId', 'reason'],
-    render: (x) => ({
-      subject: `Order ${p(x, 'orderId')} was cancelled`,
-      body: `Order ${p(x, 'orderId')} was cancelled because ${p(x, 'reason')}. Anything you paid will be refunded.`,
-    }),
-  },
-} as const satisfies Record<string, Template>;
+/** One wording of a template: for a locale, optionally for one channel only (SMS wants it short). */
+export interface TemplateText {
+  locale: string;
+  channel?: NotificationChannel;
+  version: number;
+  subject: string;
+  body: string;
+}
 
-export type TemplateId = keyof typeof TEMPLATES;
+export interface Template {
+  /** The event that sends it: an order's, or an inventory alert for the operators. */
+  trigger: OrderEvent['type'] | 'LowStockDetected';
+  /** Params the texts read; SendNotification is refused without them. */
+  params: readonly string[];
+  texts: readonly TemplateText[];
+}
+
+const TEMPLATE_IDS = [
+  'order-placed',
+  'order-paid',
+  'order-shipped',
+  'order-completed',
+  'order-cancelled',
+  'low-stock',
+] as const;
+export type TemplateId = (typeof TEMPLATE_IDS)[number];
+
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
+export const DEFAULT_LOCALE = 'en';
+
+/**
+ * Checks the texts once, at load: every template has an English text for all channels (the last
+ * fallback), and every placeholder names a declared param. A bad file fails here, not as a
+ * half-rendered message to a customer later.
+ */
+function loadTemplates(data: {
+  templates: Record<string, Template>;
+}): Readonly<Record<TemplateId, Template>> {
+  const problems: FieldError[] = [];
+  for (const id of TEMPLATE_IDS) {
+    const template = data.templates[id];
+    if (!template) {
+      problems.push({ field: id, message: 'is missing' });
+      continue;
+    }
+    if (!template.texts.some((t) => t.locale === DEFAULT_LOCALE && t.channel === undefined)) {
+      problems.push({ field: id, message: `needs a ${DEFAULT_LOCALE} text for every channel` });
+    }
+    template.texts.forEach((text, i) => {
+      for (const [, name] of `${text.subject} ${text.body}`.matchAll(PLACEHOLDER)) {
+        if (!template.params.includes(name as string)) {
+          problems.push({ field: `${id}.texts[${i}]`, message: `reads {${name}}, not a param` });
+        }
+      }
+    });
+  }
+  if (problems.length > 0) throw new ValidationError('invalid notification templates', problems);
+  return Object.freeze(Object.fromEntries(TEMPLATE_IDS.map((id) => [id, data.templates[id]]))) as Record<
+    TemplateId,
+    Template
+  >;
+}
+
+/** Every template, from templates.json. */
+export const TEMPLATES = loadTemplates(templateData as { templates: Record<string, Template> });
 
 export const isTemplateId = (value: unknown): value is TemplateId =>
-  typeof value === 'string' && Object.hasOwn(TEMPLATES, value);
+  typeof value === 'string' && (TEMPLATE_IDS as readonly string[]).includes(value);
 
 /** The params a template needs and `params` lacks (empty when it can be rendered). */
 export const missingParams = (template: TemplateId, params: Params): string[] =>
   TEMPLATES[template].params.filter((name) => typeof params[name] !== 'string');
 
+/**
+ * The text to render: the highest version among the best matches, tried in this order: the
+ * locale for the channel, the locale, its language (`de` for `de-CH`) for the channel, the
+ * language, then English for the channel, English.
+ */
+export const textFor = (
+  template: TemplateId,
+  { channel, locale = DEFAULT_LOCALE }: { channel?: NotificationChannel; locale?: string },
+): TemplateText => {
+  const { texts } = TEMPLATES[template];
+  const language = locale.split('-')[0] ?? DEFAULT_LOCALE;
+  const tries: [string, NotificationChannel | undefined][] = [
+    [locale, channel],
+    [locale, undefined],
+    [language, channel],
+    [language, undefined],
+    [DEFAULT_LOCALE, channel],
+    [DEFAULT_LOCALE, undefined],
+  ];
+  for (const [wanted, forChannel] of tries) {
+    const matches = texts.filter(
+      (t) => t.locale.toLowerCase() === wanted.toLowerCase() && t.channel === forChannel,
+    );
+    if (matches.length > 0) return matches.reduce((a, b) => (b.version > a.version ? b : a));
+  }
+  // loadTemplates guarantees an English text for every channel.
+  throw new ValidationError(`template ${template} has no text`, [{ field: 'template', message: template }]);
+};
+
+const fill = (text: string, params: Params): string =>
+  text.replace(PLACEHOLDER, (_, name: string) => params[name] ?? '');
+
 /** Renders a template; the runtime calls it to build the message it hands the provider. */
-export const renderTemplate = (template: string, params: Params): RenderedMessage => {
+export const renderTemplate = (
+  template: string,
+  params: Params,
+  where: { channel?: NotificationChannel; locale?: string } = {},
+): RenderedText => {
   if (!isTemplateId(template)) {
     throw new ValidationError(`unknown template ${template}`, [{ field: 'template', message: template }]);
   }
@@ -88,7 +142,14 @@ export const renderTemplate = (template: string, params: Params): RenderedMessag
       missing.map((name) => ({ field: `params.${name}`, message: 'is required by the template' })),
     );
   }
-  return TEMPLATES[template].render(params);
+  const text = textFor(template, where);
+  return {
+    subject: fill(text.subject, params),
+    body: fill(text.body, params),
+    version: text.version,
+    locale: text.locale,
+    ...(text.channel ? { channel: text.channel } : {}),
+  };
 };
 
 /** Currencies without minor units; every other ISO 4217 code is shown with two decimals. */
@@ -173,39 +234,15 @@ export const notificationFor = (
   }
 };
 
-export interface NotificationPreferences {
-  channels: NotificationChannel[];
-}
-
 /**
- * Until customers can choose (there is no preferences store yet), a customer's channels come
- * from a fixed table indexed by a hash of the customer id: stable for a customer, spread over
- * the three profiles across customers, and pure, so a replayed event notifies the same channels.
+ * Operator alerts are notifications too: addressed to this recipient (in `customerId`), about a
+ * stock reference `stock:<sku>` (in `orderId`), so operators list them with
+ * `GET /api/queries/notifications?customerId=operators`.
  */
-export const DEFAULT_PREFERENCE_PROFILES: readonly NotificationPreferences[] = [
-  { channels: ['email'] },
-  { channels: ['email', 'sms'] },
-  { channels: ['push'] },
-];
-
-/** 32-bit FNV-1a over the UTF-16 code units: small, stable, and good enough to spread ids. */
-export const fnv1a = (text: string): number => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-};
-
-export const defaultPreferences = (customerId: string): NotificationPreferences =>
-  DEFAULT_PREFERENCE_PROFILES[
-    fnv1a(customerId) % DEFAULT_PREFERENCE_PROFILES.length
-  ] as NotificationPreferences;
-
-/** The channels to notify on, each once, in a fixed order (email, sms, push). */
-export const channelsFor = (preferences: NotificationPreferences): NotificationChannel[] =>
-  NOTIFICATION_CHANNELS.filter((channel) => preferences.channels.includes(channel));
+export const OPERATORS = 'operators';
+export const stockReferenceOf = (sku: string): string => `stock:${sku}`;
+/** Operators are alerted by email: an alert must wait for someone to act on it, not ring once. */
+export const OPERATOR_CHANNEL: NotificationChannel = 'email';
 
 /** `<orderId>:<trigger event type>:<channel>`: one notification per order event and channel. */
 export const notificationIdOf = (orderId: string, trigger: string, channel: NotificationChannel): string =>

@@ -2,33 +2,60 @@ import { ValidationError } from '../../lib/errors';
 import { EVENTS, ORDER_ID, cancelledEvent } from '../testing/order-fixtures';
 import { ORDER_EVENT_TYPES, type OrderEvent } from '../order/events';
 import {
-  DEFAULT_PREFERENCE_PROFILES,
   TEMPLATES,
-  channelsFor,
-  defaultPreferences,
-  fnv1a,
   formatMoney,
   notificationFor,
   notificationIdOf,
   renderTemplate,
+  textFor,
 } from './templates';
 
 describe('templates', () => {
-  it('one template per customer-facing order event, each rendering from its params', () => {
+  it("one template per customer-facing order event and the operators' low-stock alert, each rendering from its params", () => {
     expect(Object.values(TEMPLATES).map((t) => t.trigger)).toEqual([
       'OrderPlaced',
       'OrderPaid',
       'OrderShipped',
       'OrderCompleted',
       'OrderCancelled',
+      'LowStockDetected',
     ]);
     expect(renderTemplate('order-placed', { orderId: 'o-7', total: '34.99 EUR' })).toEqual({
       subject: 'We received your order o-7',
       body: 'Thank you! Order o-7 for 34.99 EUR is placed and we are reserving your items.',
+      version: 1,
+      locale: 'en',
     });
     expect(
       renderTemplate('order-shipped', { orderId: 'o-7', carrier: 'DHL', trackingNumber: 'T-1' }).body,
     ).toBe('Order o-7 shipped with DHL, tracking number T-1.');
+  });
+
+  it('picks the text by locale, language and channel, falling back to English', () => {
+    const params = { orderId: 'o-7', total: '34.99 EUR' };
+    expect(renderTemplate('order-placed', params, { locale: 'de-CH', channel: 'email' })).toMatchObject({
+      subject: 'Wir haben Ihre Bestellung o-7 erhalten',
+      locale: 'de',
+    });
+    expect(renderTemplate('order-placed', params, { locale: 'fr', channel: 'sms' })).toEqual({
+      subject: '',
+      body: 'Order o-7 (34.99 EUR) placed. Thank you!',
+      version: 1,
+      locale: 'en',
+      channel: 'sms',
+    });
+    // German has no SMS text of its own: the German text beats an English SMS one.
+    expect(renderTemplate('order-placed', params, { locale: 'de', channel: 'sms' }).locale).toBe('de');
+    expect(renderTemplate('order-cancelled', { orderId: 'o-7', reason: 'x' }, { locale: 'de' }).locale).toBe(
+      'en',
+    );
+  });
+
+  it('takes the highest version of the best match', () => {
+    const texts = TEMPLATES['order-paid'].texts;
+    expect(textFor('order-paid', { locale: 'en' })).toBe(
+      texts.filter((t) => t.locale === 'en' && !t.channel).reduce((a, b) => (b.version > a.version ? b : a)),
+    );
   });
 
   it('refuses an unknown template or missing params', () => {
@@ -68,18 +95,8 @@ describe('templates', () => {
   });
 });
 
-describe('channel preferences', () => {
-  it('picks a stable profile per customer from a hash of the id, spreading customers over all profiles', () => {
-    expect(defaultPreferences('cust-1')).toBe(defaultPreferences('cust-1'));
-    const used = new Set(Array.from({ length: 60 }, (_, i) => defaultPreferences(`customer-${i}`)));
-    expect(used.size).toBe(DEFAULT_PREFERENCE_PROFILES.length);
-    expect(fnv1a('')).toBe(0x811c9dc5);
-    expect(fnv1a('a')).toBe(0xe40c292c); // the published FNV-1a test vector
-  });
-
-  it('lists each channel once, in a fixed order', () => {
-    expect(channelsFor({ channels: ['push', 'email', 'push'] })).toEqual(['email', 'push']);
-    expect(channelsFor({ channels: [] })).toEqual([]);
+describe('notification ids', () => {
+  it('name the order, the trigger and the channel', () => {
     expect(notificationIdOf('o-1', 'OrderPaid', 'sms')).toBe('o-1:OrderPaid:sms');
   });
 });

@@ -3,6 +3,7 @@ import {
   checkEnvelope,
   integerIn,
   isObject,
+  isoInstant,
   nonEmptyString,
   object,
   oneOf,
@@ -10,7 +11,7 @@ import {
   throwIfInvalid,
   unknownType,
 } from '../order/field-checks';
-import type { NotificationCommand } from './commands';
+import { DELIVERY_STATUSES, type NotificationCommand } from './commands';
 import { NOTIFICATION_CHANNELS, isTemplateId, missingParams } from './templates';
 
 const outcome = object((errors, prefix, value) => {
@@ -48,10 +49,16 @@ export const validateNotificationCommand = (command: NotificationCommand): void 
         }
       }
       optional(outcome)(errors, 'outcome', command.outcome);
+      optional(nonEmptyString)(errors, 'locale', command.locale);
       break;
     }
+    case 'RecordDeliveryReceipt':
+      oneOf(DELIVERY_STATUSES)(errors, 'status', command.status);
+      isoInstant(errors, 'at', command.at);
+      optional(nonEmptyString)(errors, 'reason', command.reason);
+      break;
     default: {
-      const unknown: never = command.type;
+      const unknown: never = command;
       unknownType(errors, 'notification', unknown);
     }
   }

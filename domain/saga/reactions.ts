@@ -1,11 +1,12 @@
 import type { InventoryEvent } from '../inventory/events';
 import {
-  channelsFor,
-  defaultPreferences,
   notificationFor,
   notificationIdOf,
-  type NotificationPreferences,
+  OPERATOR_CHANNEL,
+  OPERATORS,
+  stockReferenceOf,
 } from '../notification/templates';
+import { channelsAt, DEFAULT_PREFERENCES, type NotificationPreferences } from '../preferences/preferences';
 import type { CommandMeta } from '../order/commands';
 import type { OrderEvent } from '../order/events';
 import type { OrderLine } from '../order/money';
@@ -30,18 +31,21 @@ const releaseAll = (orderId: string, items: readonly OrderLine[]): Draft[] =>
   items.map(({ sku }) => to('inventory', sku, { type: 'ReleaseStock', sku, orderId }));
 
 /**
- * One SendNotification per channel of the customer. Events written before customerId existed
- * decode with '' and notify no one.
+ * One SendNotification per channel the customer chose, less SMS and push in their quiet hours
+ * (at the saga's time, `issuedAt`). Events written before customerId existed decode with '' and
+ * notify no one.
  */
 const notify = (
   orderId: string,
   event: OrderEvent,
   preferencesOf: (customerId: string) => NotificationPreferences,
+  at: string,
 ): Draft[] => {
   const message = notificationFor(orderId, event);
   const customerId = 'customerId' in event.data ? event.data.customerId : '';
   if (message === undefined || customerId === '') return [];
-  return channelsFor(preferencesOf(customerId)).map((channel) => {
+  const preferences = preferencesOf(customerId);
+  return channelsAt(preferences, at).map((channel) => {
     const notificationId = notificationIdOf(orderId, event.type, channel);
     return to('notifications', notificationId, {
       type: 'SendNotification',
@@ -51,13 +55,19 @@ const notify = (
       channel,
       template: message.template,
       params: message.params,
+      locale: preferences.locale,
     });
   });
 };
 
 /** The order's own events drive inventory, payment and shipment (and the customer's inbox). */
 const onOrderEvent = (orderId: string, event: OrderEvent, context: ReactionContext): Draft[] => {
-  const notifications = notify(orderId, event, context.preferencesOf ?? defaultPreferences);
+  const notifications = notify(
+    orderId,
+    event,
+    context.preferencesOf ?? (() => DEFAULT_PREFERENCES),
+    context.issuedAt,
+  );
   switch (event.type) {
     case 'OrderPlaced':
       return [
@@ -129,7 +139,25 @@ const onOrderEvent = (orderId: string, event: OrderEvent, context: ReactionConte
   }
 };
 
-const onInventoryEvent = (sku: string, event: InventoryEvent): Draft[] => {
+/**
+ * One alert per crossing below the threshold: the event's version makes the id, so a redelivered
+ * LowStockDetected is the same notification and a later crossing is a new one.
+ */
+const alertOperators = (sku: string, version: number, available: number, threshold: number): Draft => {
+  const orderId = stockReferenceOf(sku);
+  const notificationId = notificationIdOf(orderId, `LowStockDetected-v${version}`, OPERATOR_CHANNEL);
+  return to('notifications', notificationId, {
+    type: 'SendNotification',
+    notificationId,
+    orderId,
+    customerId: OPERATORS,
+    channel: OPERATOR_CHANNEL,
+    template: 'low-stock',
+    params: { sku, available: String(available), threshold: String(threshold) },
+  });
+};
+
+const onInventoryEvent = (sku: string, event: InventoryEvent, version: number): Draft[] => {
   switch (event.type) {
     case 'StockReserved':
     case 'StockReservationRejected': {
@@ -137,11 +165,15 @@ const onInventoryEvent = (sku: string, event: InventoryEvent): Draft[] => {
       const reserved = event.type === 'StockReserved';
       return [to('orders', orderId, { type: 'RecordStockReservation', orderId, sku, quantity, reserved })];
     }
+    case 'LowStockDetected':
+      return [alertOperators(sku, version, event.data.available, event.data.threshold)];
     case 'ProductRegistered':
     case 'StockReplenished':
     case 'StockReleased':
     case 'StockCommitted':
-    case 'LowStockDetected':
+    case 'ProductPriceChanged':
+    case 'ProductRenamed':
+    case 'ProductRetired':
       return [];
     default: {
       const unhandled: never = event;
@@ -214,7 +246,7 @@ const drafts = (input: SagaInput, context: ReactionContext): Draft[] => {
     case 'orders':
       return onOrderEvent(input.aggregateId, input.event, context);
     case 'inventory':
-      return onInventoryEvent(input.aggregateId, input.event);
+      return onInventoryEvent(input.aggregateId, input.event, input.version);
     case 'payments':
       return onPaymentEvent(input.aggregateId, input.event);
     case 'shipments':

@@ -1,3 +1,4 @@
+import { renderTemplate } from '../notification/templates';
 import { INVENTORY_EVENTS } from '../testing/inventory-fixtures';
 import { validateInventoryCommand } from '../inventory/validate-command';
 import { NOTIFICATION_EVENTS } from '../testing/notification-fixtures';
@@ -8,7 +9,7 @@ import { PAYMENT_EVENTS } from '../testing/payment-fixtures';
 import { validatePaymentCommand } from '../payment/validate-command';
 import { SHIPMENT_EVENTS } from '../testing/shipment-fixtures';
 import { validateShipmentCommand } from '../shipment/validate-command';
-import { defaultPreferences } from '../notification/templates';
+import { DEFAULT_PREFERENCES } from '../preferences/preferences';
 import type { CancellableStatus } from '../order/state';
 import { react, sagaCommandId } from './reactions';
 import type { CommandToSend, EventsOf, ReactionContext, SagaAggregate, SagaInput } from './types';
@@ -16,7 +17,7 @@ import type { CommandToSend, EventsOf, ReactionContext, SagaAggregate, SagaInput
 const context: ReactionContext = {
   correlationId: 'corr-9',
   issuedAt: '2025-03-01T10:00:05.000Z',
-  preferencesOf: () => ({ channels: ['email'] }),
+  preferencesOf: () => ({ channels: ['email'], locale: 'en' }),
 };
 const input = <A extends SagaAggregate>(aggregate: A, aggregateId: string, event: EventsOf[A], version = 7) =>
   ({ aggregate, aggregateId, version, event }) as SagaInput;
@@ -56,6 +57,7 @@ const emailFor = (trigger: string, template: string, params: Record<string, stri
       channel: 'email',
       template,
       params,
+      locale: 'en',
     },
   ] as const;
 
@@ -145,9 +147,28 @@ describe('react: order events', () => {
     expect(react(input('orders', ORDER_ID, added as EventsOf['orders']), context)).toEqual([]);
   });
 
-  it('notifies every channel of the customer (default table) and no one for a pre-v2 record', () => {
+  it("notifies on the customer's chosen channels, holding SMS and push back in their quiet hours", () => {
+    const chosen = (quietHours?: { start: string; end: string; timeZone: string }) => ({
+      ...context,
+      preferencesOf: (customerId: string) => ({
+        channels: customerId === 'cust-1' ? (['email', 'sms', 'push'] as const).slice() : [],
+        ...(quietHours ? { quietHours } : {}),
+        locale: 'en',
+      }),
+    });
+    const ids = (ctx: typeof context) =>
+      react(input('orders', ORDER_ID, EVENTS.completed), ctx).map((c) => c.aggregateId);
+    expect(ids(chosen())).toEqual(['email', 'sms', 'push'].map((ch) => `${ORDER_ID}:OrderCompleted:${ch}`));
+    // issuedAt is 10:00:05 UTC: inside 09:00–17:00 UTC, outside 22:00–07:00 UTC.
+    expect(ids(chosen({ start: '09:00', end: '17:00', timeZone: 'UTC' }))).toEqual([
+      `${ORDER_ID}:OrderCompleted:email`,
+    ]);
+    expect(ids(chosen({ start: '22:00', end: '07:00', timeZone: 'UTC' }))).toHaveLength(3);
+  });
+
+  it('notifies on the default channels without preferences, and no one for a pre-v2 record', () => {
     const { preferencesOf: _none, ...defaults } = context;
-    const channels = defaultPreferences('cust-1').channels;
+    const channels = DEFAULT_PREFERENCES.channels;
     const notifications = react(input('orders', ORDER_ID, EVENTS.completed), defaults);
     expect(notifications.map((c) => c.aggregateId)).toEqual(
       channels.map((ch) => `${ORDER_ID}:OrderCompleted:${ch}`),
@@ -253,6 +274,28 @@ describe('react: replies from the other aggregates', () => {
     ]);
   });
 
+  it('alerts the operators by email once per fall below the low-stock threshold', () => {
+    const alert = reactValid(input('inventory', 'SKU-A', INVENTORY_EVENTS.low, 12));
+    expect(shape(alert)).toEqual([
+      [
+        'notifications',
+        'stock:SKU-A:LowStockDetected-v12:email',
+        {
+          type: 'SendNotification',
+          notificationId: 'stock:SKU-A:LowStockDetected-v12:email',
+          orderId: 'stock:SKU-A',
+          customerId: 'operators',
+          channel: 'email',
+          template: 'low-stock',
+          params: { sku: 'SKU-A', available: '2', threshold: '3' },
+        },
+      ],
+    ]);
+    expect(renderTemplate('low-stock', { sku: 'SKU-A', available: '2', threshold: '3' }).subject).toBe(
+      'Low stock: SKU-A',
+    );
+  });
+
   it('the events nobody reacts to', () => {
     const quiet: SagaInput[] = [
       ...[
@@ -260,7 +303,9 @@ describe('react: replies from the other aggregates', () => {
         INVENTORY_EVENTS.replenished,
         INVENTORY_EVENTS.released,
         INVENTORY_EVENTS.committed,
-        INVENTORY_EVENTS.low,
+        INVENTORY_EVENTS.repriced,
+        INVENTORY_EVENTS.renamed,
+        INVENTORY_EVENTS.retired,
       ].map((e) => input('inventory', 'SKU-A', e)),
       ...[PAYMENT_EVENTS.voided, PAYMENT_EVENTS.refunded, PAYMENT_EVENTS.refundFailed].map((e) =>
         input('payments', ORDER_ID, e),

@@ -1,5 +1,5 @@
 import type { OrderLine } from '../order/money';
-import { channelsFor, defaultPreferences } from '../notification/templates';
+import { DEFAULT_PREFERENCES } from '../preferences/preferences';
 import { cancellation, expectSettled, ledgerNet, neverOversold, types } from '../testing/saga-assertions';
 import { createShop, type Shop, type StockedProduct } from '../testing/saga-shop';
 import { preferring, type SagaWorld } from '../testing/saga-world';
@@ -43,7 +43,7 @@ describe('saga simulation: scripted journeys', () => {
     expect(shop.product(B)).toMatchObject({ onHand: 2, reserved: 0, shipped: 1 });
     expect(shop.payment('o-1')).toMatchObject({ status: 'Captured', amount: TOTAL });
     expect(shop.world.stateOf('shipments', 'o-1')).toMatchObject({ status: 'Delivered' });
-    const channels = channelsFor(defaultPreferences('cust-1'));
+    const channels = DEFAULT_PREFERENCES.channels;
     for (const trigger of ['OrderPlaced', 'OrderPaid', 'OrderShipped', 'OrderCompleted']) {
       for (const channel of channels) {
         expect(types(shop.world.eventsOf('notifications', `o-1:${trigger}:${channel}`))).toEqual([

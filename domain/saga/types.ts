@@ -2,7 +2,7 @@ import type { InventoryCommand } from '../inventory/commands';
 import type { InventoryEvent } from '../inventory/events';
 import type { NotificationCommand } from '../notification/commands';
 import type { NotificationEvent } from '../notification/events';
-import type { NotificationPreferences } from '../notification/templates';
+import type { NotificationPreferences } from '../preferences/preferences';
 import type { OrderCommand } from '../order/commands';
 import type { OrderEvent } from '../order/events';
 import type { PaymentCommand } from '../payment/commands';
@@ -54,6 +54,6 @@ export interface ReactionContext {
    * event yields byte-identical commands.
    */
   issuedAt: string;
-  /** A customer's notification channels; defaults to the fixed table of notification/templates.ts. */
+  /** A customer's notification preferences (preferences aggregate); DEFAULT_PREFERENCES without it. */
   preferencesOf?: (customerId: string) => NotificationPreferences;
 }

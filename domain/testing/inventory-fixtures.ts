@@ -44,4 +44,7 @@ export const INVENTORY_EVENTS = {
   released: { type: 'StockReleased', data: { orderId: 'order-1', quantity: 4, occurredAt } },
   committed: { type: 'StockCommitted', data: { orderId: 'order-1', quantity: 4, occurredAt } },
   low: { type: 'LowStockDetected', data: { available: 2, threshold: 3, occurredAt } },
+  repriced: { type: 'ProductPriceChanged', data: { price: 1500, previousPrice: 1250, occurredAt } },
+  renamed: { type: 'ProductRenamed', data: { name: 'Widget Pro', previousName: 'Widget', occurredAt } },
+  retired: { type: 'ProductRetired', data: { reason: 'end of line', occurredAt } },
 } satisfies Record<string, InventoryEvent>;

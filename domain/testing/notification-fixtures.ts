@@ -1,4 +1,4 @@
-import type { SendNotification, SendOutcome } from '../notification/commands';
+import type { RecordDeliveryReceipt, SendNotification, SendOutcome } from '../notification/commands';
 import type { NotificationEvent } from '../notification/events';
 import { ISSUED_AT, ORDER_ID, meta } from './order-fixtures';
 
@@ -30,4 +30,24 @@ export const NOTIFICATION_EVENTS = {
     type: 'NotificationFailed',
     data: { ...addressed, attempts: 3, reason: 'mailbox full', occurredAt },
   },
+  delivered: {
+    type: 'NotificationDeliveryReported',
+    data: { status: 'delivered', at: '2025-03-01T10:00:09.000Z', occurredAt },
+  },
+  bounced: {
+    type: 'NotificationDeliveryReported',
+    data: { status: 'bounced', at: '2025-03-01T10:00:09.000Z', reason: 'mailbox unknown', occurredAt },
+  },
 } satisfies Record<string, NotificationEvent>;
+
+export const receipt = (
+  status: 'delivered' | 'bounced' | 'failed',
+  reason?: string,
+): RecordDeliveryReceipt => ({
+  type: 'RecordDeliveryReceipt',
+  notificationId: NOTIFICATION_ID,
+  status,
+  at: '2025-03-01T10:00:09.000Z',
+  ...(reason !== undefined ? { reason } : {}),
+  meta: meta(),
+});

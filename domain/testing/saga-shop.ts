@@ -8,6 +8,11 @@ import type { EventsOf, SagaAggregate } from '../saga/types';
 import { createFakeExternals, type ExternalPolicy, type FakeExternals } from './fake-externals';
 import { createSagaWorld, external, type SagaWorld } from './saga-world';
 
+export type ProductChange =
+  | { type: 'ChangeProductPrice'; price: number }
+  | { type: 'RenameProduct'; name: string }
+  | { type: 'RetireProduct'; reason: string };
+
 export interface StockedProduct {
   sku: string;
   price: number;
@@ -26,6 +31,8 @@ export interface Shop {
   placeOrder(orderId: string, customerId: string, lines: OrderLine[]): void;
   cancel(orderId: string, options?: { front?: boolean }): void;
   replenish(sku: string, quantity: number): void;
+  /** An operator's change of the product: a new price, a new name, or retirement. */
+  changeProduct(sku: string, change: ProductChange): void;
   order(orderId: string): ExistingOrder;
   product(sku: string): Product;
   payment(orderId: string): PaymentState;
@@ -141,6 +148,8 @@ export const createShop = (
       world.send(
         external('inventory', sku, { type: 'ReplenishStock', sku, quantity, meta: meta(`restock-${sku}`) }),
       ),
+    changeProduct: (sku, change) =>
+      world.send(external('inventory', sku, { ...change, sku, meta: meta(`operator-${sku}`) })),
     order: (orderId) => existing(world.stateOf('orders', orderId) as OrderState, orderId),
     product: (sku) => world.stateOf('inventory', sku) as Product,
     payment: (orderId) => world.stateOf('payments', orderId) as PaymentState,

@@ -37,7 +37,11 @@ export const ACCESS_RULES: readonly AccessRule[] = [
     group: 'admin',
   },
   { path: /^\/api\/commands\/inventory(\/|$)/, access: roles('operator', 'admin'), group: 'commands' },
+  // Providers' delivery receipts, relayed by a service token.
+  { path: /^\/api\/commands\/notifications(\/|$)/, access: roles('operator', 'admin'), group: 'commands' },
   { path: /^\/api\/commands\/status\//, access: AUTHENTICATED, group: 'commands' },
+  // A customer's own preferences (the route checks whose); an admin's on their behalf.
+  { path: /^\/api\/commands\/customers(\/|$)/, access: roles('customer', 'admin'), group: 'commands' },
   { path: /^\/api\/commands\/orders(\/|$)/, access: roles('customer', 'admin'), group: 'commands' },
   { path: /^\/api\/queries\/inventory(\/|$)/, access: roles('operator', 'admin'), group: 'queries' },
   { path: /^\/api\/queries(\/|$)/, access: roles('customer', 'operator', 'admin'), group: 'queries' },

@@ -39,6 +39,9 @@ export interface ProductView {
   shipped: number;
   lowStockThreshold: number;
   lowStock: boolean;
+  /** No longer sold (ProductRetired): still readable by sku, left out of the catalogue lists. */
+  retired?: boolean;
+  retiredAt?: string;
   version: number;
   updatedAt: string;
 }
@@ -81,12 +84,25 @@ export interface NotificationView {
   attempts: number;
   providerRef?: string;
   reason?: string;
+  /** The provider's receipt: what finally became of a sent message. */
+  delivery?: { status: 'delivered' | 'bounced' | 'failed'; at: string; reason?: string };
+  version: number;
+  updatedAt: string;
+}
+
+/** A customer's notification preferences (the preferences aggregate is keyed by customerId). */
+export interface PreferencesView {
+  _id: string;
+  customerId: string;
+  channels: string[];
+  quietHours: { start: string; end: string; timeZone: string } | null;
+  locale: string;
   version: number;
   updatedAt: string;
 }
 
 /** Logical view names; the physical collection behind each is resolved through `view_aliases`. */
-export const VIEWS = ['orders', 'products', 'payments', 'shipments', 'notifications'] as const;
+export const VIEWS = ['orders', 'products', 'payments', 'shipments', 'notifications', 'preferences'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 /**

@@ -14,6 +14,11 @@ import type { PaymentCommand } from '../../domain/payment/commands';
 import type { PaymentEvent } from '../../domain/payment/events';
 import type { PaymentState } from '../../domain/payment/state';
 import { validatePaymentCommand } from '../../domain/payment/validate-command';
+import type { PreferencesCommand } from '../../domain/preferences/commands';
+import { preferencesDecider } from '../../domain/preferences/decider';
+import type { PreferencesEvent } from '../../domain/preferences/events';
+import type { PreferencesState } from '../../domain/preferences/state';
+import { validatePreferencesCommand } from '../../domain/preferences/validate-command';
 import { shipmentDecider } from '../../domain/shipment/decider';
 import type { ShipmentCommand } from '../../domain/shipment/commands';
 import type { ShipmentEvent } from '../../domain/shipment/events';
@@ -123,5 +128,12 @@ export const sagaModules = async (registry: SchemaRegistryAdapter, topics: Topic
     validate: validateNotificationCommand,
     idOf: (c) => c.notificationId,
     effect: effects.notifications,
+  }),
+  preferences: aggregateModule<PreferencesCommand, PreferencesEvent, PreferencesState>({
+    aggregate: 'preferences',
+    decider: preferencesDecider,
+    codec: await codecFor(registry, topics, 'preferences', catalogs.preferences),
+    validate: validatePreferencesCommand,
+    idOf: (c) => c.customerId,
   }),
 });

@@ -193,6 +193,29 @@ const scenario = (aggregate: AggregateType, fleet: ProcessorFleet): Step[] => {
         { kind: 'good', key: other, command: send(other), eventTypes: ['NotificationSent'] },
       ];
     }
+    case 'preferences': {
+      // Strings and a short list only: every choice the domain accepts encodes, so no unencodable step.
+      const other = later((i) => `${id}-later-${i}`);
+      const choose = (customerId: string, extra: Record<string, unknown> = {}) => ({
+        type: 'SetNotificationPreferences',
+        customerId,
+        channels: ['email', 'sms'],
+        quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Zurich' },
+        locale: 'de-CH',
+        ...extra,
+      });
+      return [
+        { kind: 'not-json', key: id },
+        {
+          kind: 'schema',
+          key: id,
+          command: choose(id, { quietHours: { start: '25:00', end: '07:00', timeZone: 'UTC' } }),
+          field: 'quietHours.start',
+        },
+        { kind: 'good', key: id, command: choose(id), eventTypes: ['NotificationPreferencesSet'] },
+        { kind: 'good', key: other, command: choose(other), eventTypes: ['NotificationPreferencesSet'] },
+      ];
+    }
   }
 };
 
@@ -213,7 +236,7 @@ describe('command processors never stop on a poison record', () => {
   });
   afterAll(() => fleet.close());
 
-  it.each<AggregateType>(['orders', 'inventory', 'payments', 'shipments', 'notifications'])(
+  it.each<AggregateType>(['orders', 'inventory', 'payments', 'shipments', 'notifications', 'preferences'])(
     '%s: answers and dead-letters each poison record, applies the good commands in order, keeps consuming',
     async (aggregate) => {
       const steps = scenario(aggregate, fleet);
@@ -261,7 +284,7 @@ describe('command processors never stop on a poison record', () => {
       const dead = (
         await fleet.read(
           fleet.topics.deadLetter(`${aggregate}-command-processor`),
-          (ms) => ms.filter(isPoison).length >= 3,
+          (ms) => ms.filter(isPoison).length >= poisonIds.size,
         )
       ).filter(isPoison);
       const reasonOf = (kind: Step['kind']) => {
@@ -275,11 +298,13 @@ describe('command processors never stop on a poison record', () => {
       expect(reasonOf('not-json')).toBe('command is not valid JSON');
       expect(reasonOf('schema')).toMatch(/^command rejected by its schema/);
       const late = steps.find((s) => s.kind === 'unencodable');
-      expect(reasonOf('unencodable')).toMatch(
-        (late?.kind === 'unencodable' && late.reason) ||
-          /^event cannot be written: .*does not fit its schema/,
-      );
-      expect(dead).toHaveLength(3);
+      if (late) {
+        expect(reasonOf('unencodable')).toMatch(
+          (late.kind === 'unencodable' && late.reason) ||
+            /^event cannot be written: .*does not fit its schema/,
+        );
+      }
+      expect(dead).toHaveLength(poisonIds.size);
 
       expect(fleet.fatal).toEqual([]);
     },

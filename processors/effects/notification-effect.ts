@@ -8,10 +8,13 @@ import { renderTemplate } from '../../domain/notification/templates';
 export const notificationEffect =
   (provider: NotificationClient) =>
   async (command: NotificationCommand, state: NotificationState): Promise<NotificationCommand> => {
-    if (!effectNeeded(command, state)) return command;
+    if (command.type !== 'SendNotification' || !effectNeeded(command, state)) return command;
     const attempts = (state.status === 'Failed' ? state.failures : 0) + 1;
     try {
-      const { subject, body } = renderTemplate(command.template, command.params);
+      const { subject, body } = renderTemplate(command.template, command.params, {
+        channel: command.channel,
+        ...(command.locale !== undefined ? { locale: command.locale } : {}),
+      });
       const result = await provider.send(
         command.channel,
         { to: command.customerId, subject, body, orderId: command.orderId },

@@ -12,6 +12,17 @@ export const evolveNotificationView = (
   envelope: EventEnvelope,
 ): NotificationView | undefined => {
   if (alreadyApplied(doc, envelope)) return doc;
+  if (event.type === 'NotificationDeliveryReported') {
+    // A receipt follows NotificationSent, so the document exists; one without it has nothing to show.
+    if (!doc) return undefined;
+    const { status, at, reason, occurredAt: reportedAt } = event.data;
+    return {
+      ...doc,
+      delivery: { status, at, ...(reason !== undefined ? { reason } : {}) },
+      version: envelope.version,
+      updatedAt: reportedAt,
+    };
+  }
   const { orderId, customerId, channel, template, attempts, occurredAt } = event.data;
   const base = {
     _id: envelope.aggregateId,

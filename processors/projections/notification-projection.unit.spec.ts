@@ -20,7 +20,22 @@ const sent: NotificationEvent = {
   data: { ...address, attempts: 2, providerRef: 'm-1', occurredAt: at(1) },
 };
 
+const bounced: NotificationEvent = {
+  type: 'NotificationDeliveryReported',
+  data: { status: 'bounced', at: at(3), reason: 'mailbox unknown', occurredAt: at(4) },
+};
+
 describe('evolveNotificationView', () => {
+  it("shows the provider's receipt of a sent notification, and nothing for a receipt without one", () => {
+    expect(fold([failed, sent, bounced])).toMatchObject({
+      status: 'Sent',
+      delivery: { status: 'bounced', at: at(3), reason: 'mailbox unknown' },
+      version: 3,
+      updatedAt: at(4),
+    });
+    expect(fold([bounced])).toBeUndefined();
+  });
+
   it('records a failure, then the send that succeeded', () => {
     expect(fold([failed])).toMatchObject({ status: 'Failed', reason: 'smtp down', attempts: 1, version: 1 });
     expect(fold([failed, sent])).toEqual({
@@ -36,7 +51,7 @@ describe('evolveNotificationView', () => {
   });
 
   it('covers every notification event type', () => {
-    expect(new Set([failed.type, sent.type])).toEqual(new Set(NOTIFICATION_EVENT_TYPES));
+    expect(new Set([failed.type, sent.type, bounced.type])).toEqual(new Set(NOTIFICATION_EVENT_TYPES));
   });
 
   it('returns the same document for a redelivered event', () => {

@@ -67,6 +67,12 @@ export const evolveProductView = (
     case 'LowStockDetected':
       // The flag is derived from the counts; the alert itself changes none of them.
       return withStock(base, {});
+    case 'ProductPriceChanged':
+      return { ...base, price: event.data.price };
+    case 'ProductRenamed':
+      return { ...base, name: event.data.name };
+    case 'ProductRetired':
+      return { ...base, retired: true, retiredAt: event.data.occurredAt };
     default:
       throw unknownEvent('product', event);
   }

@@ -33,10 +33,15 @@ const history: InventoryEvent[] = [
   { type: 'StockCommitted', data: { orderId: 'o-1', quantity: 2, occurredAt: at(7) } },
   { type: 'StockReplenished', data: { quantity: 10, occurredAt: at(8) } },
 ];
+const changes: InventoryEvent[] = [
+  { type: 'ProductPriceChanged', data: { price: 1100, previousPrice: 900, occurredAt: at(9) } },
+  { type: 'ProductRenamed', data: { name: 'Big mug', previousName: 'Mug', occurredAt: at(10) } },
+  { type: 'ProductRetired', data: { reason: 'end of line', occurredAt: at(11) } },
+];
 
 describe('evolveProductView', () => {
   it('covers every inventory event type', () => {
-    expect(new Set(history.map((e) => e.type))).toEqual(new Set(INVENTORY_EVENT_TYPES));
+    expect(new Set([...history, ...changes].map((e) => e.type))).toEqual(new Set(INVENTORY_EVENT_TYPES));
   });
 
   it('ignores a SKU until its product is registered', () => {
@@ -73,6 +78,22 @@ describe('evolveProductView', () => {
       lowStock: false,
       version: 9,
       updatedAt: at(8),
+    });
+  });
+
+  it('takes the new price and name, and marks a retired product without touching its stock', () => {
+    expect(fold([...history, ...changes.slice(0, 2)])).toMatchObject({
+      name: 'Big mug',
+      price: 1100,
+      onHand: 13,
+      version: 11,
+    });
+    expect(fold(history)).not.toHaveProperty('retired');
+    expect(fold([...history, ...changes])).toMatchObject({
+      retired: true,
+      retiredAt: at(11),
+      available: 13,
+      version: 12,
     });
   });
 

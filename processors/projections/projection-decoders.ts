@@ -15,6 +15,7 @@ export const AGGREGATES: readonly AggregateType[] = [
   'payments',
   'shipments',
   'notifications',
+  'preferences',
 ];
 
 /** The registry-backed decoder of each events topic, as the pipeline builds them. */
@@ -34,6 +35,7 @@ export const createProjectionDecoders = async (
     payments: await codecFor(registry, topics, 'payments', catalogs.payments),
     shipments: await codecFor(registry, topics, 'shipments', catalogs.shipments),
     notifications: await codecFor(registry, topics, 'notifications', catalogs.notifications),
+    preferences: await codecFor(registry, topics, 'preferences', catalogs.preferences),
   };
   const decoders: Record<AggregateType, Decode> = {
     orders: async (t, v) => (await codecs.orders.decode(t, v)).event,
@@ -41,6 +43,7 @@ export const createProjectionDecoders = async (
     payments: async (t, v) => (await codecs.payments.decode(t, v)).event,
     shipments: async (t, v) => (await codecs.shipments.decode(t, v)).event,
     notifications: async (t, v) => (await codecs.notifications.decode(t, v)).event,
+    preferences: async (t, v) => (await codecs.preferences.decode(t, v)).event,
   };
   const byTopic = new Map(AGGREGATES.map((a) => [topics.events(a), a]));
   return {

@@ -2,6 +2,7 @@ import type { InventoryEvent } from '../../domain/inventory/events';
 import type { NotificationEvent } from '../../domain/notification/events';
 import type { OrderEvent } from '../../domain/order/events';
 import type { PaymentEvent } from '../../domain/payment/events';
+import type { PreferencesEvent } from '../../domain/preferences/events';
 import type { ShipmentEvent } from '../../domain/shipment/events';
 import type { ViewName } from '../../lib/read-models/views';
 import type { AggregateType } from '../../topics/names';
@@ -9,6 +10,7 @@ import type { EventEnvelope } from './envelope';
 import { evolveNotificationView } from './notification-projection';
 import { evolveOrderView } from './order-projection';
 import { evolvePaymentView } from './payment-projection';
+import { evolvePreferencesView } from './preferences-projection';
 import { evolveProductView } from './product-projection';
 import { evolveShipmentView } from './shipment-projection';
 
@@ -55,11 +57,21 @@ export const VIEW_SPECS: Record<ViewName, ViewSpec> = {
     { category: 1 },
     { name: 1 },
   ]),
-  payments: spec<never, PaymentEvent>('payments', evolvePaymentView as never, [{ orderId: 1 }]),
-  shipments: spec<never, ShipmentEvent>('shipments', evolveShipmentView as never, [{ orderId: 1 }]),
-  notifications: spec<never, NotificationEvent>('notifications', evolveNotificationView as never, [
-    { orderId: 1 },
+  // Payments and shipments are keyed by orderId (`_id`); lists are newest first, maybe by status.
+  payments: spec<never, PaymentEvent>('payments', evolvePaymentView as never, [
+    { updatedAt: -1 },
+    { status: 1, updatedAt: -1 },
   ]),
+  shipments: spec<never, ShipmentEvent>('shipments', evolveShipmentView as never, [
+    { updatedAt: -1 },
+    { status: 1, updatedAt: -1 },
+  ]),
+  notifications: spec<never, NotificationEvent>('notifications', evolveNotificationView as never, [
+    { orderId: 1, updatedAt: -1 },
+    { customerId: 1, updatedAt: -1 },
+  ]),
+  // Read by customerId, the `_id`: no secondary index.
+  preferences: spec<never, PreferencesEvent>('preferences', evolvePreferencesView as never, []),
 };
 
 export const VIEW_OF_AGGREGATE: Record<AggregateType, ViewName> = {
@@ -68,6 +80,7 @@ export const VIEW_OF_AGGREGATE: Record<AggregateType, ViewName> = {
   payments: 'payments',
   shipments: 'shipments',
   notifications: 'notifications',
+  preferences: 'preferences',
 };
 
 /** An event whose `evolve` threw: a deterministic failure, the same on every redelivery and replay. */

@@ -16,6 +16,8 @@ import { createAdminRouter, type ReadEvents } from './admin-routes';
 import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
+import { createPreferencesRouter } from './preferences-routes';
+import { createReceiptRouter } from './receipt-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
 import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership';
 import { admissionControl, createAdmission } from './admission';
@@ -68,10 +70,11 @@ const WRITE_SIDE: readonly AggregateType[] = [
   'payments',
   'shipments',
   'notifications',
+  'preferences',
 ];
 
 /** The aggregates the API sends commands to, one bus each. */
-export type CommandApiAggregate = 'orders' | 'inventory';
+export type CommandApiAggregate = 'orders' | 'inventory' | 'preferences' | 'notifications';
 
 export interface CommandApi {
   app: Koa;
@@ -112,7 +115,12 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       metrics,
       failures,
     });
-  const buses = { orders: busFor('orders'), inventory: busFor('inventory') };
+  const buses = {
+    orders: busFor('orders'),
+    inventory: busFor('inventory'),
+    preferences: busFor('preferences'),
+    notifications: busFor('notifications'),
+  };
   const allBuses = Object.values(buses);
   const admin = kafka.admin();
   const health = createHealth({
@@ -217,7 +225,12 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       resilience,
       state: () => ({
         replies: replies.state(),
-        buses: { orders: buses.orders.state(), inventory: buses.inventory.state() },
+        buses: {
+          orders: buses.orders.state(),
+          inventory: buses.inventory.state(),
+          preferences: buses.preferences.state(),
+          notifications: buses.notifications.state(),
+        },
         admission: admission.state(),
       }),
     },
@@ -229,6 +242,8 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
         catalog: deps.catalog ?? seedCatalog,
       }),
       createInventoryRouter({ bus: buses.inventory, idempotency }),
+      createPreferencesRouter({ bus: buses.preferences, idempotency }),
+      createReceiptRouter({ bus: buses.notifications, idempotency }),
       createAdminRouter({ bus: buses.orders, readEvents }),
     ],
   });

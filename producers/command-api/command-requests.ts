@@ -1,6 +1,6 @@
 import type { Catalog } from '../../domain/catalog/catalog';
 import type { OrderCommand } from '../../domain/order/commands';
-import type { OrderLine } from '../../domain/order/money';
+import type { MinorUnits, OrderLine } from '../../domain/order/money';
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors';
 import { compileValidator, type Validator } from '../../lib/http/validation';
 import {
@@ -44,10 +44,13 @@ export interface CommandRequest<Body> {
   draft(body: Body, context: DraftContext): CommandDraft;
 }
 
-const unknownSku = (field: string, sku: string): FieldError => ({
-  field,
-  message: `unknown sku ${JSON.stringify(sku)}`,
-});
+/** The price a new line of `sku` takes, or the field error that says why it has none. */
+const priceFor = (catalog: Catalog, field: string, sku: string): MinorUnits | FieldError => {
+  const product = catalog.productOf(sku);
+  if (product === undefined) return { field, message: `unknown sku ${JSON.stringify(sku)}` };
+  const price = catalog.priceOf(sku);
+  return price ?? { field, message: `sku ${JSON.stringify(sku)} is retired and no longer sold` };
+};
 
 const rejectUnknown = (problems: FieldError[]): void => {
   if (problems.length > 0) {
@@ -58,16 +61,16 @@ const rejectUnknown = (problems: FieldError[]): void => {
   }
 };
 
-/** Prices each line from the catalogue; every unknown sku is reported at once, by its index. */
+/** Prices each line from the catalogue; every unknown or retired sku is reported at once, by its index. */
 export function pricedLines(
   items: readonly { sku: string; quantity: number }[],
   catalog: Catalog,
 ): OrderLine[] {
   const problems: FieldError[] = [];
   const lines = items.map(({ sku, quantity }, i) => {
-    const unitPrice = catalog.priceOf(sku);
-    if (unitPrice === undefined) problems.push(unknownSku(`items[${i}].sku`, sku));
-    return { sku, quantity, unitPrice: unitPrice ?? 0 };
+    const unitPrice = priceFor(catalog, `items[${i}].sku`, sku);
+    if (typeof unitPrice !== 'number') problems.push(unitPrice);
+    return { sku, quantity, unitPrice: typeof unitPrice === 'number' ? unitPrice : 0 };
   });
   rejectUnknown(problems);
   return lines;
@@ -125,9 +128,9 @@ export const addItemRequest: CommandRequest<AddItemBody> = {
   validator: compileValidator<AddItemBody>(addItemSchema),
   allowEmpty: false,
   draft: ({ sku, quantity }, { catalog }) => {
-    const unitPrice = catalog.priceOf(sku);
-    if (unitPrice === undefined) rejectUnknown([unknownSku('sku', sku)]);
-    return { type: 'AddItem', sku, quantity, unitPrice: unitPrice ?? 0 };
+    const unitPrice = priceFor(catalog, 'sku', sku);
+    if (typeof unitPrice !== 'number') rejectUnknown([unitPrice]);
+    return { type: 'AddItem', sku, quantity, unitPrice: typeof unitPrice === 'number' ? unitPrice : 0 };
   },
 };
 

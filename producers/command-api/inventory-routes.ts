@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { RegisterProduct, ReplenishStock } from '../../domain/inventory/commands';
+import type { InventoryCommand } from '../../domain/inventory/commands';
+import type { Validator } from '../../lib/http/validation';
 import { readJsonBody } from '../../lib/http/json-body';
 import { compileValidator } from '../../lib/http/validation';
 import { currentCorrelation } from '../../lib/observability/correlation-context';
@@ -10,11 +11,18 @@ import { parseIfMatch, resolveExpectedVersion } from './expected-version';
 import { IDEMPOTENCY_HEADER, idsForRequest, parseIdempotencyKey, type IdempotencyStore } from './idempotency';
 import { commandResponse, productResource } from './reply-mapping';
 import {
+  changePriceSchema,
   DEFAULT_LOW_STOCK_THRESHOLD,
+  DEFAULT_RETIREMENT_REASON,
   registerProductSchema,
+  renameProductSchema,
   replenishStockSchema,
+  retireProductSchema,
+  type ChangePriceBody,
   type RegisterProductBody,
+  type RenameProductBody,
   type ReplenishStockBody,
+  type RetireProductBody,
 } from './request-schemas';
 import { requestHash } from './request-hash';
 import { principalOf } from '../../lib/http/access-control';
@@ -30,8 +38,14 @@ export interface InventoryRouterOptions {
   now?: () => Date;
 }
 
-type InventoryDraft =
-  Omit<RegisterProduct, 'meta' | 'expectedVersion'> | Omit<ReplenishStock, 'meta' | 'expectedVersion'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The operator commands: stock movements for orders (reserve, release, commit) are the saga's. */
+type OperatorCommand = Extract<
+  InventoryCommand,
+  { type: 'RegisterProduct' | 'ReplenishStock' | 'ChangeProductPrice' | 'RenameProduct' | 'RetireProduct' }
+>;
+type InventoryDraft = DistributiveOmit<OperatorCommand, 'meta' | 'expectedVersion'>;
 
 interface RequestFacts {
   raw: unknown;
@@ -43,6 +57,9 @@ interface RequestFacts {
 
 const registerProductValidator = compileValidator<RegisterProductBody>(registerProductSchema);
 const replenishStockValidator = compileValidator<ReplenishStockBody>(replenishStockSchema);
+const changePriceValidator = compileValidator<ChangePriceBody>(changePriceSchema);
+const renameProductValidator = compileValidator<RenameProductBody>(renameProductSchema);
+const retireProductValidator = compileValidator<RetireProductBody>(retireProductSchema);
 
 /**
  * Operator commands on the inventory aggregate (one per sku): register a product, replenish its
@@ -75,7 +92,7 @@ export function createInventoryRouter({
         correlationId: currentCorrelation()?.correlationId ?? ids.commandId,
         issuedAt: now().toISOString(),
       },
-    } satisfies RegisterProduct | ReplenishStock;
+    } as OperatorCommand;
 
     const result = await bus.send(draft.sku, command);
     applyResponse(
@@ -110,23 +127,46 @@ export function createInventoryRouter({
     await execute(ctx, draft, { raw, idempotencyKey, created: true });
   });
 
-  router.post(`${INVENTORY_COMMANDS_BASE}/:sku/replenish`, async (ctx) => {
-    const sku = pathId(ctx, 'sku');
-    const idempotencyKey = clientScopedKey(
-      principalOf(ctx),
-      parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER)),
-    );
-    const ifMatch = ctx.get('If-Match');
-    const ifMatchVersion = parseIfMatch(ifMatch);
-    const raw = await readJsonBody(ctx, { allowEmpty: false });
-    const body = replenishStockValidator.validate(raw);
-    const expectedVersion = resolveExpectedVersion(body.expectedVersion, ifMatch);
-    await execute(
-      ctx,
-      { type: 'ReplenishStock', sku, quantity: body.quantity },
-      { raw, idempotencyKey, ifMatchVersion, expectedVersion, created: false },
-    );
-  });
+  /** A command on an existing product: `POST /api/commands/inventory/{sku}/<action>`, If-Match honoured. */
+  const onProduct = <Body extends { expectedVersion?: number }>(
+    action: string,
+    validator: Validator<Body>,
+    draft: (sku: string, body: Body) => InventoryDraft,
+    allowEmpty = false,
+  ) =>
+    router.post(`${INVENTORY_COMMANDS_BASE}/:sku/${action}`, async (ctx) => {
+      const sku = pathId(ctx, 'sku');
+      const idempotencyKey = clientScopedKey(
+        principalOf(ctx),
+        parseIdempotencyKey(ctx.get(IDEMPOTENCY_HEADER)),
+      );
+      const ifMatch = ctx.get('If-Match');
+      const ifMatchVersion = parseIfMatch(ifMatch);
+      const raw = await readJsonBody(ctx, { allowEmpty });
+      const body = validator.validate(raw);
+      const expectedVersion = resolveExpectedVersion(body.expectedVersion, ifMatch);
+      await execute(ctx, draft(sku, body), {
+        raw,
+        idempotencyKey,
+        ifMatchVersion,
+        expectedVersion,
+        created: false,
+      });
+    });
+
+  onProduct('replenish', replenishStockValidator, (sku, { quantity }) => ({
+    type: 'ReplenishStock',
+    sku,
+    quantity,
+  }));
+  onProduct('price', changePriceValidator, (sku, { price }) => ({ type: 'ChangeProductPrice', sku, price }));
+  onProduct('rename', renameProductValidator, (sku, { name }) => ({ type: 'RenameProduct', sku, name }));
+  onProduct(
+    'retire',
+    retireProductValidator,
+    (sku, { reason }) => ({ type: 'RetireProduct', sku, reason: reason ?? DEFAULT_RETIREMENT_REASON }),
+    true,
+  );
 
   router.get(`${INVENTORY_COMMANDS_BASE}/status/:commandId`, (ctx) =>
     answerStatus(ctx, bus, productResource),

@@ -207,3 +207,43 @@ describe('POST /api/commands/inventory/{sku}/replenish', () => {
     expect(bus.sent).toHaveLength(0);
   });
 });
+
+describe('POST /api/commands/inventory/{sku}/price, /rename and /retire', () => {
+  it.each([
+    ['price', { price: 1999 }, { type: 'ChangeProductPrice', price: 1999 }],
+    ['rename', { name: 'Garden Hose XL' }, { type: 'RenameProduct', name: 'Garden Hose XL' }],
+    ['retire', { reason: 'discontinued' }, { type: 'RetireProduct', reason: 'discontinued' }],
+  ])(
+    '%s sends its command keyed by the path sku, with If-Match as expectedVersion',
+    async (action, body, command) => {
+      const response = await post(`/api/commands/inventory/GARD-0001/${action}`, body, { 'If-Match': '"3"' });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ sku: 'GARD-0001', version: 1 });
+      expect(bus.sent).toEqual([
+        {
+          aggregateId: 'GARD-0001',
+          command: expect.objectContaining({ ...command, sku: 'GARD-0001', expectedVersion: 3 }) as unknown,
+        },
+      ]);
+    },
+  );
+
+  it('retires without a body, with the default reason', async () => {
+    const response = await post('/api/commands/inventory/GARD-0001/retire');
+    expect(response.status).toBe(200);
+    expect(bus.sent[0]?.command).toMatchObject({ type: 'RetireProduct', reason: 'no longer sold' });
+  });
+
+  it.each([
+    ['a negative price', 'price', { price: -1 }, ['price']],
+    ['a fractional price', 'price', { price: 9.99 }, ['price']],
+    ['no price', 'price', {}, ['price']],
+    ['a blank name', 'rename', { name: '   ' }, ['name']],
+    ['an unknown field', 'retire', { reason: 'x', when: 'now' }, ['when']],
+  ])('answers 400 naming the field for %s, sending nothing', async (_, action, body, fields) => {
+    const response = await post(`/api/commands/inventory/GARD-0001/${action}`, body);
+    expect(response.status).toBe(400);
+    expect(await problemFields(response)).toEqual(fields);
+    expect(bus.sent).toHaveLength(0);
+  });
+});

@@ -11,7 +11,10 @@ import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
 import { createLogger } from '../../lib/observability/logger';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';
+import { codecFor } from '../../processors/command-side/aggregate-modules';
+import { catalogs } from '../../schemas/catalogs';
 import { createCommandApi, SERVICE } from './command-api';
+import { startLiveCatalog, type LiveCatalog } from './live-catalog';
 import { readCommandApiConfig } from './config';
 import { exitWithParent } from '../../lib/process/exit-with-parent';
 
@@ -40,6 +43,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
   const redis = createRedis(config.REDIS_URL, SERVICE);
   const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  let catalog: LiveCatalog | undefined;
 
   try {
     const admin = kafka.admin();
@@ -49,10 +53,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     } finally {
       await admin.disconnect();
     }
-    const codec = await createOrderEventCodec(
-      createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
-      topics.events('orders'),
-    );
+    const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL);
+    const codec = await createOrderEventCodec(registry, topics.events('orders'));
+    const inventoryCodec = await codecFor(registry, topics, 'inventory', catalogs.inventory);
+    // New order lines are priced from the products the inventory events describe, not a file.
+    catalog = await startLiveCatalog({
+      kafka,
+      topics,
+      decode: async (type, value) => (await inventoryCodec.decode(type, value)).event,
+      logger,
+      onFatal: () => process.exit(1),
+    });
     const auth = await verifierFromConfig(config, env);
     logger.info({ keys: auth.source }, 'bearer tokens verified with');
     const api = await createCommandApi({
@@ -63,6 +74,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       kafka,
       redis,
       topics,
+      catalog,
       readEvents: (aggregateId) => readAggregateEvents(kafka, codec, topics.events('orders'), aggregateId),
       replyTimeoutMs: config.COMMAND_REPLY_TIMEOUT_MS,
       admission: { maxLag: config.ADMISSION_MAX_LAG, checkEveryMs: config.ADMISSION_CHECK_MS },
@@ -83,6 +95,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
         logger.info({ signal }, 'shutting down');
         await server.close();
         await api.stop();
+        await catalog?.stop();
         await redis.quit();
         logger.info('stopped');
       })().catch((err: unknown) => {

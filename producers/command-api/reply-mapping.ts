@@ -17,6 +17,14 @@ export const statusUrl = (commandId: string): string =>
 export const inventoryStatusUrl = (commandId: string): string =>
   `/api/commands/inventory/status/${encodeURIComponent(commandId)}`;
 
+/** The same for a customer's command (their notification preferences). */
+export const customerStatusUrl = (commandId: string): string =>
+  `/api/commands/customers/status/${encodeURIComponent(commandId)}`;
+
+/** A customer's notification preferences as the query API serves them. */
+export const preferencesUrl = (customerId: string): string =>
+  `/api/queries/customers/${encodeURIComponent(customerId)}/notification-preferences`;
+
 /** The read model of an order (query API), for `Location` after a create. */
 export const orderUrl = (orderId: string): string => `/api/queries/orders/${encodeURIComponent(orderId)}`;
 
@@ -34,6 +42,11 @@ export interface ResourceKind {
 }
 
 export const orderResource: ResourceKind = { idField: 'orderId', url: orderUrl, statusUrl };
+export const preferencesResource: ResourceKind = {
+  idField: 'customerId',
+  url: preferencesUrl,
+  statusUrl: customerStatusUrl,
+};
 export const productResource: ResourceKind = {
   idField: 'sku',
   url: productUrl,

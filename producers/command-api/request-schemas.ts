@@ -2,6 +2,8 @@ import { CANCELLATION_REASON_CODES, type CancellationReasonCode } from '../../do
 import { MAX_LINE_QUANTITY } from '../../domain/order/money';
 import { catalogs } from '../../schemas/catalogs';
 import { integerBounds, type IntegerBounds } from '../../schemas/field-bounds';
+import { preferencesSchema } from './preferences-schemas';
+import { receiptSchema } from './receipt-schema';
 
 /*
  * JSON Schemas of the command API's request bodies, exported as data so the OpenAPI document can
@@ -220,6 +222,65 @@ export const replenishStockSchema = {
   },
 } as const;
 
+export interface ChangePriceBody {
+  price: number;
+  expectedVersion?: number;
+}
+
+export const changePriceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['price'],
+  properties: {
+    price: {
+      ...eventInteger(
+        0,
+        integerBounds(
+          inventoryEvents,
+          ['ProductRegistered', 'price'],
+          ['ProductPriceChanged', 'price'],
+          ['ProductPriceChanged', 'previousPrice'],
+        ),
+      ),
+      description: 'Integer minor units (cents), for order lines added from now on.',
+    },
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
+export interface RenameProductBody {
+  name: string;
+  expectedVersion?: number;
+}
+
+export const renameProductSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: nonBlankTextSchema(200), expectedVersion: expectedVersionSchema },
+} as const;
+
+export interface RetireProductBody {
+  reason?: string;
+  expectedVersion?: number;
+}
+
+export const DEFAULT_RETIREMENT_REASON = 'no longer sold';
+
+export const retireProductSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reason: { ...nonBlankTextSchema(500), default: DEFAULT_RETIREMENT_REASON },
+    expectedVersion: expectedVersionSchema,
+  },
+} as const;
+
+export const setPreferencesSchema = {
+  ...preferencesSchema,
+  properties: { ...preferencesSchema.properties, expectedVersion: expectedVersionSchema },
+} as const;
+
 /** Every body schema by route name, for the OpenAPI document. */
 export const requestSchemas = {
   create: createOrderSchema,
@@ -229,4 +290,9 @@ export const requestSchemas = {
   cancel: cancelOrderSchema,
   'inventory/products': registerProductSchema,
   'inventory/replenish': replenishStockSchema,
+  'inventory/price': changePriceSchema,
+  'inventory/rename': renameProductSchema,
+  'inventory/retire': retireProductSchema,
+  'customers/notification-preferences': setPreferencesSchema,
+  'notifications/receipt': receiptSchema,
 } as const;

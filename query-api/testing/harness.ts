@@ -7,9 +7,12 @@ import {
   cacheKey,
   defaultCollection,
   orderChannel,
+  type NotificationView,
   type OrderStatus,
   type OrderView,
+  type PaymentView,
   type ProductView,
+  type ShipmentView,
   type ViewName,
 } from '../../lib/read-models/views';
 import { testAuth } from '../../test/support/auth';
@@ -179,4 +182,67 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
       yield event;
     }
   }
+}
+
+export function paymentView(orderId: string, overrides: Partial<PaymentView> = {}): PaymentView {
+  return {
+    _id: orderId,
+    orderId,
+    status: 'Captured',
+    amount: 2500,
+    refunded: 0,
+    currency: 'EUR',
+    gatewayRef: `gw-${orderId}`,
+    version: 1,
+    updatedAt: '2025-01-01T10:01:00.000Z',
+    ...overrides,
+  };
+}
+
+export function shipmentView(orderId: string, overrides: Partial<ShipmentView> = {}): ShipmentView {
+  return {
+    _id: orderId,
+    orderId,
+    status: 'Created',
+    shipmentId: `sh-${orderId}`,
+    carrier: 'acme',
+    trackingNumber: `tn-${orderId}`,
+    history: [{ status: 'Created', at: '2025-01-01T10:02:00.000Z' }],
+    version: 1,
+    updatedAt: '2025-01-01T10:02:00.000Z',
+    ...overrides,
+  };
+}
+
+export function notificationView(
+  orderId: string,
+  template: string,
+  channel: NotificationView['channel'],
+  overrides: Partial<NotificationView> = {},
+): NotificationView {
+  const notificationId = `${orderId}:${template}:${channel}`;
+  return {
+    _id: notificationId,
+    notificationId,
+    orderId,
+    customerId: 'customer-1',
+    channel,
+    template,
+    status: 'Sent',
+    attempts: 1,
+    providerRef: `p-${notificationId}`,
+    version: 1,
+    updatedAt: '2025-01-01T10:03:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Writes a view document as its projection would (default collection unless told). */
+export async function upsertView<T extends { _id: string }>(
+  db: Db,
+  view: ViewName,
+  doc: T,
+  collection = defaultCollection(view),
+) {
+  await db.collection<{ _id: string }>(collection).replaceOne({ _id: doc._id }, doc, { upsert: true });
 }

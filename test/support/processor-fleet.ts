@@ -53,7 +53,7 @@ export const acceptingEffects: Effects = {
           },
         },
   notifications: async (command: NotificationCommand, _state: NotificationState) =>
-    command.outcome
+    command.type !== 'SendNotification' || command.outcome
       ? command
       : { ...command, outcome: { status: 'sent', providerRef: 'prov-1', attempts: 1 } },
 };
@@ -130,6 +130,7 @@ export const startProcessorFleet = async (
     payments: () => start(saga.payments),
     shipments: () => start(saga.shipments),
     notifications: () => start(saga.notifications),
+    preferences: () => start(saga.preferences),
   };
 
   const producer: Producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });

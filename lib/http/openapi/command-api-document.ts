@@ -39,6 +39,8 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     [
       { name: 'orders' },
       { name: 'inventory' },
+      { name: 'customers', description: "A customer's own settings" },
+      { name: 'notifications', description: "Providers' delivery receipts" },
       { name: 'admin', description: 'Operators only' },
       { name: 'operations' },
     ],
@@ -151,17 +153,25 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     requestBody: bodyOf('inventory/products'),
     responses: { ...accepted(productReply, '201'), ...failures('400', '409', '413', '415', '422', '503') },
   });
-  b.operation('post', '/api/commands/inventory/{sku}/replenish', {
-    operationId: 'replenishStock',
-    summary: 'Add stock to a product',
-    tags: ['inventory'],
-    parameters: [pathParameter('sku', idSchema), ...headers, ifMatch],
-    requestBody: bodyOf('inventory/replenish'),
-    responses: {
-      ...accepted(productReply, '200'),
-      ...failures('400', '404', '409', '413', '415', '422', '503'),
-    },
-  });
+  const productChanges = [
+    ['replenish', 'replenishStock', 'Add stock to a product'],
+    ['price', 'changeProductPrice', 'Change the price new order lines take; existing lines keep theirs'],
+    ['rename', 'renameProduct', 'Change the name of a product'],
+    ['retire', 'retireProduct', 'Stop selling a product; orders already holding it are fulfilled'],
+  ] as const;
+  for (const [action, operationId, summary] of productChanges) {
+    b.operation('post', `/api/commands/inventory/{sku}/${action}`, {
+      operationId,
+      summary,
+      tags: ['inventory'],
+      parameters: [pathParameter('sku', idSchema), ...headers, ifMatch],
+      requestBody: { ...bodyOf(`inventory/${action}`), required: action !== 'retire' },
+      responses: {
+        ...accepted(productReply, '200'),
+        ...failures('400', '404', '409', '413', '415', '422', '503'),
+      },
+    });
+  }
   b.operation('get', '/api/commands/inventory/status/{commandId}', {
     operationId: 'inventoryCommandStatus',
     summary: 'Outcome of an inventory command that answered 202',
@@ -169,6 +179,61 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
     parameters: [pathParameter('commandId', idSchema)],
     responses: {
       '200': jsonResponse('The command was applied', productReply),
+      '202': jsonResponse('Not known yet', pending),
+      ...failures('400', '404', '409'),
+    },
+  });
+  const preferencesReply = b.schema('PreferencesCommandReply', {
+    type: 'object',
+    required: ['customerId', 'version'],
+    properties: { customerId: s('string'), version: s('integer') },
+  });
+  b.operation('post', '/api/commands/customers/{customerId}/notification-preferences', {
+    operationId: 'setNotificationPreferences',
+    summary: "Set a customer's notification channels, quiet hours and locale (the whole set)",
+    description: 'A customer sets only their own (403 otherwise); the same set again changes nothing.',
+    tags: ['customers'],
+    parameters: [pathParameter('customerId', idSchema), ...headers, ifMatch],
+    requestBody: bodyOf('customers/notification-preferences'),
+    responses: {
+      ...accepted(preferencesReply, '200'),
+      ...failures('400', '409', '413', '415', '422', '503'),
+    },
+  });
+  b.operation('get', '/api/commands/customers/status/{commandId}', {
+    operationId: 'customerCommandStatus',
+    summary: 'Outcome of a customer command that answered 202',
+    tags: ['customers'],
+    parameters: [pathParameter('commandId', idSchema)],
+    responses: {
+      '200': jsonResponse('The command was applied', preferencesReply),
+      '202': jsonResponse('Not known yet', pending),
+      ...failures('400', '404', '409'),
+    },
+  });
+  const receiptReply = b.schema('NotificationCommandReply', {
+    type: 'object',
+    required: ['notificationId', 'version'],
+    properties: { notificationId: s('string'), version: s('integer') },
+  });
+  b.operation('post', '/api/commands/notifications/{notificationId}/receipt', {
+    operationId: 'recordDeliveryReceipt',
+    summary: "Record a provider's delivery receipt (delivered, bounced, failed) for a sent notification",
+    tags: ['notifications'],
+    parameters: [pathParameter('notificationId', idSchema), ...headers],
+    requestBody: bodyOf('notifications/receipt'),
+    responses: {
+      ...accepted(receiptReply, '200'),
+      ...failures('400', '409', '413', '415', '422', '503'),
+    },
+  });
+  b.operation('get', '/api/commands/notifications/status/{commandId}', {
+    operationId: 'notificationCommandStatus',
+    summary: 'Outcome of a receipt that answered 202',
+    tags: ['notifications'],
+    parameters: [pathParameter('commandId', idSchema)],
+    responses: {
+      '200': jsonResponse('The command was applied', receiptReply),
       '202': jsonResponse('Not known yet', pending),
       ...failures('400', '404', '409'),
     },

@@ -1,5 +1,7 @@
 import type Router from '@koa/router';
 import { createAdminRouter } from '../../../producers/command-api/admin-routes';
+import { createPreferencesRouter } from '../../../producers/command-api/preferences-routes';
+import { createReceiptRouter } from '../../../producers/command-api/receipt-routes';
 import { createInventoryRouter } from '../../../producers/command-api/inventory-routes';
 import { requestSchemas } from '../../../producers/command-api/request-schemas';
 import { createCommandRouter } from '../../../producers/command-api/routes';
@@ -116,6 +118,8 @@ describe('command API document', () => {
     const registered = [
       ...routesOf(createCommandRouter({ bus: stub, idempotency: stub })),
       ...routesOf(createInventoryRouter({ bus: stub, idempotency: stub })),
+      ...routesOf(createPreferencesRouter({ bus: stub, idempotency: stub })),
+      ...routesOf(createReceiptRouter({ bus: stub, idempotency: stub })),
       ...routesOf(createAdminRouter({ bus: stub })),
     ];
     const documented = operationsOf(document).filter((op) => op.includes('/api/'));

@@ -17,6 +17,11 @@ import {
   type Response,
 } from './builder';
 import { documentOperationalRoutes } from './operational';
+import {
+  documentCustomerRoutes,
+  documentOrderPartRoutes,
+  documentTemplateRoutes,
+} from './query-api-order-parts';
 
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 const pageOf = (item: JsonSchema, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
@@ -51,13 +56,15 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       title: 'orderstream query API',
       version,
       description:
-        'Read side: projected views of orders, products and inventory. Single-document reads carry ETags ' +
+        'Read side: projected views of orders (with their payments, shipments and notifications), ' +
+        'products and inventory. Single-document reads carry ETags ' +
         '(If-None-Match gives 304) and may be served stale while MongoDB is down (X-Data-Stale: true).',
     },
     [
       { name: 'orders' },
       { name: 'products' },
       { name: 'inventory' },
+      { name: 'customers', description: "A customer's own settings" },
       { name: 'admin', description: 'Admin role only' },
       { name: 'operations' },
     ],
@@ -129,6 +136,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       onHand: s('integer'),
       reserved: s('integer'),
       lowStock: s('boolean'),
+      retired: s('boolean', { description: 'No longer sold; left out of the lists' }),
       version: s('integer'),
       updatedAt: s('string'),
     },
@@ -283,6 +291,10 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       '501': problemResponse('No replay engine in this deployment'),
     },
   });
+  const shared = { s, pageOf, cachedHeaders, notModified, invalid, unavailable };
+  documentOrderPartRoutes(b, shared);
+  documentCustomerRoutes(b, shared);
+  documentTemplateRoutes(b, shared);
   documentOperationalRoutes(b);
   return b.build();
 }
