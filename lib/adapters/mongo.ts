@@ -107,3 +107,67 @@ export const connectMongo = async (
 };
 
 export type { Db, Collection, AnyBulkWriteOperation } from 'mongodb';
+
+export interface WedgeWatchOptions {
+  uri: string;
+  /** How often our client is asked; a failed ping is checked against a new client. */
+  everyMs?: number;
+  /** Consecutive checks where a new client reaches the server and ours does not. */
+  strikes?: number;
+  /** Called once the client is judged wedged: the process exits for its supervisor to restart it. */
+  onWedged(detail: string): void;
+  /** Each check's finding: our client answered, the server is away for everyone, or a strike. */
+  onChecked?(finding: 'ok' | 'outage' | 'strike'): void;
+}
+
+/**
+ * A client that no longer reconnects after the server came back (seen once in a while in the
+ * projections process after a MongoDB restart under load: no socket to the server at all, every
+ * operation waiting on server selection, while other processes had reconnected) is only found by
+ * comparison: our ping fails while a brand-new client's succeeds. During a real outage both fail,
+ * so nothing happens; only a wedged client is reported, after `strikes` checks in a row.
+ */
+export const watchForWedgedClient = (adapter: MongoAdapter, options: WedgeWatchOptions): { stop(): void } => {
+  const everyMs = options.everyMs ?? 5_000;
+  const strikes = options.strikes ?? 4;
+  let count = 0;
+  let busy = false;
+  const pingWith = async (db: Db): Promise<string | undefined> => {
+    try {
+      await db.command({ ping: 1 }, { timeoutMS: 2_000 });
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  };
+  const check = async (): Promise<void> => {
+    const ours = await pingWith(adapter.db);
+    if (ours === undefined) {
+      count = 0;
+      options.onChecked?.('ok');
+      return;
+    }
+    const probe = new MongoClient(options.uri, { serverSelectionTimeoutMS: 2_000, connectTimeoutMS: 2_000 });
+    const fresh = await probe
+      .connect()
+      .then(() => pingWith(probe.db('admin')))
+      .catch((err: unknown) => (err instanceof Error ? err.message : String(err)))
+      .finally(() => probe.close().catch(() => undefined));
+    if (fresh !== undefined) {
+      count = 0; // the server itself is away: an outage, which our client rides out
+      options.onChecked?.('outage');
+      return;
+    }
+    count += 1;
+    options.onChecked?.('strike');
+    if (count >= strikes)
+      options.onWedged(`a new client reaches MongoDB but ours has not for ${count} checks: ${ours}`);
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void check().finally(() => (busy = false));
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+};

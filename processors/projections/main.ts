@@ -1,5 +1,5 @@
 import { createKafka } from '../../lib/adapters/kafka';
-import { connectMongo } from '../../lib/adapters/mongo';
+import { connectMongo, watchForWedgedClient } from '../../lib/adapters/mongo';
 import { createRedis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../../lib/config/env';
@@ -58,6 +58,14 @@ const main = async (): Promise<void> => {
     },
   });
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE, { metrics });
+  // A fresh process resumes from the committed offsets (version-guarded writes): exiting loses nothing.
+  const wedgeWatch = watchForWedgedClient(mongo, {
+    uri: config.MONGODB_URI,
+    onWedged: (detail) => {
+      logger.fatal({ detail }, 'MongoDB client wedged; exiting so the supervisor restarts the process');
+      process.exit(1);
+    },
+  });
   const redis = createRedis(config.REDIS_URL, SERVICE);
   // ioredis reconnects by itself; without a listener each failed attempt is printed to stderr.
   redis.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
@@ -137,6 +145,7 @@ const main = async (): Promise<void> => {
     logger.info({ signal }, 'shutting down');
     await projections.stop().catch((err: unknown) => logger.error({ err }, 'projections stop failed'));
     await admin.disconnect().catch(() => {});
+    wedgeWatch.stop();
     await mongo.close().catch(() => {});
     redis.disconnect();
     await server.close();
