@@ -41,7 +41,7 @@ describe('readConfig', () => {
     const port: number = config.PORT;
     const level: 'debug' | 'info' | 'warn' = config.LOG_LEVEL;
     const name: string | undefined = config.INSTANCE_NAME;
-    expect([port, level, name]).toBeDefined();
+    expect([port, level, name]).toEqual([8081, 'info', undefined]);
   });
 
   it('parses every kind', () => {
