@@ -6,7 +6,7 @@ import type { Metrics } from '../observability/metrics';
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Probes and scrapes arrive every few seconds; at info they would drown the request log. */
-const QUIET_PATHS = /^\/(health(\/|$)|metrics$)/;
+export const QUIET_PATHS = /^\/(health(\/|$)|metrics$)/;
 
 export function routeTemplate(ctx: Context): string {
   const route = (ctx as unknown as { _matchedRoute?: string | RegExp })._matchedRoute;

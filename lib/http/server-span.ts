@@ -1,10 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 import { inSpan, requestTraceContext, tracingStarted } from '../observability/tracing';
-import { routeTemplate, UNMATCHED_ROUTE } from './request-observer';
-
-/** Probes and scrapes, every few seconds from every process: nobody wants a trace of them. */
-const UNTRACED_PATHS = /^\/(metrics|health)(\/|$)/;
+import { QUIET_PATHS, routeTemplate, UNMATCHED_ROUTE } from './request-observer';
 
 /**
  * A server span per request, the child of the caller's `traceparent` when it sends one, named
@@ -13,8 +10,9 @@ const UNTRACED_PATHS = /^\/(metrics|health)(\/|$)/;
  */
 export function serverSpan(): Middleware {
   return async (ctx, next) => {
-    // Without an exporter a span is only overhead (a tenth of a cached GET's CPU).
-    if (!tracingStarted() || UNTRACED_PATHS.test(ctx.path)) return next();
+    // Without an exporter a span is only overhead (a tenth of a cached GET's CPU); probes and
+    // scrapes, every few seconds from every process, are not worth a trace.
+    if (!tracingStarted() || QUIET_PATHS.test(ctx.path)) return next();
     return inSpan(
       `${ctx.method}`,
       async (span) => {

@@ -53,10 +53,15 @@ export const createAdmission = (options: AdmissionOptions): Admission => {
     help: 'Requests refused with 429 because the write side was saturated',
   });
 
+  const topicsByGroup = new Map<string, string[]>();
+  for (const { groupId, topic } of owned)
+    topicsByGroup.set(groupId, [...(topicsByGroup.get(groupId) ?? []), topic]);
+
   const check = async (): Promise<void> => {
+    // One offsets request per group (the saga's covers every events topic), not one per topic.
     let total = 0;
-    for (const { groupId, topic } of owned)
-      for (const p of await readGroupLag(admin, groupId, [topic])) total += p.lag;
+    for (const [groupId, topics] of topicsByGroup)
+      for (const p of await readGroupLag(admin, groupId, topics)) total += p.lag;
     const at = now();
     if (checkedAt !== undefined && at > checkedAt) {
       // Smoothed, so one quiet interval does not promise an instant recovery.

@@ -132,6 +132,17 @@ describe('the pipeline split into roles, one process each', () => {
     }
   });
 
+  const registerProduct = (sku: string): Promise<void> =>
+    send('inventory', sku, {
+      type: 'RegisterProduct',
+      sku,
+      name: `product ${sku}`,
+      price: 1_000,
+      category: 'test',
+      initialStock: 5,
+      lowStockThreshold: 0,
+    });
+
   const untilEnded = async (orderId: string): Promise<string[]> => {
     const deadline = Date.now() + 120_000;
     while (!journeys.get(orderId)?.some((t) => t === 'OrderCompleted' || t === 'OrderCancelled')) {
@@ -144,15 +155,7 @@ describe('the pipeline split into roles, one process each', () => {
 
   it('takes an order from placed to completed through the separate roles', async () => {
     const sku = `SKU-${randomUUID().slice(0, 8)}`;
-    await send('inventory', sku, {
-      type: 'RegisterProduct',
-      sku,
-      name: `product ${sku}`,
-      price: 1_000,
-      category: 'test',
-      initialStock: 5,
-      lowStockThreshold: 0,
-    });
+    await registerProduct(sku);
     const orderId = randomUUID();
     await send('orders', orderId, {
       type: 'CreateOrder',
@@ -182,15 +185,7 @@ describe('the pipeline split into roles, one process each', () => {
       );
     }
     const { sku } = listProducts()[0] as { sku: string };
-    await send('inventory', sku, {
-      type: 'RegisterProduct',
-      sku,
-      name: `product ${sku}`,
-      price: 1_000,
-      category: 'test',
-      initialStock: 5,
-      lowStockThreshold: 0,
-    });
+    await registerProduct(sku);
     const customer = await (await testAuth()).headers('customer', 'customer-traced');
     const post = async (path: string): Promise<{ status: number; body: { orderId?: string } }> => {
       const res = await fetch(`${commandApiUrl}${path}`, {
