@@ -195,7 +195,20 @@ describe('the pipeline split into roles, one process each', () => {
       });
       return { status: res.status, body: (await res.json()) as { orderId?: string } };
     };
-    const created = await post('/api/commands/orders/create');
+    // The command API prices lines from the inventory events it has read: until the product's
+    // registration reaches it, a create is refused with a 400 naming the SKU (and creates nothing).
+    let refused = '';
+    const created = await eventually(
+      'the command API knows the product',
+      async () => {
+        const reply = await post('/api/commands/orders/create');
+        if (reply.status !== 400) return reply;
+        refused = JSON.stringify(reply.body);
+        return undefined;
+      },
+      30_000,
+      () => `(last refusal: ${refused})`,
+    );
     expect(created.status).toBe(201);
     const orderId = created.body.orderId as string;
     expect((await post(`/api/commands/orders/${orderId}/place`)).status).toBe(200);
