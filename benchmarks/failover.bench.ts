@@ -8,8 +8,8 @@ import {
   partitionGaps,
   startOrderTraffic,
   startSupervisedProcessors,
-  until,
 } from '../test/support/supervised-processors';
+import { until } from '../test/support/eventually';
 import { provenance, writeResult, type Scalar } from './lib/results';
 
 /**
@@ -56,6 +56,7 @@ const main = async (): Promise<void> => {
   try {
     const first = await traffic.sendOne();
     await until(
+      'the first command answered',
       () => first.repliedAt !== undefined,
       timeoutMs,
       () => `processors never answered:\n${output()}`,
@@ -74,6 +75,7 @@ const main = async (): Promise<void> => {
         new Set(traffic.sent.filter((c) => c.sentAt > killedAt).map((c) => c.partition));
       // Wait until every partition that got a command since the kill has answered one.
       await until(
+        'every partition answered since the kill',
         () => {
           const answered = partitionGaps(traffic.sent, killedAt);
           const expected = partitionsAfter();
@@ -99,6 +101,7 @@ const main = async (): Promise<void> => {
     }
     await stopFlow();
     await until(
+      'every command answered',
       () => traffic.unanswered().length === 0,
       timeoutMs,
       () => `${traffic.unanswered().length} commands unanswered:\n${output()}`,

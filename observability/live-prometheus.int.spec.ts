@@ -7,7 +7,8 @@ import { listProducts } from '../domain/catalog/catalog';
 import { startLoad, type Load } from '../chaos/load';
 import { dashboardQueries, forSystem } from './grafana/dashboard-queries';
 import { previewPanels } from './grafana/preview';
-import { eventually, prometheusApi, type PrometheusApi } from './testing/prometheus-api';
+import { eventually } from '../test/support/eventually';
+import { prometheusApi, type PrometheusApi } from './testing/prometheus-api';
 import { startObservedSystem, type ObservedSystem } from './testing/observed-system';
 import { testAuth } from '../test/support/auth';
 

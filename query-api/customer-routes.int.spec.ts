@@ -4,11 +4,11 @@ import { fetchAs } from '../test/support/auth';
 import { uniqueName } from '../test/support/env';
 import {
   announceChange,
-  eventually,
   startQueryApiHarness,
   upsertView,
   type QueryApiHarness,
 } from './testing/harness';
+import { untilPasses } from '../test/support/eventually';
 
 jest.setTimeout(30_000);
 
@@ -61,7 +61,7 @@ it("serves the customer's choice with an ETag, 304 when unchanged, and the new o
 
   await upsertView(h.db, 'preferences', chosen(2, { channels: ['email'], quietHours: null }));
   await announceChange(h.redis, 'preferences', ALICE, 2);
-  await eventually(async () => {
+  await untilPasses(async () => {
     const res = await asAlice(`${h.url}${path(ALICE)}`);
     expect(await res.json()).toMatchObject({ channels: ['email'], quietHours: null, version: 2 });
   }, 800);

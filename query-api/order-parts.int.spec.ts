@@ -4,7 +4,6 @@ import { fetchAs, fetchAsAdmin } from '../test/support/auth';
 import { uniqueName } from '../test/support/env';
 import {
   announceChange,
-  eventually,
   notificationView,
   orderView,
   paymentView,
@@ -14,6 +13,7 @@ import {
   upsertView,
   type QueryApiHarness,
 } from './testing/harness';
+import { untilPasses } from '../test/support/eventually';
 
 jest.setTimeout(30_000);
 
@@ -154,7 +154,7 @@ describe('a payment view that changes', () => {
       paymentView(orderId, { version: 2, status: 'Refunded', refunded: 2500 }),
     );
     await announceChange(h.redis, 'payments', orderId, 2);
-    await eventually(async () => {
+    await untilPasses(async () => {
       const res = await fetchAsAdmin(url(`/api/queries/payments/${orderId}`));
       expect(await res.json()).toMatchObject({ version: 2, status: 'Refunded', refunded: 2500 });
     }, 800);

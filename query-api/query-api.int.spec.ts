@@ -6,7 +6,6 @@ import { uniqueName } from '../test/support/env';
 import type { ReplayControl } from './replay-routes';
 import {
   announceChange,
-  eventually,
   orderView,
   productView,
   startQueryApiHarness,
@@ -14,6 +13,7 @@ import {
   upsertProduct,
   type QueryApiHarness,
 } from './testing/harness';
+import { untilPasses } from '../test/support/eventually';
 import { staleKey } from './view-cache';
 import { fetchAsAdmin, testAuth } from '../test/support/auth';
 
@@ -116,7 +116,7 @@ describe('GET /api/queries/orders/{id}', () => {
     await upsertOrder(h.db, orderView(orderId, { version: 2, status: 'Placed' }));
     await announceChange(h.redis, 'orders', orderId, 2, 'Placed');
     // Well inside the 1 s LRU TTL, so only the invalidation can explain the new version.
-    await eventually(async () => {
+    await untilPasses(async () => {
       const res = await get(`/api/queries/orders/${orderId}`);
       expect(await res.json()).toMatchObject({ version: 2, status: 'Placed' });
     }, 800);
@@ -326,7 +326,7 @@ describe('view aliases', () => {
       );
     // Cached documents survive a swap (a rebuilt view holds the same versions); the order read
     // here is not cached yet, so it shows which collection the alias resolves to.
-    await eventually(async () => {
+    await untilPasses(async () => {
       const res = await get(`/api/queries/orders?customerId=customer-1&pageSize=100`);
       const { items } = (await res.json()) as { items: { orderId: string; version: number }[] };
       expect(items.find((o) => o.orderId === orderId)).toMatchObject({ version: 5 });

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { createRedis } from '../lib/adapters/redis';
 import { DependencyError } from '../lib/errors';
 import { createLogger } from '../lib/observability/logger';
-import { createMetrics } from '../lib/observability/metrics';
+import { createMetrics, type Metrics } from '../lib/observability/metrics';
 import { cacheKey } from '../lib/read-models/views';
 import { testEndpoints, uniqueName } from '../test/support/env';
 import { createViewCache, staleKey, type ViewCacheOptions } from './view-cache';
@@ -33,6 +33,11 @@ const cacheWith = (overrides: Partial<ViewCacheOptions> = {}) =>
     ...overrides,
   });
 
+const fallbacks = async (metrics: Metrics, fallback: string): Promise<number> => {
+  const metric = await metrics.registry.getSingleMetric('orderstream_fallbacks_total')?.get();
+  return metric?.values.find((v) => v.labels.fallback === fallback)?.value ?? 0;
+};
+
 describe('createViewCache', () => {
   it('makes one MongoDB read for concurrent misses of one key', async () => {
     const cache = cacheWith();
@@ -44,7 +49,8 @@ describe('createViewCache', () => {
       return { version: 1, orderId: key };
     });
     const all = Promise.all(Array.from({ length: 25 }, () => cache.get('orders', key, load)));
-    await new Promise((r) => setTimeout(r, 50));
+    // Every caller joined the one flight before the load could finish.
+    expect(cache.state().loadsInFlight).toBe(1);
     release();
     const results = await all;
     expect(load).toHaveBeenCalledTimes(1);
@@ -86,12 +92,13 @@ describe('createViewCache', () => {
       retryStrategy: () => null,
       enableOfflineQueue: false,
     });
-    const cache = cacheWith({ redis: deadRedis, redisTimeoutMs: 100 });
+    const metrics = createMetrics({ service: 'view-cache-int', defaultMetrics: false });
+    // A timeout longer than the test's: the read-through must come from the refused call itself.
+    const cache = cacheWith({ redis: deadRedis, metrics, redisTimeoutMs: 60_000 });
     const key = `${run}-noredis`;
-    const started = Date.now();
     const found = await cache.get('products', key, async () => ({ version: 3 }));
     expect(found).toEqual({ doc: { version: 3 }, result: 'miss' });
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await fallbacks(metrics, 'cache-read-through')).toBe(2); // the get and the set
     deadRedis.disconnect();
   });
 
@@ -106,12 +113,18 @@ describe('createViewCache', () => {
         exec: never,
       }),
     };
-    const cache = cacheWith({ redis: hanging as unknown as Redis, redisTimeoutMs: 50 });
-    const started = Date.now();
-    expect(await cache.get('orders', `${run}-hang`, async () => ({ version: 1 }))).toEqual({
-      doc: { version: 1 },
-      result: 'miss',
-    });
-    expect(Date.now() - started).toBeLessThan(500);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const cache = cacheWith({ redis: hanging as unknown as Redis, redisTimeoutMs: 50 });
+      let answer: unknown;
+      void cache.get('orders', `${run}-hang`, async () => ({ version: 1 })).then((a) => (answer = a));
+      // 50 ms for the get, then 50 ms for the write-back, and not a moment longer.
+      await jest.advanceTimersByTimeAsync(99);
+      expect(answer).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(answer).toEqual({ doc: { version: 1 }, result: 'miss' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -30,6 +30,7 @@ export async function startTestApp({
   started = true,
   access = 'open',
   failureInjection = true,
+  failureSleep,
 }: {
   service?: string;
   routers?: Router[];
@@ -39,6 +40,8 @@ export async function startTestApp({
   /** Open by default: most kits test one router; access tests pass a verifier. */
   access?: HttpAccess;
   failureInjection?: boolean;
+  /** How injected latency is waited out; tests that check it pass one that records it. */
+  failureSleep?: (ms: number) => Promise<void>;
 } = {}): Promise<TestApp> {
   const logLines: Record<string, unknown>[] = [];
   const recentLogs = createLogRingBuffer({ capacity: 500 });
@@ -51,7 +54,10 @@ export async function startTestApp({
   const metrics = createMetrics({ service, defaultMetrics: false });
   const health = createHealth({ checks, timeoutMs: healthTimeoutMs });
   if (started) health.markStarted();
-  const failures = createFailureInjector({ enabled: failureInjection });
+  const failures = createFailureInjector({
+    enabled: failureInjection,
+    ...(failureSleep ? { sleep: failureSleep } : {}),
+  });
   const resilience = createResilienceRegistry({ metrics });
   const app = createHttpApp({
     service,

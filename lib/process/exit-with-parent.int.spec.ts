@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { until } from '../../test/support/eventually';
 
 /*
  * A supervisor that dies without stopping its children (SIGKILL, a crash) must not leave them
@@ -16,14 +17,6 @@ const alive = (pid: number): boolean => {
     return true;
   } catch {
     return false;
-  }
-};
-
-const until = async (what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 };
 
@@ -49,6 +42,10 @@ describe('a supervised process whose supervisor is killed', () => {
     expect(alive(childPid)).toBe(true);
 
     supervisor.kill('SIGKILL');
-    await until(`simulator ${childPid} exits after its supervisor was killed`, () => !alive(childPid));
+    await until(
+      `simulator ${childPid} exits after its supervisor was killed`,
+      () => !alive(childPid),
+      20_000,
+    );
   }, 60_000);
 });

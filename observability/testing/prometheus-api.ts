@@ -47,20 +47,3 @@ export const prometheusApi = (url: string): PrometheusApi => ({
     return body.data?.activeTargets ?? [];
   },
 });
-
-/** Polls `check` until it returns a value, or fails with what `describe` says at the deadline. */
-export const eventually = async <T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  describe: () => string | Promise<string> = () => '',
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`${what} not reached within ${timeoutMs / 1000} s ${await describe()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-};

@@ -10,6 +10,7 @@ import { topicNames } from '../../topics/names';
 import { uniqueName } from '../../test/support/env';
 import { startProjections, type Projections } from './projection-runner';
 import { foldTopics, startEventFlow, storedViews, viewDifferences } from './testing/event-flow';
+import { until } from '../../test/support/eventually';
 
 // Two outages of 20 s each with the stack's start and stop around them, then a full fold to compare.
 jest.setTimeout(420_000);
@@ -24,18 +25,6 @@ const PORTS = {
 };
 const OUTAGE_MS = 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const until = async (
-  what: string,
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs = 60_000,
-): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(100);
-  }
-};
 
 /**
  * DESIGN §12: the MongoDB-wire server or Redis down for 20 s while events keep arriving. The
@@ -103,7 +92,8 @@ describe('projections through a dependency outage', () => {
       await sleep(Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt)));
       expect(flow.written()).toBeGreaterThan(writtenDuringOutage); // events kept arriving
       await stack.start(service);
-      await sleep(3_000);
+      const writtenAtRestart = flow.written();
+      await until('events keep arriving after the restart', () => flow.written() >= writtenAtRestart + 100);
       await flow.stop();
       await projections.waitUntilCaughtUp(180_000);
       expect(projections.health().stalled).toEqual([]);

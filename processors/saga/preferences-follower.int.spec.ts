@@ -2,7 +2,7 @@ import type { PreferencesEvent } from '../../domain/preferences/events';
 import { DEFAULT_PREFERENCES } from '../../domain/preferences/preferences';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { eventually } from '../../query-api/testing/harness';
+import { untilPasses } from '../../test/support/eventually';
 import { catalogs } from '../../schemas/catalogs';
 import { eventsTopic, type EventsTopic } from '../../test/support/events-topic';
 import { followPreferences, SAGA_PREFERENCES_GROUP, type PreferencesFollower } from './preferences-follower';
@@ -31,9 +31,9 @@ it('knows each choice, the latest one winning, and the defaults for anyone else'
     topics: preferences.topics,
     decode: preferences.decode,
   });
-  await eventually(() => expect(follower?.preferencesOf('c-1').channels).toEqual(['sms']), 20_000);
+  await untilPasses(() => expect(follower?.preferencesOf('c-1').channels).toEqual(['sms']), 20_000);
   await preferences.send([chose('c-1', ['email', 'push'])]);
-  await eventually(() => expect(follower?.preferencesOf('c-1').channels).toEqual(['email', 'push']), 20_000);
+  await untilPasses(() => expect(follower?.preferencesOf('c-1').channels).toEqual(['email', 'push']), 20_000);
   expect(follower?.preferencesOf('c-nobody')).toEqual(DEFAULT_PREFERENCES);
 });
 
@@ -42,7 +42,7 @@ it('dead-letters a record it cannot decode, with the reason, and goes on with th
     preferences.poison('c-poison', 'NotificationPreferencesSet'),
     chose('c-2', ['push']),
   ]);
-  await eventually(() => expect(follower?.preferencesOf('c-2').channels).toEqual(['push']), 20_000);
+  await untilPasses(() => expect(follower?.preferencesOf('c-2').channels).toEqual(['push']), 20_000);
   const letters = await readDeadLetters(
     preferences.kafka,
     preferences.topics.deadLetter(SAGA_PREFERENCES_GROUP),

@@ -3,7 +3,7 @@ import { createKafka } from '../../lib/adapters/kafka';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { createLogger } from '../../lib/observability/logger';
-import { eventually } from '../../observability/testing/prometheus-api';
+import { eventually } from '../../test/support/eventually';
 import { fetchAsAdmin, testAuth } from '../../test/support/auth';
 import { testEndpoints, uniqueName } from '../../test/support/env';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';

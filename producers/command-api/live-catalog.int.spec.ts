@@ -1,7 +1,7 @@
 import type { InventoryEvent } from '../../domain/inventory/events';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { eventually } from '../../query-api/testing/harness';
+import { untilPasses } from '../../test/support/eventually';
 import { catalogs } from '../../schemas/catalogs';
 import { eventsTopic, type EventsTopic } from '../../test/support/events-topic';
 import { CATALOGUE_GROUP, startLiveCatalog, type LiveCatalog } from './live-catalog';
@@ -33,7 +33,7 @@ it('knows the products of the events written before it started, and follows thos
     topics: inventory.topics,
     decode: inventory.decode,
   });
-  await eventually(
+  await untilPasses(
     () => expect(catalog?.productOf('HOSE-1')).toMatchObject({ name: 'Hose', price: 2999 }),
     20_000,
   );
@@ -52,7 +52,7 @@ it('knows the products of the events written before it started, and follows thos
       data: { name: 'Hose XL', previousName: 'Hose', occurredAt: at },
     }),
   ]);
-  await eventually(
+  await untilPasses(
     () => expect(catalog?.productOf('HOSE-1')).toMatchObject({ name: 'Hose XL', price: 3499 }),
     20_000,
   );
@@ -65,7 +65,7 @@ it('stops pricing a retired product but still knows it', async () => {
     inventory.stored('RAKE-1', registered('Rake', 1500)),
     inventory.stored('RAKE-1', { type: 'ProductRetired', data: { reason: 'end of line', occurredAt: at } }),
   ]);
-  await eventually(() => expect(catalog?.productOf('RAKE-1')).toMatchObject({ retired: true }), 20_000);
+  await untilPasses(() => expect(catalog?.productOf('RAKE-1')).toMatchObject({ retired: true }), 20_000);
   expect(catalog?.priceOf('RAKE-1')).toBeUndefined();
   expect(catalog?.list().map((p) => p.sku)).toEqual(['HOSE-1', 'RAKE-1']);
 });
@@ -75,7 +75,7 @@ it('dead-letters a record it cannot decode, with the reason, and goes on with th
     inventory.poison('POISON-1', 'ProductRegistered'),
     inventory.stored('SPADE-1', registered('Spade', 1200)),
   ]);
-  await eventually(() => expect(catalog?.priceOf('SPADE-1')).toBe(1200), 20_000);
+  await untilPasses(() => expect(catalog?.priceOf('SPADE-1')).toBe(1200), 20_000);
   expect(catalog?.productOf('POISON-1')).toBeUndefined();
   const letters = await readDeadLetters(inventory.kafka, inventory.topics.deadLetter(CATALOGUE_GROUP));
   expect(letters).toHaveLength(1);

@@ -142,20 +142,6 @@ export async function upsertProduct(db: Db, doc: ProductView, collection = defau
   await db.collection<ProductView>(collection).replaceOne({ _id: doc._id }, doc, { upsert: true });
 }
 
-/** Polls until `check` passes or the time is up (for effects that travel through Redis pub/sub). */
-export async function eventually(check: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
 export interface SseEvent {
   id?: string;
   event?: string;

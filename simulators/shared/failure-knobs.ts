@@ -55,7 +55,9 @@ export function deterministicDraw(key: string): number {
  * Waits `ms`, or less if the client goes away: a hung request must not outlive its caller, nor
  * keep a test's server (and Jest) alive for 30 s after the client has aborted.
  */
-export function pause(ms: number, res: ServerResponse): Promise<'elapsed' | 'client-gone'> {
+export type Pause = (ms: number, res: ServerResponse) => Promise<'elapsed' | 'client-gone'>;
+
+export const pause: Pause = (ms, res) => {
   if (ms <= 0) return Promise.resolve('elapsed');
   return new Promise((resolve) => {
     const onClose = () => {
@@ -68,7 +70,7 @@ export function pause(ms: number, res: ServerResponse): Promise<'elapsed' | 'cli
     }, ms);
     res.once('close', onClose);
   });
-}
+};
 
 export interface InjectFailuresOptions {
   knobs: FailureKnobsStore<string>;
@@ -77,6 +79,8 @@ export interface InjectFailuresOptions {
   random?: () => number;
   /** How long a "timeout" hangs before its 504: longer than any client's timeout (default 30 s). */
   hangMs?: number;
+  /** How the latency and the hang are waited out; tests pass one that records them. */
+  wait?: Pause;
 }
 
 /**
@@ -89,13 +93,14 @@ export function injectFailures({
   logger,
   random = Math.random,
   hangMs = 30_000,
+  wait = pause,
 }: InjectFailuresOptions): Middleware {
   return async (ctx, next) => {
     const { latencyMs, timeoutRate, errorRate } = knobs.get();
-    if ((await pause(latencyMs, ctx.res)) === 'client-gone') return;
+    if ((await wait(latencyMs, ctx.res)) === 'client-gone') return;
     if (timeoutRate > 0 && random() < timeoutRate) {
       logger.info({ hangMs }, 'injected timeout: holding the request');
-      if ((await pause(hangMs, ctx.res)) === 'client-gone') return;
+      if ((await wait(hangMs, ctx.res)) === 'client-gone') return;
       send(ctx, {
         status: 504,
         body: problemBody(504, 'INJECTED_TIMEOUT', `injected timeout after ${hangMs} ms`),

@@ -14,6 +14,7 @@ import {
   injectFailures,
   type FailureKnobs,
   type FailureKnobsStore,
+  type Pause,
 } from './failure-knobs';
 
 /** What every `create<Name>Simulator(options)` accepts; all optional, so tests pass only what they fake. */
@@ -28,6 +29,8 @@ export interface SimulatorOptions<R extends string = never> {
   random?: () => number;
   /** How long an injected timeout holds the request (default 30 s). */
   hangMs?: number;
+  /** How injected latency and hangs are waited out (default: a timer, cut short if the client leaves). */
+  wait?: Pause;
   /** Reported at `/api/diagnostics/state`. */
   version?: string;
 }
@@ -68,6 +71,7 @@ export function createSimulatorApp<R extends string = never>({
     logger,
     random: options.random,
     hangMs: options.hangMs,
+    wait: options.wait,
   });
   return createHttpApp({
     service,

@@ -2,10 +2,10 @@ import {
   partitionGaps,
   startOrderTraffic,
   startSupervisedProcessors,
-  until,
   type OrderTraffic,
   type SupervisedProcessors,
 } from '../support/supervised-processors';
+import { until } from '../support/eventually';
 import { testEndpoints } from '../support/env';
 
 jest.setTimeout(240_000);
@@ -34,6 +34,7 @@ it('processes every partition again after a SIGKILL, losing no command', async (
 
   const first = await traffic.sendOne();
   await until(
+    'the first command answered',
     () => first.repliedAt !== undefined,
     120_000,
     () => `no reply from the processors:\n${output()}`,
@@ -41,6 +42,7 @@ it('processes every partition again after a SIGKILL, losing no command', async (
 
   const stopFlow = traffic.flow(10);
   await until(
+    '30 commands sent',
     () => traffic.sent.length >= 30,
     30_000,
     () => 'traffic did not flow',
@@ -50,6 +52,7 @@ it('processes every partition again after a SIGKILL, losing no command', async (
   await processors.supervisor.waitForRestart('processors', 1, 30_000);
   const sentAfterRestart = traffic.sent.length;
   await until(
+    '30 more commands sent',
     () => traffic.sent.length >= sentAfterRestart + 30,
     30_000,
     () => 'traffic stopped',
@@ -57,6 +60,7 @@ it('processes every partition again after a SIGKILL, losing no command', async (
   await stopFlow();
 
   await until(
+    'every command answered',
     () => traffic.unanswered().length === 0,
     120_000,
     () => `${traffic.unanswered().length} of ${traffic.sent.length} commands unanswered:\n${output()}`,

@@ -21,6 +21,7 @@ import { acquireReplayLease, ReplayInProgressError } from '../../processors/proj
 import { resolveCollections } from '../../processors/projections/view-store';
 import { testEndpoints, uniqueName } from '../support/env';
 import { sagaHarness, type SagaHarness } from '../support/saga-harness';
+import { until } from '../support/eventually';
 
 jest.setTimeout(240_000);
 
@@ -289,24 +290,16 @@ describe('projections on the real stack: live views, redelivery, replay', () => 
     expect(progress.map((p) => p.status)).toEqual(
       expect.arrayContaining(['reading', 'writing', 'swapping', 'done']),
     );
-    await waitFor(() => changes.some((c) => c.view === '*' && c.replayed === true));
+    await until('the replay announced', () => changes.some((c) => c.view === '*' && c.replayed === true));
   });
 
   it('keeps projecting into the swapped collections', async () => {
     const orderId = await order([{ sku: b, quantity: 1 }]);
     await h.waitForStatus(orderId, ['Completed']);
-    await waitFor(async () => {
+    await until('the order completed in the swapped collections', async () => {
       const names = await resolveCollections(mongo.db);
       const doc = await mongo.db.collection<OrderView>(names.orders).findOne({ _id: orderId });
       return doc?.status === 'Completed';
     });
   });
 });
-
-const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};

@@ -13,7 +13,7 @@ import { testEndpoints, uniqueName } from '../support/env';
 import { startRole } from '../support/roles';
 import { testAuth } from '../support/auth';
 import { freePort } from '../support/free-port';
-import { eventually } from '../../observability/testing/prometheus-api';
+import { eventually } from '../support/eventually';
 import {
   findTraces,
   serviceOf,

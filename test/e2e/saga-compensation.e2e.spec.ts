@@ -11,6 +11,7 @@ import { followEvents } from '../../processors/saga/event-follower';
 import { catalogs } from '../../schemas/catalogs';
 import { testEndpoints } from '../support/env';
 import { sagaHarness, type SagaHarness } from '../support/saga-harness';
+import { until } from '../support/eventually';
 
 jest.setTimeout(240_000);
 
@@ -26,15 +27,6 @@ interface Ledger {
 interface Labels {
   items: { shipmentId: string; voidedAt?: string; voided?: boolean }[];
 }
-
-const waitFor = async (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-};
 
 describe('compensations that fail are retried until money and labels settle', () => {
   let h: SagaHarness;
@@ -127,34 +119,31 @@ describe('compensations that fail are retried until money and labels settle', ()
   };
 
   const expectStockBack = async (sku: string, onHand: number) => {
-    await waitFor(
-      'stock released',
-      () => (h.stock(sku) as { reserved?: number } | undefined)?.reserved === 0,
-    );
+    await until('stock released', () => (h.stock(sku) as { reserved?: number } | undefined)?.reserved === 0);
     expect(h.stock(sku)).toMatchObject({ onHand, reserved: 0, shipped: 0 });
   };
 
   it('a cancel racing the shipment voids the label bought meanwhile, refunds and releases', async () => {
     const sku = await stock(2);
     const orderId = await cancelAfterPayment(sku, 700);
-    await waitFor('label voided', async () => (await labelsOf(orderId))[0]?.voidedAt !== undefined);
-    await waitFor('refunded', async () => (await ledgerOf(orderId))?.refunded === 700);
+    await until('label voided', async () => (await labelsOf(orderId))[0]?.voidedAt !== undefined);
+    await until('refunded', async () => (await ledgerOf(orderId))?.refunded === 700);
     expect(await labelsOf(orderId)).toHaveLength(1);
-    await waitFor('ShipmentVoided recorded', () => typesOf('shipments', orderId).includes('ShipmentVoided'));
+    await until('ShipmentVoided recorded', () => typesOf('shipments', orderId).includes('ShipmentVoided'));
     await expectStockBack(sku, 2);
   });
 
   it('a refund failing while the gateway is down is retried until it goes through, once, under one key', async () => {
     const sku = await stock(2);
     const orderId = await cancelAfterPayment(sku, 1_200, () => h.knobs('gateway', { errorRate: 1 }));
-    await waitFor(
+    await until(
       'two failed refunds',
       () => typesOf('payments', orderId).filter((t) => t === 'PaymentRefundFailed').length >= 2,
     );
     expect((await ledgerOf(orderId))?.refunded).toBe(0);
 
     await h.knobs('gateway', {});
-    await waitFor('refunded', () => typesOf('payments', orderId).includes('PaymentRefunded'));
+    await until('refunded', () => typesOf('payments', orderId).includes('PaymentRefunded'));
     const ledger = await ledgerOf(orderId);
     expect(ledger).toMatchObject({ captured: 1_200, refunded: 1_200 });
     expect(ledger?.refunds.map((r) => r.idempotencyKey)).toEqual([`payment:${orderId}:refund`]);
@@ -181,16 +170,16 @@ describe('compensations that fail are retried until money and labels settle', ()
         { type: 'CreateShipment', orderId, items: [{ sku: 'A', quantity: 1 }] },
         `${orderId}:create`,
       );
-      await waitFor('label bought', () => typesOf('shipments', orderId).includes('ShipmentCreated'));
+      await until('label bought', () => typesOf('shipments', orderId).includes('ShipmentCreated'));
       await h.knobs('carrier', { errorRate: 1 });
       await send({ type: 'VoidShipment', orderId, reason: 'order cancelled' }, `${orderId}:void`);
-      await waitFor(
+      await until(
         'two failed voids',
         () => typesOf('shipments', orderId).filter((t) => t === 'ShipmentVoidFailed').length >= 2,
       );
       expect((await labelsOf(orderId))[0]?.voidedAt).toBeUndefined();
       await h.knobs('carrier', {});
-      await waitFor('voided', () => typesOf('shipments', orderId).includes('ShipmentVoided'));
+      await until('voided', () => typesOf('shipments', orderId).includes('ShipmentVoided'));
       const [label] = await labelsOf(orderId);
       expect(label?.voidedAt).toBeDefined();
     } finally {
@@ -204,7 +193,7 @@ describe('compensations that fail are retried until money and labels settle', ()
     const deadLetterTopic = h.topics.deadLetter('compensations');
     const parkedFor = async () =>
       (await readDeadLetters(h.kafka, deadLetterTopic)).filter((d) => d.message.key?.toString() === orderId);
-    await waitFor('parked', async () => (await parkedFor()).length === 1, 90_000);
+    await until('parked', async () => (await parkedFor()).length === 1, 90_000);
     const [parked] = await parkedFor();
     expect(headerString(parked?.message.headers, HEADERS.deadLetterReason)).toMatch(
       /refund of order .* failed 8 times/,
@@ -214,9 +203,9 @@ describe('compensations that fail are retried until money and labels settle', ()
 
     // The operator re-drives once the gateway is back and the processors' breaker lets calls through.
     await h.knobs('gateway', {});
-    await waitFor('breaker no longer open', () => h.breakerState('payment-gateway') !== 'open', 30_000);
+    await until('breaker no longer open', () => h.breakerState('payment-gateway') !== 'open', 30_000);
     await redriveDeadLetters(h.kafka, deadLetterTopic, [parked as NonNullable<typeof parked>]);
-    await waitFor('refunded', () => typesOf('payments', orderId).includes('PaymentRefunded'));
+    await until('refunded', () => typesOf('payments', orderId).includes('PaymentRefunded'));
     const ledger = await ledgerOf(orderId);
     expect(ledger).toMatchObject({ captured: 900, refunded: 900 });
     expect(ledger?.refunds.map((r) => r.idempotencyKey)).toEqual([`payment:${orderId}:refund`]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sagaHarness, type SagaHarness } from '../support/saga-harness';
+import { until } from '../support/eventually';
 
 jest.setTimeout(180_000);
 
@@ -97,7 +98,8 @@ describe('the order saga on the real stack, simulators as processes', () => {
       reasonCode: 'PAYMENT_FAILED',
       cancelledFromStatus: 'InventoryReserved',
     });
-    await waitFor(
+    await until(
+      'the product registered with nothing reserved',
       () => h.stock(id)?.status === 'Registered' && (h.stock(id) as { reserved: number }).reserved === 0,
     );
     expect(h.stock(id)).toMatchObject({ onHand: 3, reserved: 0, shipped: 0 });
@@ -114,9 +116,12 @@ describe('the order saga on the real stack, simulators as processes', () => {
       reasonCode: 'SHIPMENT_FAILED',
       cancelledFromStatus: 'PaymentCaptured',
     });
-    await waitFor(async () => (await ledgerOf(orderId)).orders[0]?.refunded === 2_500);
+    await until('the capture refunded', async () => (await ledgerOf(orderId)).orders[0]?.refunded === 2_500);
     expect((await ledgerOf(orderId)).orders[0]).toMatchObject({ captured: 2_500, refunded: 2_500 });
-    await waitFor(() => (h.stock(id) as { reserved?: number } | undefined)?.reserved === 0);
+    await until(
+      'the reservation released',
+      () => (h.stock(id) as { reserved?: number } | undefined)?.reserved === 0,
+    );
     expect(h.stock(id)).toMatchObject({ onHand: 3, reserved: 0, shipped: 0 });
   });
 
@@ -170,11 +175,14 @@ describe('the order saga on the real stack, simulators as processes', () => {
     const third = await h.waitForStatus(paid, ['Completed', 'Cancelled']);
     expect(third.status).toBe('Cancelled');
     expect(third.events.at(-1)?.data).toMatchObject({ cancelledFromStatus: 'PaymentCaptured' });
-    await waitFor(async () => (await ledgerOf(paid)).orders[0]?.refunded === 700);
+    await until('the capture refunded', async () => (await ledgerOf(paid)).orders[0]?.refunded === 700);
 
     // No stock and no money is kept by any of the three.
     for (const sku of [a, b, c]) {
-      await waitFor(() => (h.stock(sku) as { reserved?: number } | undefined)?.reserved === 0);
+      await until(
+        'the reservation released',
+        () => (h.stock(sku) as { reserved?: number } | undefined)?.reserved === 0,
+      );
       expect(h.stock(sku)).toMatchObject({ onHand: 2, reserved: 0, shipped: 0 });
     }
     for (const orderId of [placed, reserved, paid]) {
@@ -183,12 +191,3 @@ describe('the order saga on the real stack, simulators as processes', () => {
     }
   });
 });
-
-const waitFor = async (condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-};

@@ -11,10 +11,10 @@ import { testEndpoints } from '../support/env';
 import {
   startOrderTraffic,
   startSupervisedProcessors,
-  until,
   type OrderTraffic,
   type SupervisedProcessors,
 } from '../support/supervised-processors';
+import { until } from '../support/eventually';
 import { fetchAsAdmin, testAuth } from '../support/auth';
 
 jest.setTimeout(600_000);
@@ -102,6 +102,7 @@ it('answers every command sent before, during and after a 5 s broker restart', a
 
   const first = await traffic.sendOne();
   await until(
+    'the first command answered',
     () => first.repliedAt !== undefined,
     180_000,
     () => `processors never answered:\n${output()}`,
@@ -113,6 +114,7 @@ it('answers every command sent before, during and after a 5 s broker restart', a
 
   const stopFlow = traffic.flow(10);
   await until(
+    '30 commands sent',
     () => traffic!.sent.length >= 30,
     30_000,
     () => 'traffic did not flow',
@@ -135,6 +137,7 @@ it('answers every command sent before, during and after a 5 s broker restart', a
   const upAt = Date.now();
 
   await until(
+    '100 more commands sent',
     () => traffic!.sent.length >= sentBefore + 100,
     180_000,
     () => `traffic stalled:\n${output()}`,
@@ -143,6 +146,7 @@ it('answers every command sent before, during and after a 5 s broker restart', a
   const sentDuring = traffic.sent.filter((c) => c.sentAt >= downAt).length;
 
   await until(
+    'every command answered',
     () => traffic!.unanswered().length === 0,
     240_000,
     () => `${traffic!.unanswered().length} of ${traffic!.sent.length} commands unanswered:\n${output()}`,

@@ -231,19 +231,6 @@ export const startOrderTraffic = async (kafkaBrokers: string, topics: TopicNames
   };
 };
 
-/** Polls until `done` holds or fails after `timeoutMs` with `describe()`. */
-export const until = async (
-  done: () => boolean,
-  timeoutMs: number,
-  describe: () => string,
-): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms: ${describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
 /**
  * How long after `killedAt` each partition answered again: per partition, the first reply seen
  * after the kill. The failover gap is the largest; partitions without a command since are left out.
