@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { AssignerProtocol } from 'kafkajs';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { readPartition } from '../../lib/kafka/partition-reader';
 import { commandSideHarness, type CommandSideHarness } from '../../test/support/command-side';
 import { testEndpoints } from '../../test/support/env';
+import { until } from '../../test/support/eventually';
 import type { CommandReply } from '../../lib/kafka/command-protocol';
 
 jest.setTimeout(180_000);
@@ -44,6 +46,24 @@ const exited = (child: ChildProcess): Promise<void> =>
     child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
   );
 
+/** The partitions each member of the group owns, as `topic:partition` lists. */
+const partitionOwners = async (h: CommandSideHarness, groupId: string): Promise<string[][]> => {
+  const admin = h.kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    if (groups[0]?.state !== 'Stable') return [];
+    return groups[0].members.map((member) => {
+      const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+      return Object.entries(decoded?.assignment ?? {}).flatMap(([topic, partitions]) =>
+        partitions.map((p) => `${topic}:${p}`),
+      );
+    });
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 describe('two command processors, one SIGKILLed while commands flow', () => {
   let h: CommandSideHarness;
   const children: ChildProcess[] = [];
@@ -69,6 +89,17 @@ describe('two command processors, one SIGKILLed while commands flow', () => {
       );
     }
     await Promise.all(replies.slice(0, orders.length));
+    // Both processors own partitions before one is killed, or the kill would prove nothing.
+    let owners: string[][] = [];
+    await until(
+      'both processors own partitions of orders.commands',
+      async () => {
+        owners = await partitionOwners(h, `${h.prefix}orders-command-processor`);
+        return owners.length === 2 && owners.every((partitions) => partitions.length > 0);
+      },
+      60_000,
+      () => `(assignments: ${JSON.stringify(owners)})`,
+    );
 
     let killed = false;
     for (let round = 0; round < 8; round++) {
