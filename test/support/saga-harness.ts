@@ -42,6 +42,8 @@ export interface SagaHarness {
   journeys(): Map<string, OrderJourney>;
   /** The SKU's inventory state, folded from inventory.events as they arrive. */
   stock(sku: string): InventoryState | undefined;
+  /** The SKU's inventory events as they arrived, for checks that must not trust the fold above. */
+  stockEvents(sku: string): readonly InventoryEvent[];
   ledger(): Promise<{ totals: { captured: number; refunded: number; net: number } }>;
   waitForStatus(orderId: string, statuses: string[], timeoutMs?: number): Promise<OrderJourney>;
   knobs(simulator: 'gateway' | 'carrier' | 'notifications', knobs: Record<string, number>): Promise<void>;
@@ -128,16 +130,16 @@ export const sagaHarness = async (
     });
     started.push(follower.stop);
     const stocks = new Map<string, InventoryState>();
+    const stockEvents = new Map<string, InventoryEvent[]>();
     const inventoryFollower = await followEvents({
       kafka,
       topic: topics.events('inventory'),
       decode: async (type, value) => (await pipeline.codecs.inventory.decode(type, value)).event,
       onEvent: (event) => {
+        const inventoryEvent = { type: event.type, data: event.data } as InventoryEvent;
         const state = stocks.get(event.aggregateId) ?? inventoryDecider.initialState();
-        stocks.set(
-          event.aggregateId,
-          inventoryDecider.evolve(state, { type: event.type, data: event.data } as InventoryEvent),
-        );
+        stocks.set(event.aggregateId, inventoryDecider.evolve(state, inventoryEvent));
+        stockEvents.set(event.aggregateId, [...(stockEvents.get(event.aggregateId) ?? []), inventoryEvent]);
       },
     });
     started.push(inventoryFollower.stop);
@@ -167,6 +169,7 @@ export const sagaHarness = async (
       journey: (orderId) => journeys.get(orderId),
       journeys: () => journeys,
       stock: (id) => stocks.get(id),
+      stockEvents: (id) => stockEvents.get(id) ?? [],
       breakerState: (service) => resilience.list().find((b) => b.name === service)?.state,
       ledger: async () => (await fetch(`${gateway.url}/admin/ledger`)).json() as never,
       waitForStatus: async (orderId, statuses, timeoutMs = 60_000) => {
