@@ -19,7 +19,12 @@ const withServers = {
 module.exports = {
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['**/*.unit.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/unit-no-sockets.ts'],
+    },
     {
       ...common,
       ...withServers,
