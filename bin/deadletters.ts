@@ -3,6 +3,7 @@ import { HEADERS, headerString, headersToObject } from '../lib/kafka/headers';
 import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/kafka/dead-letters';
 import definitions from '../topics/topics.json';
 import { topicNames } from '../topics/names';
+import { envVar, readConfig } from '../lib/config/env';
 
 const USAGE = `usage: npm run dlq -- <command>
 
@@ -14,8 +15,12 @@ const USAGE = `usage: npm run dlq -- <command>
 groups: ${definitions.deadLetters.groups.join(', ')}
 Needs KAFKA_BROKERS (export $(npm run -s stack -- env)) and ORDERSTREAM_TOPIC_PREFIX if one is used.`;
 
-const brokers = process.env.KAFKA_BROKERS;
-const topics = topicNames(process.env.ORDERSTREAM_TOPIC_PREFIX ?? '');
+const config = readConfig(process.env, {
+  KAFKA_BROKERS: envVar.string({ default: '' }),
+  ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+});
+const brokers = config.KAFKA_BROKERS || undefined;
+const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
 const kafka = () => createKafka({ brokers: brokers as string, clientId: 'orderstream-dlq' });
 const readAll = (group: string): Promise<DeadLetter[]> => readDeadLetters(kafka(), topics.deadLetter(group));
 

@@ -1,13 +1,18 @@
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
+import { envVar, readConfig } from '../lib/config/env';
 
 /**
  * `npm run demo`: with `npm start` running, places a few orders through the command API as a
  * customer and prints each one's journey through the saga as the events arrive (read as an admin).
  * Tokens are signed with the local development key, the one `npm start` verifies with.
  */
-const API = process.env.COMMAND_API_URL ?? 'http://127.0.0.1:8081';
-const GATEWAY = process.env.PAYMENT_GATEWAY_URL ?? 'http://127.0.0.1:8091';
+const config = readConfig(process.env, {
+  COMMAND_API_URL: envVar.url({ default: 'http://127.0.0.1:8081' }),
+  PAYMENT_GATEWAY_URL: envVar.url({ default: 'http://127.0.0.1:8091' }),
+});
+const API = config.COMMAND_API_URL;
+const GATEWAY = config.PAYMENT_GATEWAY_URL;
 
 interface StoredEvent {
   version: number;

@@ -6,6 +6,7 @@ import { signToken } from '../lib/auth/sign-token';
 import { stackSettings } from '../stack/layout';
 import { consoleProgress } from '../stack/progress';
 import { run } from '../stack/shell';
+import { envVar, readConfig } from '../lib/config/env';
 
 /**
  * `npm run fuzz`: schemathesis over both OpenAPI documents against the whole system as
@@ -69,8 +70,17 @@ const waitReady = async (url: string, deadlineMs: number, died: () => string | u
 };
 
 const main = async (): Promise<void> => {
+  const config = readConfig(process.env, {
+    AUTH_JWKS_URL: envVar.string({ default: '' }),
+    AUTH_PUBLIC_KEY_FILE: envVar.string({ default: '' }),
+    QUERY_API_PORT: envVar.port({ default: 8080 }),
+    COMMAND_API_PORT: envVar.port({ default: 8081 }),
+    PROCESSORS_PORT: envVar.port({ default: 9100 }),
+    PROJECTIONS_PORT: envVar.port({ default: 9101 }),
+    FUZZ_MAX_EXAMPLES: envVar.int({ default: 40, min: 1 }),
+  });
   const st = await ensureSchemathesis();
-  if (process.env.AUTH_JWKS_URL || process.env.AUTH_PUBLIC_KEY_FILE) {
+  if (config.AUTH_JWKS_URL || config.AUTH_PUBLIC_KEY_FILE) {
     throw new Error(
       'the fuzzer signs its token with the local key: unset AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE',
     );
@@ -80,9 +90,9 @@ const main = async (): Promise<void> => {
     roles: ['admin'],
     ttlSeconds: 6 * 3600,
   });
-  const queryPort = process.env.QUERY_API_PORT ?? '8080';
-  const commandPort = process.env.COMMAND_API_PORT ?? '8081';
-  const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '40';
+  const queryPort = config.QUERY_API_PORT;
+  const commandPort = config.COMMAND_API_PORT;
+  const maxExamples = String(config.FUZZ_MAX_EXAMPLES);
 
   // The system, exactly as `npm start` runs it; every line is kept to find a service that died.
   const system = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'start.ts')], {
@@ -110,7 +120,7 @@ const main = async (): Promise<void> => {
     const t0 = Date.now();
     await waitReady(`http://127.0.0.1:${commandPort}/health/ready`, 240_000, () => systemExit);
     await waitReady(`http://127.0.0.1:${queryPort}/health/ready`, 60_000, () => systemExit);
-    for (const port of [process.env.PROCESSORS_PORT ?? '9100', process.env.PROJECTIONS_PORT ?? '9101']) {
+    for (const port of [config.PROCESSORS_PORT, config.PROJECTIONS_PORT]) {
       await waitReady(`http://127.0.0.1:${port}/health/ready`, 120_000, () => systemExit);
     }
     // The catalogue is seeded after readiness; the fuzzing of orders is more useful once it is in.

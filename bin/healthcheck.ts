@@ -14,32 +14,34 @@ const DEFAULT_PORTS: Record<string, number> = {
   'notification-provider': 8093,
 };
 
-const roleOfPid1 = (): string | undefined => {
+const roleOfPid1 = (fallback: string | undefined): string | undefined => {
   try {
     const argv = readFileSync('/proc/1/cmdline', 'utf8')
       .split('\0')
       .filter((arg) => arg !== '');
     const script = argv.findIndex((arg) => arg.endsWith('role.js'));
-    return script === -1 ? process.env.ROLE : (argv[script + 1] ?? process.env.ROLE);
+    return script === -1 ? fallback : (argv[script + 1] ?? fallback);
   } catch {
-    return process.env.ROLE;
+    return fallback;
   }
 };
 
-const port = (): number => {
-  const fromEnv = process.env.HEALTH_PORT ?? process.env.PORT;
+const port = (env: NodeJS.ProcessEnv): number => {
+  const fromEnv = env.HEALTH_PORT ?? env.PORT;
   if (fromEnv !== undefined && fromEnv !== '') return Number(fromEnv);
-  const role = roleOfPid1();
+  const role = roleOfPid1(env.ROLE);
   // Every pipeline part, alone or together, serves health on the processors' port.
   return (role === undefined ? undefined : DEFAULT_PORTS[role]) ?? 9100;
 };
 
-const check = async (): Promise<void> => {
-  const res = await fetch(`http://127.0.0.1:${port()}/health/live`, { signal: AbortSignal.timeout(4_000) });
+const check = async (env: NodeJS.ProcessEnv): Promise<void> => {
+  const res = await fetch(`http://127.0.0.1:${port(env)}/health/live`, {
+    signal: AbortSignal.timeout(4_000),
+  });
   if (!res.ok) throw new Error(`/health/live answered ${res.status}`);
 };
 
-check().then(
+check(process.env).then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(`unhealthy: ${err instanceof Error ? err.message : String(err)}\n`);

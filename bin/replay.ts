@@ -7,6 +7,7 @@ import type { ReplayProgress } from '../processors/projections/replay-progress';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
+import { envVar, readConfig } from '../lib/config/env';
 
 /**
  * `npm run replay`: rebuilds every read model from offset 0 beside the live ones (G4), swaps
@@ -21,17 +22,21 @@ const bar = (p: ReplayProgress): string => {
 };
 
 const main = async (): Promise<void> => {
+  const config = readConfig(process.env, {
+    MONGODB_DATABASE: envVar.string({ default: 'orderstream' }),
+    ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+  });
   const found = await findInfrastructure(consoleProgress());
   const { endpoints } = found;
   const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'orderstream-replay' });
-  const mongo = await connectMongo(endpoints.mongodbUri, process.env.MONGODB_DATABASE ?? 'orderstream');
+  const mongo = await connectMongo(endpoints.mongodbUri, config.MONGODB_DATABASE);
   const redis = createRedis(endpoints.redisUrl, 'orderstream-replay');
   const tty = process.stderr.isTTY;
   try {
     const result = await replayProjections({
       kafka,
       registry: createSchemaRegistry(endpoints.schemaRegistryUrl),
-      topics: topicNames(process.env.ORDERSTREAM_TOPIC_PREFIX ?? ''),
+      topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
       db: mongo.db,
       redis,
       onProgress: (p) => process.stderr.write(tty ? `\r${bar(p)}\x1b[K` : `${bar(p)}\n`),

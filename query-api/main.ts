@@ -86,7 +86,7 @@ export async function main(
       replay: replayControl,
       logger,
       recentLogs,
-      version: process.env.npm_package_version,
+      version: env.npm_package_version,
     });
     const server = await listen(api.app, config.PORT, config.HOST);
     api.health.markStarted();

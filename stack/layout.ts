@@ -48,6 +48,8 @@ export interface StackSettings {
   ports: AllStackPorts;
   versions: StackVersions;
   host: string;
+  /** Java runtimes to try for the schema registry first (ORDERSTREAM_REGISTRY_JAVA, then JAVA_HOME's). */
+  javaCandidates: string[];
 }
 
 export const DEFAULT_VERSIONS: StackVersions = {
@@ -120,6 +122,10 @@ export const stackSettings = (env: NodeJS.ProcessEnv = process.env): StackSettin
     host: '127.0.0.1',
     ports,
     versions: DEFAULT_VERSIONS,
+    javaCandidates: [
+      env.ORDERSTREAM_REGISTRY_JAVA,
+      env.JAVA_HOME && join(env.JAVA_HOME, 'bin', 'java'),
+    ].filter((java): java is string => typeof java === 'string' && java !== ''),
     layout: {
       cacheDir,
       binDir: join(cacheDir, 'bin'),

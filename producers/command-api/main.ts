@@ -80,7 +80,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       admission: { maxLag: config.ADMISSION_MAX_LAG, checkEveryMs: config.ADMISSION_CHECK_MS },
       logger,
       recentLogs,
-      version: process.env.npm_package_version,
+      version: env.npm_package_version,
     });
     const server = await listen(api.app, config.PORT, config.HOST);
     api.health.markStarted();

@@ -17,8 +17,7 @@ interface RegistryRuntime {
  */
 export const registryRuntime = (ctx: ServiceContext): RegistryRuntime => {
   const candidates = [
-    process.env.ORDERSTREAM_REGISTRY_JAVA,
-    process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : undefined,
+    ...ctx.settings.javaCandidates,
     which('java'),
     ...(existsSync('/usr/lib/jvm')
       ? readdirSync('/usr/lib/jvm')
