@@ -207,3 +207,27 @@ export class FailureRulesFullError extends OrderstreamError {
     super(`at most ${maxRules} failure rules at a time; turn one off first`);
   }
 }
+
+/**
+ * An Idempotency-Key came back with a different request (method, path, body or If-Match).
+ * Answering with the first request's outcome would be wrong and running the new one would break
+ * the key's promise, so it is refused (422, as the IETF Idempotency-Key draft recommends). Used
+ * by the command API and by the simulators, which keep the same promise.
+ */
+export class IdempotencyKeyReusedError extends OrderstreamError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor(readonly idempotencyKey: string) {
+    super(
+      `Idempotency-Key ${JSON.stringify(idempotencyKey)} was already used for a different request; ` +
+        'send a new key for a new request',
+    );
+  }
+}
+
+/** A capability this deployment was started without (a replay engine, an event reader): 501. */
+export class NotAvailableError extends OrderstreamError {
+  readonly code = 'NOT_IMPLEMENTED';
+  constructor(what: string) {
+    super(`${what} is not available in this deployment`);
+  }
+}

@@ -64,6 +64,8 @@ interface Mapping {
   title: string;
   extensions?: (err: OrderstreamError) => Record<string, unknown>;
   headers?: (err: OrderstreamError) => Record<string, string>;
+  /** A 5xx whose message is written for the operator (it names no internals), so it is shown. */
+  operatorDetail?: true;
 }
 
 /**
@@ -130,6 +132,7 @@ const STATUS_BY_CODE: Readonly<Record<string, Mapping>> = {
     headers: (): Record<string, string> => ({ 'Retry-After': '5' }),
   },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused' },
+  NOT_IMPLEMENTED: { status: 501, title: 'Not implemented', operatorDetail: true },
   METHOD_NOT_ALLOWED: {
     status: 405,
     title: 'Method not allowed',
@@ -203,7 +206,7 @@ export function problemFromError(err: unknown, context: { instance?: string } = 
   if (err instanceof OrderstreamError) {
     const mapping = STATUS_BY_CODE[err.code];
     if (mapping) {
-      const exposed = err.expose && mapping.status < 500;
+      const exposed = err.expose && (mapping.status < 500 || mapping.operatorDetail === true);
       return {
         problem: problem({
           type: problemType(err.code),

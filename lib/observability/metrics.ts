@@ -97,3 +97,11 @@ export const fallbackCounter = (metrics: Metrics): ((fallback: Fallback) => void
   for (const fallback of FALLBACKS) counter.inc({ fallback }, 0);
   return (fallback) => counter.inc({ fallback });
 };
+
+/** Records sent to a dead-letter topic, by where they came from: one counter for every consumer. */
+export const deadLetterCounter = (metrics: Metrics): Counter<'source'> =>
+  metrics.counter<'source'>({
+    name: 'dlq_records_total',
+    help: 'Records sent to the dead-letter topic',
+    labelNames: ['source'],
+  });

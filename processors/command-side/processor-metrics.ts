@@ -1,4 +1,4 @@
-import type { Metrics } from '../../lib/observability/metrics';
+import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics';
 
 /** The command processor's series; get-or-create, so several processors in one process share them. */
 export const processorMetrics = (metrics: Metrics) => {
@@ -24,11 +24,7 @@ export const processorMetrics = (metrics: Metrics) => {
     labelNames: ['aggregate'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   });
-  const deadLettered = metrics.counter<'source'>({
-    name: 'dlq_records_total',
-    help: 'Records sent to the dead-letter topic',
-    labelNames: ['source'],
-  });
+  const deadLettered = deadLetterCounter(metrics);
   const transientFailures = metrics.counter<'aggregate' | 'stage'>({
     name: 'command_batch_retries_total',
     help: 'Command batches that failed transiently and were retried in place, by stage',

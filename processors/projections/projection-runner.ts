@@ -8,7 +8,7 @@ import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { withRecordContext } from '../../lib/kafka/record-correlation';
 import { startRecordSpan, withinSpan } from '../../lib/observability/tracing';
-import type { Metrics } from '../../lib/observability/metrics';
+import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics';
 import { VIEWS, type ViewName } from '../../lib/read-models/views';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
@@ -76,11 +76,7 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
     help: 'Events a projection could not decode or apply, by view and reason',
     labelNames: ['view', 'reason'],
   });
-  const deadLettered = metrics.counter<'source'>({
-    name: 'dlq_records_total',
-    help: 'Records sent to the dead-letter topic',
-    labelNames: ['source'],
-  });
+  const deadLettered = deadLetterCounter(metrics);
   const deadLetterTopic = topics.deadLetter(PROJECTIONS_DEAD_LETTER_GROUP);
 
   const indexed = new Set<string>();

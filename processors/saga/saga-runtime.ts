@@ -5,7 +5,7 @@ import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { commandMessage, type CommandLike } from '../../lib/kafka/command-protocol';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { withRecordContext } from '../../lib/kafka/record-correlation';
-import type { Metrics } from '../../lib/observability/metrics';
+import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../command-side/dead-letter';
 import { append, sendAll } from '../../lib/kafka/chunked-send';
@@ -73,11 +73,7 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
     help: 'Saga reactions by triggering event and outcome',
     labelNames: ['event', 'outcome'],
   });
-  const deadLettered = metrics.counter<'source'>({
-    name: 'dlq_records_total',
-    help: 'Records sent to the dead-letter topic',
-    labelNames: ['source'],
-  });
+  const deadLettered = deadLetterCounter(metrics);
 
   const producerFor = (topic: string, partition: number): Promise<Producer> => {
     const key = `${topic}.${partition}`;

@@ -1,10 +1,9 @@
-import { NotFoundError } from '../../lib/errors';
+import { NotAvailableError, NotFoundError } from '../../lib/errors';
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
-import { PROBLEM_CONTENT_TYPE, problem } from '../../lib/http/problem';
 import { CREATE_SNAPSHOT, type CommandLike } from '../../lib/kafka/command-protocol';
-import { currentCorrelation } from '../../lib/observability/correlation-context';
 import type { CommandBus } from './command-bus';
+import { currentCorrelation } from '../../lib/observability/correlation-context';
 import { acceptedReply, pendingResponse } from './reply-mapping';
 import { applyResponse, pathId } from './routes';
 
@@ -56,20 +55,7 @@ export function createAdminRouter({
 
   router.get('/api/admin/events/:aggregateId', async (ctx) => {
     const aggregateId = pathId(ctx, 'aggregateId');
-    if (!readEvents) {
-      // Answered here rather than thrown: the kit maps unknown error codes to a generic 500,
-      // and "not implemented in this deployment" is a fact the operator should read.
-      const correlationId = currentCorrelation()?.correlationId;
-      ctx.status = 501;
-      ctx.body = problem({
-        status: 501,
-        detail: 'reading events is not available in this deployment: no event reader is configured',
-        instance: ctx.path,
-        ...(correlationId !== undefined ? { correlationId } : {}),
-      });
-      ctx.type = PROBLEM_CONTENT_TYPE;
-      return;
-    }
+    if (!readEvents) throw new NotAvailableError('reading events (no event reader is configured)');
     const events = await readEvents(aggregateId);
     if (events.length === 0) throw new NotFoundError(`no events for aggregate ${aggregateId}`);
     ctx.body = { aggregateId, count: events.length, events };

@@ -1,7 +1,7 @@
 import type { Redis } from '../../lib/adapters/redis';
 import { DependencyError, ValidationError } from '../../lib/errors';
 import type { FailureInjector } from '../../lib/observability/failure-injector';
-import { IdempotencyKeyReusedError } from './errors';
+import { IdempotencyKeyReusedError } from '../../lib/errors';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../lib/errors';
 import { problemFromError } from '../../lib/http/problem';
-import { IdempotencyKeyReusedError } from './errors';
+import { IdempotencyKeyReusedError } from '../../lib/errors';
 import { idsForRequest, parseIdempotencyKey } from './idempotency';
 import { createMemoryIdempotencyStore } from './testing/memory-idempotency-store';
 

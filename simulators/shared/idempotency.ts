@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { ValidationError } from '../../lib/errors';
-import { IdempotencyKeyReusedError } from './errors';
+import { IdempotencyKeyReusedError } from '../../lib/errors';
 import { send, type SimulatorResponse } from './problem-response';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
