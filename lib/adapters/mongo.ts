@@ -2,6 +2,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Metrics } from '../observability/metrics';
 import { startSpan, tracingStarted } from '../observability/tracing';
+import { runEvery } from '../process/run-every';
 
 /**
  * The one place that builds a MongoDB client. Read models use only what both MongoDB and
@@ -131,7 +132,6 @@ export const watchForWedgedClient = (adapter: MongoAdapter, options: WedgeWatchO
   const everyMs = options.everyMs ?? 5_000;
   const strikes = options.strikes ?? 4;
   let count = 0;
-  let busy = false;
   const pingWith = async (db: Db): Promise<string | undefined> => {
     try {
       await db.command({ ping: 1 }, { timeoutMS: 2_000 });
@@ -163,11 +163,5 @@ export const watchForWedgedClient = (adapter: MongoAdapter, options: WedgeWatchO
     if (count >= strikes)
       options.onWedged(`a new client reaches MongoDB but ours has not for ${count} checks: ${ours}`);
   };
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void check().finally(() => (busy = false));
-  }, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return runEvery(everyMs, check, () => undefined, { unref: true });
 };

@@ -16,6 +16,7 @@ import type { Metrics } from '../../lib/observability/metrics';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
 import { followEvents, type FollowedEvent } from './event-follower';
+import { runEvery } from '../../lib/process/run-every';
 
 type Decode = (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;
 
@@ -190,18 +191,13 @@ export const startCompensationRetrier = async (
     }
   };
 
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    tick()
-      .catch((err: unknown) => logger.error({ err }, 'compensation retry round failed; will try again'))
-      .finally(() => (running = false));
-  }, options.checkEveryMs ?? 250);
+  const timer = runEvery(options.checkEveryMs ?? 250, tick, (err) =>
+    logger.error({ err }, 'compensation retry round failed; will try again'),
+  );
 
   return {
     stop: async () => {
-      clearInterval(timer);
+      timer.stop();
       for (const follower of followers) await follower.stop();
       await producer.disconnect();
     },

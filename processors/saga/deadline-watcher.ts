@@ -9,6 +9,7 @@ import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
 import { followEvents } from './event-follower';
 import { sagaTimings } from './saga-timings';
+import { runEvery } from '../../lib/process/run-every';
 
 export interface DeadlineWatcherOptions {
   kafka: Kafka;
@@ -136,18 +137,13 @@ export const startDeadlineWatcher = async (
     expired.inc(due.length);
     logger.warn({ orders: due.map((d) => d.cancel.orderId) }, 'saga deadline exceeded: cancelling');
   };
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    tick()
-      .catch((err: unknown) => logger.error({ err }, 'deadline check failed'))
-      .finally(() => (running = false));
-  }, options.checkEveryMs ?? 1_000);
+  const timer = runEvery(options.checkEveryMs ?? 1_000, tick, (err) =>
+    logger.error({ err }, 'deadline check failed'),
+  );
 
   return {
     stop: async () => {
-      clearInterval(timer);
+      timer.stop();
       await follower.stop();
       await producer.disconnect();
     },

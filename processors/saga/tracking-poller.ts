@@ -7,6 +7,7 @@ import { withCorrelation } from '../../lib/observability/correlation-context';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
 import { followEvents } from './event-follower';
+import { runEvery } from '../../lib/process/run-every';
 
 export type TrackingStatus = 'Created' | 'InTransit' | 'OutForDelivery' | 'Delivered';
 
@@ -110,18 +111,13 @@ export const startTrackingPoller = async (
     if (updates.length === 0) return;
     await producer.send({ topic: topics.commands('shipments'), messages: updates });
   };
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    poll()
-      .catch((err: unknown) => logger.error({ err }, 'tracking poll round failed'))
-      .finally(() => (running = false));
-  }, options.pollEveryMs ?? 500);
+  const timer = runEvery(options.pollEveryMs ?? 500, poll, (err) =>
+    logger.error({ err }, 'tracking poll round failed'),
+  );
 
   return {
     stop: async () => {
-      clearInterval(timer);
+      timer.stop();
       await follower.stop();
       await producer.disconnect();
     },

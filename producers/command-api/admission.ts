@@ -5,6 +5,7 @@ import { WriteSideSaturatedError } from '../../lib/errors';
 import { readGroupLag } from '../../lib/kafka/consumer-lag';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { OwnedTopic } from './processor-ownership';
+import { runEvery } from '../../lib/process/run-every';
 
 export interface AdmissionOptions {
   admin: Admin;
@@ -78,21 +79,18 @@ export const createAdmission = (options: AdmissionOptions): Admission => {
     backlog.set(total);
   };
 
-  let running = false;
   const timer =
     maxLag > 0
-      ? setInterval(() => {
-          if (running) return;
-          running = true;
-          check()
-            .catch((err: unknown) => {
-              logger.warn({ err }, 'reading the command backlog failed; admitting');
-              lag = 0;
-            })
-            .finally(() => (running = false));
-        }, options.checkEveryMs ?? 1_000)
+      ? runEvery(
+          options.checkEveryMs ?? 1_000,
+          check,
+          (err) => {
+            logger.warn({ err }, 'reading the command backlog failed; admitting');
+            lag = 0;
+          },
+          { unref: true },
+        )
       : undefined;
-  timer?.unref();
 
   const refusing = () => maxLag > 0 && lag > maxLag;
   return {
@@ -109,7 +107,7 @@ export const createAdmission = (options: AdmissionOptions): Admission => {
       ...(checkedAt !== undefined ? { checkedAt: new Date(checkedAt).toISOString() } : {}),
       refusing: refusing(),
     }),
-    stop: () => clearInterval(timer),
+    stop: () => timer?.stop(),
   };
 };
 
