@@ -1,7 +1,7 @@
 import { InvalidStateError } from '../../lib/errors';
 import { orderTotal, type OrderLine } from './money';
 import type { OrderEvent } from './events';
-import type { ExistingOrder, OrderState } from './state';
+import { STATUS_AFTER, type ExistingOrder, type OrderState } from './state';
 
 const addLine = (items: readonly OrderLine[], line: OrderLine): OrderLine[] =>
   items.some((item) => item.sku === line.sku)
@@ -23,6 +23,13 @@ const withItems = (state: ExistingOrder, items: OrderLine[], at: string): Existi
  * of G1, and hiding it would let a fork go unnoticed.
  */
 export const evolveOrder = (state: OrderState, event: OrderEvent): OrderState => {
+  const next = evolveFields(state, event);
+  const status = STATUS_AFTER[event.type];
+  return status && next.status !== 'None' ? { ...next, status } : next;
+};
+
+/** Everything but the status, which STATUS_AFTER gives. */
+const evolveFields = (state: OrderState, event: OrderEvent): OrderState => {
   if (event.type === 'OrderCreated') {
     if (state.status !== 'None')
       throw new InvalidStateError('corrupt history: OrderCreated on an existing order');
@@ -52,17 +59,16 @@ export const evolveOrder = (state: OrderState, event: OrderEvent): OrderState =>
         at,
       );
     case 'OrderPlaced':
-      return { ...state, status: 'Placed', updatedAt: at };
+      return { ...state, updatedAt: at };
     case 'OrderItemReserved': {
       const { sku, quantity } = event.data;
       return { ...state, reservedItems: [...(state.reservedItems ?? []), { sku, quantity }], updatedAt: at };
     }
     case 'OrderInventoryReserved':
-      return { ...state, status: 'InventoryReserved', updatedAt: at };
+      return { ...state, updatedAt: at };
     case 'OrderPaid':
       return {
         ...state,
-        status: 'PaymentCaptured',
         payment: { paymentId: event.data.paymentId, amount: event.data.amount },
         updatedAt: at,
       };
@@ -70,18 +76,16 @@ export const evolveOrder = (state: OrderState, event: OrderEvent): OrderState =>
       const { shipmentId, carrier, trackingNumber } = event.data;
       return {
         ...state,
-        status: 'Shipped',
         shipment: { shipmentId, carrier, trackingNumber },
         updatedAt: at,
       };
     }
     case 'OrderCompleted':
-      return { ...state, status: 'Completed', updatedAt: at };
+      return { ...state, updatedAt: at };
     case 'OrderCancelled': {
       const { reason, reasonCode, cancelledFromStatus } = event.data;
       return {
         ...state,
-        status: 'Cancelled',
         cancellation: { reason, reasonCode, cancelledFromStatus },
         updatedAt: at,
       };

@@ -1,5 +1,5 @@
 import type { MinorUnits, OrderLine } from './money';
-import type { CancellationReasonCode } from './events';
+import type { CancellationReasonCode, OrderEventType } from './events';
 import type { StockReservation } from './commands';
 
 export const ORDER_STATUSES = [
@@ -14,6 +14,21 @@ export const ORDER_STATUSES = [
 
 /** The statuses the read side shows (DESIGN §7). */
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/**
+ * The status each event moves an order to; the events missing here (items added, removed or
+ * reserved one by one) leave it where it is. The aggregate, the order view and the saga's
+ * timers all read an order's status from this one table.
+ */
+export const STATUS_AFTER: Readonly<Partial<Record<OrderEventType, OrderStatus>>> = {
+  OrderCreated: 'Draft',
+  OrderPlaced: 'Placed',
+  OrderInventoryReserved: 'InventoryReserved',
+  OrderPaid: 'PaymentCaptured',
+  OrderShipped: 'Shipped',
+  OrderCompleted: 'Completed',
+  OrderCancelled: 'Cancelled',
+};
 
 /** Statuses from which CancelOrder is allowed: everything before Shipped. */
 export const CANCELLABLE_STATUSES = ['Draft', 'Placed', 'InventoryReserved', 'PaymentCaptured'] as const;

@@ -1,6 +1,7 @@
 import type { OrderEvent } from '../../domain/order/events';
 import { orderTotal, type OrderLine } from '../../domain/order/money';
-import type { OrderStatus, OrderView } from '../../lib/read-models/views';
+import { STATUS_AFTER } from '../../domain/order/state';
+import type { OrderView } from '../../lib/read-models/views';
 import { alreadyApplied, unknownEvent, type EventEnvelope } from './envelope';
 
 const addLine = (items: readonly OrderLine[], line: OrderLine): OrderLine[] =>
@@ -15,8 +16,6 @@ const withItems = (doc: OrderView, items: OrderLine[]): OrderView => ({
   items,
   totalAmount: orderTotal(items),
 });
-
-const withStatus = (doc: OrderView, status: OrderStatus): OrderView => ({ ...doc, status });
 
 /**
  * The order view: the aggregate's state as the query API shows it, plus a timeline of every
@@ -51,6 +50,8 @@ export const evolveOrderView = (
   if (doc === undefined) return undefined;
   const base: OrderView = {
     ...doc,
+    // The status each event moves the order to is the aggregate's own table (domain/order/state).
+    status: STATUS_AFTER[event.type] ?? doc.status,
     version: envelope.version,
     updatedAt: at,
     timeline: [...doc.timeline, { type: event.type, version: envelope.version, at }],
@@ -65,30 +66,30 @@ export const evolveOrderView = (
       );
     case 'OrderPlaced':
       // The event's total is what the customer was asked to pay; it wins over our own sum.
-      return { ...withStatus(base, 'Placed'), totalAmount: event.data.totalAmount };
+      return { ...base, totalAmount: event.data.totalAmount };
     case 'OrderItemReserved':
       return base.reservedSkus.includes(event.data.sku)
         ? base
         : { ...base, reservedSkus: [...base.reservedSkus, event.data.sku] };
     case 'OrderInventoryReserved':
       return {
-        ...withStatus(base, 'InventoryReserved'),
+        ...base,
         reservedSkus: [...new Set([...base.reservedSkus, ...event.data.reservations.map((r) => r.sku)])],
       };
     case 'OrderPaid':
       return {
-        ...withStatus(base, 'PaymentCaptured'),
+        ...base,
         payment: { paymentId: event.data.paymentId, amount: event.data.amount },
       };
     case 'OrderShipped': {
       const { shipmentId, carrier, trackingNumber } = event.data;
-      return { ...withStatus(base, 'Shipped'), shipment: { shipmentId, carrier, trackingNumber } };
+      return { ...base, shipment: { shipmentId, carrier, trackingNumber } };
     }
     case 'OrderCompleted':
-      return withStatus(base, 'Completed');
+      return base;
     case 'OrderCancelled':
       return {
-        ...withStatus(base, 'Cancelled'),
+        ...base,
         cancellationReason: event.data.reason,
         cancellationCode: event.data.reasonCode,
       };

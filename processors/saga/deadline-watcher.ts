@@ -10,6 +10,8 @@ import type { TopicNames } from '../../topics/names';
 import { followEvents } from './event-follower';
 import { sagaTimings } from './saga-timings';
 import { runEvery } from '../../lib/process/run-every';
+import type { OrderEventType } from '../../domain/order/events';
+import { CANCELLABLE_STATUSES, STATUS_AFTER } from '../../domain/order/state';
 
 export interface DeadlineWatcherOptions {
   kafka: Kafka;
@@ -28,15 +30,8 @@ export interface DeadlineWatcherOptions {
 /** The dead-letter group of records the watcher cannot follow. */
 export const DEADLINE_WATCHER_GROUP = 'deadline-watcher';
 
-/** Statuses in which a stuck order can still be compensated by cancelling it. */
-const CANCELLABLE = new Set(['Placed', 'InventoryReserved', 'PaymentCaptured']);
-
-const STATUS_AFTER: Record<string, string | undefined> = {
-  OrderPlaced: 'Placed',
-  OrderInventoryReserved: 'InventoryReserved',
-  OrderPaid: 'PaymentCaptured',
-  OrderShipped: 'Shipped',
-};
+/** Statuses in which a stuck (placed) order can still be compensated by cancelling it. */
+const CANCELLABLE = new Set<string>(CANCELLABLE_STATUSES.filter((status) => status !== 'Draft'));
 
 /**
  * G6: every placed order ends. Orders stuck before shipping past the deadline (a lost
@@ -89,8 +84,9 @@ export const startDeadlineWatcher = async (
         open.delete(event.aggregateId);
         return;
       }
-      const status = STATUS_AFTER[event.type];
-      if (!status) return;
+      const status = STATUS_AFTER[event.type as OrderEventType];
+      // A draft is not the saga's yet: its clock starts when it is placed.
+      if (!status || status === 'Draft') return;
       const known = open.get(event.aggregateId);
       if (known) known.status = status;
       else

@@ -23,6 +23,7 @@ import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from './env';
 import { startSimulatorProcess, type RunningProcess } from './simulators';
+import { STATUS_AFTER } from '../../domain/order/state';
 
 type WithoutMeta<C> = C extends unknown ? Omit<C, 'meta'> : never;
 
@@ -51,16 +52,6 @@ export interface SagaHarness {
   breakerState(service: string): string | undefined;
   close(): Promise<void>;
 }
-
-const STATUS_OF: Record<string, string> = {
-  OrderCreated: 'Draft',
-  OrderPlaced: 'Placed',
-  OrderInventoryReserved: 'InventoryReserved',
-  OrderPaid: 'PaymentCaptured',
-  OrderShipped: 'Shipped',
-  OrderCompleted: 'Completed',
-  OrderCancelled: 'Cancelled',
-};
 
 /**
  * The whole saga on the real stack: topics with a fresh prefix, the three simulators as real
@@ -124,7 +115,7 @@ export const sagaHarness = async (
       onEvent: (event) => {
         const journey = journeys.get(event.aggregateId) ?? { status: 'Draft', events: [] };
         journey.events.push({ type: event.type, data: event.data, correlationId: event.correlationId });
-        journey.status = STATUS_OF[event.type] ?? journey.status;
+        journey.status = STATUS_AFTER[event.type as OrderEvent['type']] ?? journey.status;
         journeys.set(event.aggregateId, journey);
       },
     });
