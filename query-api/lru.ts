@@ -1,8 +1,9 @@
+import { LRUCache } from 'lru-cache';
+
 /**
- * A small LRU with a freshness TTL. Expired entries are not dropped: `get` ignores them, but
- * `getStale` still returns them, because a value past its TTL is what we serve while MongoDB
- * is down. Capacity alone bounds memory. A Map keeps insertion order, which is the LRU order
- * once a hit re-inserts its key.
+ * An LRU with a freshness TTL, on lru-cache. Expired entries are not dropped: `get` ignores them,
+ * but `getStale` still returns them, because a value past its TTL is what we serve while MongoDB
+ * is down. Capacity alone bounds memory.
  */
 export interface Lru<V> {
   /** The value if present and younger than the TTL; refreshes its recency. */
@@ -17,40 +18,35 @@ export interface Lru<V> {
 
 export interface LruOptions {
   maxEntries: number;
+  /** Freshness in ms; `Infinity` for values that never go stale. */
   ttlMs: number;
   now?: () => number;
 }
 
-export function createLru<V>({ maxEntries, ttlMs, now = Date.now }: LruOptions): Lru<V> {
+export function createLru<V extends NonNullable<unknown>>({
+  maxEntries,
+  ttlMs,
+  now = Date.now,
+}: LruOptions): Lru<V> {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be >= 1');
-  const entries = new Map<string, { value: V; storedAt: number }>();
-
-  const touch = (key: string, entry: { value: V; storedAt: number }) => {
-    entries.delete(key);
-    entries.set(key, entry);
-  };
-
+  const cache = new LRUCache<string, V>({
+    max: maxEntries,
+    ...(Number.isFinite(ttlMs) ? { ttl: ttlMs } : {}),
+    // Stale entries stay until capacity pushes them out: they are the outage fallback.
+    noDeleteOnStaleGet: true,
+    ttlAutopurge: false,
+    // lru-cache reads its clock from `perf.now()` (ours may be a test's), on every check.
+    perf: { now },
+    ttlResolution: 0,
+  });
   return {
-    get(key) {
-      const entry = entries.get(key);
-      if (!entry || now() - entry.storedAt >= ttlMs) return undefined;
-      touch(key, entry);
-      return entry.value;
-    },
-    getStale(key) {
-      return entries.get(key)?.value;
-    },
-    set(key, value) {
-      touch(key, { value, storedAt: now() });
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next().value as string;
-        entries.delete(oldest);
-      }
-    },
-    delete: (key) => entries.delete(key),
-    clear: () => entries.clear(),
+    get: (key) => cache.get(key),
+    getStale: (key) => cache.peek(key, { allowStale: true }),
+    set: (key, value) => void cache.set(key, value),
+    delete: (key) => cache.delete(key),
+    clear: () => cache.clear(),
     get size() {
-      return entries.size;
+      return cache.size;
     },
   };
 }

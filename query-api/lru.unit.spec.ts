@@ -1,18 +1,20 @@
 import { createLru } from './lru';
 
 describe('createLru', () => {
-  let clock = 0;
+  // Any real clock is far past zero (and lru-cache treats a start time of 0 as "no start").
+  const START = 1_000_000;
+  let clock = START;
   const now = () => clock;
   beforeEach(() => {
-    clock = 0;
+    clock = START;
   });
 
-  it('returns a value until its TTL, then only as stale', () => {
+  it('returns a value for its TTL, then only as stale', () => {
     const lru = createLru<string>({ maxEntries: 10, ttlMs: 1000, now });
     lru.set('a', 'A');
-    clock = 999;
+    clock = START + 1000;
     expect(lru.get('a')).toBe('A');
-    clock = 1000;
+    clock = START + 1001;
     expect(lru.get('a')).toBeUndefined();
     expect(lru.getStale('a')).toBe('A');
   });
@@ -36,9 +38,9 @@ describe('createLru', () => {
     lru.getStale('a');
     lru.set('c', 3);
     expect(lru.getStale('a')).toBeUndefined();
-    clock = 150;
+    clock = START + 150;
     lru.set('b', 20);
-    clock = 200;
+    clock = START + 200;
     expect(lru.get('b')).toBe(20);
   });
 

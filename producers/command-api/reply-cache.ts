@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CommandReply } from '../../lib/kafka/command-protocol';
 
 export interface ReplyCache {
@@ -16,28 +17,13 @@ export function createReplyCache({ capacity = 10_000 }: { capacity?: number } = 
   if (!Number.isInteger(capacity) || capacity < 1) {
     throw new RangeError(`reply cache capacity must be a positive integer, got ${capacity}`);
   }
-  // A Map iterates in insertion order, so re-inserting on access makes the first key the LRU one.
-  const replies = new Map<string, CommandReply>();
+  const replies = new LRUCache<string, CommandReply>({ max: capacity });
   return {
     capacity,
     get size() {
       return replies.size;
     },
-    get(commandId) {
-      const reply = replies.get(commandId);
-      if (reply !== undefined) {
-        replies.delete(commandId);
-        replies.set(commandId, reply);
-      }
-      return reply;
-    },
-    set(reply) {
-      replies.delete(reply.commandId);
-      replies.set(reply.commandId, reply);
-      if (replies.size > capacity) {
-        const oldest = replies.keys().next().value;
-        if (oldest !== undefined) replies.delete(oldest);
-      }
-    },
+    get: (commandId) => replies.get(commandId),
+    set: (reply) => void replies.set(reply.commandId, reply),
   };
 }
