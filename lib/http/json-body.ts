@@ -1,3 +1,4 @@
+import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
@@ -95,47 +96,24 @@ async function read(
 }
 
 /**
- * Collects the body, stopping at the limit for chunked uploads that declared no length. The
- * request stream is not destroyed on overflow (that would reset the socket before the 413 is
- * sent); it is drained and the connection closed after the response.
+ * Collects the body with raw-body, stopping at the limit for chunked uploads that declared no
+ * length. On overflow the connection is closed after the 413 is sent, which stops the upload.
  */
-function readAtMost(ctx: Context, limitBytes: number): Promise<Buffer> {
-  const req = ctx.req;
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        cleanup();
-        req.resume();
-        ctx.set('Connection', 'close');
-        reject(new PayloadTooLargeError(limitBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(new MalformedJsonError(`request body could not be read: ${err.message}`));
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new MalformedJsonError('request body ended before it was complete'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+async function readAtMost(ctx: Context, limitBytes: number): Promise<Buffer> {
+  const declared = ctx.get('content-length');
+  try {
+    return await getRawBody(ctx.req, {
+      limit: limitBytes,
+      ...(declared !== '' ? { length: Number(declared) } : {}),
+    });
+  } catch (err) {
+    const { type, message } = err as { type?: string; message?: string };
+    if (type === 'entity.too.large') {
+      ctx.set('Connection', 'close');
+      throw new PayloadTooLargeError(limitBytes);
+    }
+    if (type === 'request.aborted' || type === 'request.size.invalid')
+      throw new MalformedJsonError('request body ended before it was complete');
+    throw new MalformedJsonError(`request body could not be read: ${message ?? String(err)}`);
+  }
 }
