@@ -1,12 +1,12 @@
 /**
- * One error root for the whole code base. `code` is stable (clients and dashboards key on it),
- * `retriable` is read by every retry loop, and `expose` says whether the message may reach a
- * client. HTTP status codes are chosen at the HTTP edge from `code`, never here.
+ * One error root for the whole code base, the domain's errors included. `code` is stable
+ * (clients and dashboards key on it) and `retriable` is read by every retry loop. Nothing here
+ * knows about HTTP: the edge (`lib/http/problem.ts`) chooses the status from `code`, and whether
+ * the message may reach a client from that status (a 4xx describes the request, a 5xx our inside).
  */
 export abstract class OrderstreamError extends Error {
   abstract readonly code: string;
   readonly retriable: boolean = false;
-  readonly expose: boolean = true;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -73,7 +73,6 @@ export class ConfigError extends OrderstreamError {
 export class DependencyError extends OrderstreamError {
   readonly code: string = 'DEPENDENCY_FAILED';
   override readonly retriable: boolean;
-  override readonly expose = false;
   constructor(
     readonly dependency: string,
     message: string,

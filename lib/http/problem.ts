@@ -206,7 +206,7 @@ export function problemFromError(err: unknown, context: { instance?: string } = 
   if (err instanceof OrderstreamError) {
     const mapping = STATUS_BY_CODE[err.code];
     if (mapping) {
-      const exposed = err.expose && (mapping.status < 500 || mapping.operatorDetail === true);
+      const exposed = mapping.status < 500 || mapping.operatorDetail === true;
       return {
         problem: problem({
           type: problemType(err.code),
