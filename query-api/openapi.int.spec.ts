@@ -1,6 +1,6 @@
 import { HTTP_METHODS, type JsonSchema, type OpenApiDocument } from '../lib/http/openapi/builder';
 import { resolvePointer } from '../lib/http/openapi/check';
-import { queryApiDocument } from '../lib/http/openapi/query-api-document';
+import { queryApiDocument } from './openapi-document';
 import { startTestApp, type TestApp } from '../lib/http/testing';
 import { uniqueName } from '../test/support/env';
 import { createReplayRouter, type ReplayControl } from './replay-routes';

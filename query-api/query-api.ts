@@ -5,7 +5,7 @@ import type { TokenVerifier } from '../lib/auth/token-verifier';
 import { createHttpApp } from '../lib/http/app';
 import type { RateLimits } from '../lib/http/rate-limit';
 import { createHealth, type Health } from '../lib/http/health';
-import { queryApiDocument } from '../lib/http/openapi/query-api-document';
+import { queryApiDocument } from './openapi-document';
 import { openApiRouter } from '../lib/http/openapi/router';
 import { createFailureInjector, type FailureInjector } from '../lib/observability/failure-injector';
 import { createLogRingBuffer, type LogRingBuffer } from '../lib/observability/log-ring-buffer';

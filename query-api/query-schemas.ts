@@ -4,7 +4,7 @@ import { ORDER_STATUSES } from '../domain/order/state';
 import { ValidationError } from '../lib/errors';
 import type { QuerySchema } from '../lib/http/query-validation';
 import type { OrderStatus } from '../lib/read-models/views';
-import { idSchema, isValidId } from '../producers/command-api/request-schemas';
+import { idSchema, isValidId } from '../domain/ids';
 
 /*
  * Query-string schemas of the query API, exported as data so the OpenAPI document describes the

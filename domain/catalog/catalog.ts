@@ -1,3 +1,4 @@
+import { isValidId } from '../ids';
 import { ValidationError, type FieldError } from '../../lib/errors';
 import type { MinorUnits } from '../order/money';
 import seed from './products.json';
@@ -24,14 +25,11 @@ export interface Catalog {
   list(): readonly Product[];
 }
 
-const SKU = /^[A-Za-z0-9._:-]{1,64}$/;
-
 function problemsOf(products: readonly Product[]): FieldError[] {
   const problems: FieldError[] = [];
   const seen = new Set<string>();
   products.forEach((p, i) => {
-    if (typeof p.sku !== 'string' || !SKU.test(p.sku))
-      problems.push({ field: `[${i}].sku`, message: 'invalid sku' });
+    if (!isValidId(p.sku)) problems.push({ field: `[${i}].sku`, message: 'invalid sku' });
     else if (seen.has(p.sku)) problems.push({ field: `[${i}].sku`, message: `duplicate sku ${p.sku}` });
     seen.add(p.sku);
     if (!Number.isSafeInteger(p.price) || p.price < 0) {

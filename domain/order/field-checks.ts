@@ -1,3 +1,4 @@
+import { ID_RULE, isValidId } from '../ids';
 import { ValidationError, type FieldError } from '../../lib/errors';
 import type { CommandMeta } from './commands';
 
@@ -93,7 +94,7 @@ export const checkEnvelope = (
   idField: string,
   id: unknown,
 ): void => {
-  nonEmptyString(errors, idField, id);
+  if (!isValidId(id)) errors.push({ field: idField, message: `must be an id: ${ID_RULE}` });
   if (
     command.expectedVersion !== undefined &&
     !(Number.isInteger(command.expectedVersion) && (command.expectedVersion as number) >= 0)

@@ -23,7 +23,7 @@ import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership'
 import { admissionControl, createAdmission } from './admission';
 import { commandProcessorGroupId, sagaGroupId } from '../../lib/kafka/group-ids';
 import { createCommandRouter } from './routes';
-import { commandApiDocument } from '../../lib/http/openapi/command-api-document';
+import { commandApiDocument } from './openapi-document';
 import { openApiRouter } from '../../lib/http/openapi/router';
 
 export const SERVICE = 'command-api';

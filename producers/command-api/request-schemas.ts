@@ -1,3 +1,4 @@
+import { idSchema } from '../../domain/ids';
 import { CANCELLATION_REASON_CODES, type CancellationReasonCode } from '../../domain/order/events';
 import { MAX_LINE_QUANTITY } from '../../domain/order/money';
 import { catalogs } from '../../schemas/catalogs';
@@ -12,11 +13,8 @@ import { receiptSchema } from './receipt-schema';
  * Each body type sits next to its schema; `T` of compileValidator is asserted, not inferred.
  */
 
-/** Ids travel into Kafka keys, headers and log lines, so they are held to a safe alphabet. */
-export const ID_PATTERN = '^[A-Za-z0-9._:-]+$';
-export const ID_MAX_LENGTH = 64;
-export const isValidId = (value: string): boolean =>
-  value.length >= 1 && value.length <= ID_MAX_LENGTH && new RegExp(ID_PATTERN).test(value);
+// The id rule is the domain's (domain/ids.ts), so the edge and the domain's checks agree.
+export { ID_MAX_LENGTH, ID_PATTERN, idSchema, isValidId } from '../../domain/ids';
 
 export const DEFAULT_CURRENCY = 'EUR';
 export const DEFAULT_REASON_CODE: CancellationReasonCode = 'CUSTOMER_REQUEST';
@@ -36,13 +34,6 @@ const eventInteger = (minimum: number, bounds: IntegerBounds, cap: number = Numb
 
 const orderEvents = catalogs.orders.catalog;
 const inventoryEvents = catalogs.inventory.catalog;
-
-export const idSchema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: ID_MAX_LENGTH,
-  pattern: ID_PATTERN,
-} as const;
 
 const textSchema = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 

@@ -4,8 +4,8 @@ import {
   ORDER_STATUSES,
   productSearchQuerySchema,
   productsQuerySchema,
-} from '../../../query-api/query-schemas';
-import { idSchema } from '../../../producers/command-api/request-schemas';
+} from './query-schemas';
+import { idSchema } from '../domain/ids';
 import {
   createOpenApiBuilder,
   jsonResponse,
@@ -15,13 +15,13 @@ import {
   type JsonSchema,
   type OpenApiDocument,
   type Response,
-} from './builder';
-import { documentOperationalRoutes } from './operational';
+} from '../lib/http/openapi/builder';
+import { documentOperationalRoutes } from '../lib/http/openapi/operational';
 import {
   documentCustomerRoutes,
   documentOrderPartRoutes,
   documentTemplateRoutes,
-} from './query-api-order-parts';
+} from './openapi-order-parts';
 
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 const pageOf = (item: JsonSchema, extra: Record<string, JsonSchema> = {}): JsonSchema => ({

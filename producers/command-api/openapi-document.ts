@@ -1,4 +1,4 @@
-import { idSchema, requestSchemas } from '../../../producers/command-api/request-schemas';
+import { idSchema, requestSchemas } from './request-schemas';
 import {
   createOpenApiBuilder,
   jsonResponse,
@@ -8,8 +8,8 @@ import {
   type OpenApiDocument,
   type Parameter,
   type Response,
-} from './builder';
-import { documentOperationalRoutes } from './operational';
+} from '../../lib/http/openapi/builder';
+import { documentOperationalRoutes } from '../../lib/http/openapi/operational';
 
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 

@@ -1,16 +1,16 @@
 import type Router from '@koa/router';
-import { createAdminRouter } from '../../../producers/command-api/admin-routes';
-import { createPreferencesRouter } from '../../../producers/command-api/preferences-routes';
-import { createReceiptRouter } from '../../../producers/command-api/receipt-routes';
-import { createInventoryRouter } from '../../../producers/command-api/inventory-routes';
-import { requestSchemas } from '../../../producers/command-api/request-schemas';
-import { createCommandRouter } from '../../../producers/command-api/routes';
-import { HTTP_METHODS, createOpenApiBuilder, schemaRef, type OpenApiDocument } from './builder';
-import { checkOpenApiDocument, resolvePointer } from './check';
-import { commandApiDocument } from './command-api-document';
-import { renderDocsHtml } from './docs-html';
-import { queryApiDocument } from './query-api-document';
-import { AVRO_INT, AVRO_LONG } from '../../../schemas/field-bounds';
+import { createAdminRouter } from '../producers/command-api/admin-routes';
+import { createPreferencesRouter } from '../producers/command-api/preferences-routes';
+import { createReceiptRouter } from '../producers/command-api/receipt-routes';
+import { createInventoryRouter } from '../producers/command-api/inventory-routes';
+import { requestSchemas } from '../producers/command-api/request-schemas';
+import { createCommandRouter } from '../producers/command-api/routes';
+import { HTTP_METHODS, type OpenApiDocument } from '../lib/http/openapi/builder';
+import { checkOpenApiDocument, resolvePointer } from '../lib/http/openapi/check';
+import { commandApiDocument } from '../producers/command-api/openapi-document';
+import { renderDocsHtml } from '../lib/http/openapi/docs-html';
+import { queryApiDocument } from '../query-api/openapi-document';
+import { AVRO_INT, AVRO_LONG } from '../schemas/field-bounds';
 
 const documents: [string, OpenApiDocument][] = [
   ['query API', queryApiDocument()],
@@ -82,31 +82,6 @@ describe.each(documents)('%s document', (_name, document) => {
     for (const name of Object.keys(document.components.schemas))
       expect(html).toContain(`id="schema-${name}"`);
     expect(html).not.toMatch(/<script/i);
-  });
-});
-
-describe('checkOpenApiDocument', () => {
-  it('reports dangling refs, undeclared path params and operations without responses', () => {
-    const b = createOpenApiBuilder({ title: 't', version: '1' });
-    b.operation('get', '/things/{id}', {
-      operationId: 'getThing',
-      summary: 's',
-      responses: {
-        '200': { description: 'ok', content: { 'application/json': { schema: schemaRef('Missing') } } },
-      },
-    });
-    b.operation('post', '/things', { operationId: 'getThing', summary: 's', responses: {} });
-    expect(checkOpenApiDocument(b.build())).toEqual([
-      'GET /things/{id}: path parameter id is not declared',
-      'POST /things: operationId getThing repeats',
-      'POST /things: no responses',
-      '#/paths/~1things~1{id}/get/responses/200/content/application~1json/schema: $ref #/components/schemas/Missing does not resolve',
-    ]);
-  });
-
-  it('resolves JSON pointers with escapes', () => {
-    expect(resolvePointer({ a: { 'b/c': 1 } }, '#/a/b~1c')).toBe(1);
-    expect(resolvePointer({ a: {} }, '#/a/x')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
-import { NOTIFICATION_CHANNELS } from '../../../domain/notification/templates';
-import { idSchema } from '../../../producers/command-api/request-schemas';
-import { previewRequestSchema } from '../../../query-api/template-routes';
+import { NOTIFICATION_CHANNELS } from '../domain/notification/templates';
+import { idSchema } from '../domain/ids';
+import { previewRequestSchema } from './template-routes';
 import {
   emptyQuerySchema,
   NOTIFICATION_STATUSES,
@@ -9,7 +9,7 @@ import {
   paymentsQuerySchema,
   SHIPMENT_STATUSES,
   shipmentsQuerySchema,
-} from '../../../query-api/query-schemas';
+} from './query-schemas';
 import {
   jsonResponse,
   pathParameter,
@@ -18,9 +18,9 @@ import {
   type JsonSchema,
   type OpenApiBuilder,
   type Response,
-} from './builder';
+} from '../lib/http/openapi/builder';
 
-/** What query-api-document.ts shares with the operations documented here. */
+/** What openapi-document.ts shares with the operations documented here. */
 export interface QueryDocumentParts {
   s(type: string, extra?: object): JsonSchema;
   pageOf(item: JsonSchema): JsonSchema;
