@@ -11,7 +11,7 @@ import { createResilienceRegistry } from '../lib/observability/resilience-regist
 import { topicNames } from '../topics/names';
 import { startOpsServer } from './ops-server';
 import { startCommandProcessor } from './command-side/command-processor';
-import { createOrderEventCodec } from './command-side/event-codec';
+import { createOrderEventCodec } from '../schemas/event-codec';
 import { ordersModule } from './command-side/orders-module';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
 

@@ -13,7 +13,7 @@ import type { AggregateType, TopicNames } from '../topics/names';
 import { sagaModules } from './command-side/aggregate-modules';
 import type { AggregateModule } from './command-side/aggregate-module';
 import { startCommandProcessor, type CommandProcessor } from './command-side/command-processor';
-import { createOrderEventCodec, type EventCodec } from './command-side/event-codec';
+import { createOrderEventCodec, type EventCodec } from '../schemas/event-codec';
 import { ordersModule } from './command-side/orders-module';
 import { notificationEffect } from './effects/notification-effect';
 import { paymentEffect } from './effects/payment-effect';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createKafka } from '../lib/adapters/kafka';
 import { createSchemaRegistry, SchemaIncompatibleError } from '../lib/adapters/schema-registry';
 import { HEADERS } from '../lib/kafka/headers';
-import { createOrderEventCodec } from '../processors/command-side/event-codec';
+import { createOrderEventCodec } from './event-codec';
 import { testEndpoints, uniqueName } from '../test/support/env';
 import { consumeUntil } from '../test/support/kafka';
 import { findSchema, latestSchema } from './catalog';

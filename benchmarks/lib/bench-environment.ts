@@ -7,7 +7,7 @@ import {
   startCommandProcessor,
   type CommandProcessor,
 } from '../../processors/command-side/command-processor';
-import { createOrderEventCodec, type EventCodec } from '../../processors/command-side/event-codec';
+import { createOrderEventCodec, type EventCodec } from '../../schemas/event-codec';
 import { ordersModule } from '../../processors/command-side/orders-module';
 import type { OrderEvent } from '../../domain/order/events';
 import type { Endpoints } from '../../stack/layout';

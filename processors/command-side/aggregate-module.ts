@@ -2,7 +2,7 @@ import type { Decider } from '../../domain/decider';
 import type { OrderstreamError } from '../../lib/errors';
 import type { CommandLike } from '../../lib/kafka/command-protocol';
 import type { AggregateType } from '../../topics/names';
-import type { EventCodec } from './event-codec';
+import type { EventCodec } from '../../schemas/event-codec';
 
 /**
  * What the generic command processor needs to know about one aggregate type. Everything

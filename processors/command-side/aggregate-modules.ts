@@ -27,10 +27,10 @@ import { validateShipmentCommand } from '../../domain/shipment/validate-command'
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { ValidationError } from '../../lib/errors';
 import type { CommandLike } from '../../lib/kafka/command-protocol';
-import { catalogs, type AggregateSchemas } from '../../schemas/catalogs';
+import { catalogs } from '../../schemas/catalogs';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import type { AggregateModule } from './aggregate-module';
-import { createEventCodec, type EventCodec } from './event-codec';
+import { codecFor, type EventCodec } from '../../schemas/event-codec';
 
 /** Parses a JSON command record: an object with meta, then the aggregate's own validation. */
 export const commandParser =
@@ -76,20 +76,6 @@ export const aggregateModule = <
   stateToJson: (state) => state,
   stateFromJson: (json) => json as S,
 });
-
-/** The registry-backed codec of one aggregate type's events topic. */
-export const codecFor = <E extends { type: string }>(
-  registry: SchemaRegistryAdapter,
-  topics: TopicNames,
-  aggregate: AggregateType,
-  schemas: AggregateSchemas<E>,
-): Promise<EventCodec<E>> =>
-  createEventCodec<E>(registry, topics.events(aggregate), {
-    entries: schemas.catalog.entries,
-    versionOfWriterSchema: (type, writer) => schemas.catalog.versionOfWriterSchema(type, writer),
-    encode: (event) => schemas.serde.encode(event),
-    decode: (type, version, payload) => schemas.serde.decode(type, version, payload),
-  });
 
 export interface Effects {
   payments: (command: PaymentCommand, state: PaymentState) => Promise<PaymentCommand>;

@@ -11,7 +11,7 @@ import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { partitionForKey } from '../../lib/kafka/murmur2';
 import type { AggregateModule } from './aggregate-module';
 import { remember, type AggregateRecord } from './aggregate-record';
-import { deadLetterMessage } from './dead-letter';
+import { deadLetterMessage } from '../../lib/kafka/dead-letter-message';
 import { eventRecord } from './event-record';
 
 /** One command's outcome inside a batch, before the transaction commits. */

@@ -1,7 +1,7 @@
 import type { Message } from 'kafkajs';
 import { HEADERS } from '../../lib/kafka/headers';
 import { traceHeaders } from '../../lib/observability/tracing';
-import type { EncodedEvent } from './event-codec';
+import type { EncodedEvent } from '../../schemas/event-codec';
 
 export interface EventRecordFields {
   aggregateId: string;

@@ -6,7 +6,7 @@ import type { OrderState } from '../../domain/order/state';
 import { validateOrderCommand } from '../../domain/order/validate-command';
 import { ValidationError } from '../../lib/errors';
 import type { AggregateModule } from './aggregate-module';
-import type { EventCodec } from './event-codec';
+import type { EventCodec } from '../../schemas/event-codec';
 
 const parseOrderCommand = (json: unknown): OrderCommand => {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {

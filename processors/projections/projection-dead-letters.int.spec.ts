@@ -13,7 +13,7 @@ import { defaultCollection, type OrderView } from '../../lib/read-models/views';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../../test/support/env';
-import { createOrderEventCodec } from '../command-side/event-codec';
+import { createOrderEventCodec } from '../../schemas/event-codec';
 import { PROJECTIONS_DEAD_LETTER_GROUP, startProjections, type Projections } from './projection-runner';
 import { VIEW_SPECS } from './projection-views';
 

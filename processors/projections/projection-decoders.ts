@@ -3,8 +3,8 @@ import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { catalogs } from '../../schemas/catalogs';
 import type { AggregateType, TopicNames } from '../../topics/names';
-import { codecFor } from '../command-side/aggregate-modules';
-import { createOrderEventCodec } from '../command-side/event-codec';
+import { codecFor } from '../../schemas/event-codec';
+import { createOrderEventCodec } from '../../schemas/event-codec';
 import { VIEW_OF_AGGREGATE, type ProjectionEvent } from './projection-views';
 
 type Decode = (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;

@@ -11,7 +11,7 @@ import { startRecordSpan, withinSpan } from '../../lib/observability/tracing';
 import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics';
 import { VIEWS, type ViewName } from '../../lib/read-models/views';
 import type { AggregateType, TopicNames } from '../../topics/names';
-import { deadLetterMessage } from '../command-side/dead-letter';
+import { deadLetterMessage } from '../../lib/kafka/dead-letter-message';
 import { publishChanges } from './change-publisher';
 import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
 import type { EvolveFailure, ProjectionEvent, ViewDocument } from './projection-views';

@@ -13,7 +13,7 @@ import { startQueryApiHarness } from '../../query-api/testing/harness';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../../test/support/env';
-import { createOrderEventCodec } from '../command-side/event-codec';
+import { createOrderEventCodec } from '../../schemas/event-codec';
 import { VIEW_SPECS } from './projection-views';
 import { beginReplay, replayProjections, type ReplayOptions } from './replay';
 import { REPLAY_COLLECTION, ReplayLeaseLostError } from './replay-lease';

@@ -15,7 +15,7 @@ import { HEADERS, headerString } from '../../lib/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
-import { followEvents, type FollowedEvent } from './event-follower';
+import { followEvents, type FollowedEvent } from '../../lib/kafka/event-follower';
 import { runEvery } from '../../lib/process/run-every';
 
 type Decode = (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;

@@ -7,7 +7,7 @@ import { commandMessage } from '../../lib/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
-import { followEvents } from './event-follower';
+import { followEvents } from '../../lib/kafka/event-follower';
 import { sagaTimings } from './saga-timings';
 import { runEvery } from '../../lib/process/run-every';
 import type { OrderEventType } from '../../domain/order/events';

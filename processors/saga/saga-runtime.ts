@@ -7,7 +7,7 @@ import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { withRecordContext } from '../../lib/kafka/record-correlation';
 import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
-import { deadLetterMessage } from '../command-side/dead-letter';
+import { deadLetterMessage } from '../../lib/kafka/dead-letter-message';
 import { append, sendAll } from '../../lib/kafka/chunked-send';
 import definitions from '../../topics/topics.json';
 import { retryInPlace } from '../../lib/kafka/retry-in-place';

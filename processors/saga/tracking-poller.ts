@@ -6,7 +6,7 @@ import { commandMessage, type CommandLike } from '../../lib/kafka/command-protoc
 import { withCorrelation } from '../../lib/observability/correlation-context';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
-import { followEvents } from './event-follower';
+import { followEvents } from '../../lib/kafka/event-follower';
 import { runEvery } from '../../lib/process/run-every';
 
 export type TrackingStatus = 'Created' | 'InTransit' | 'OutForDelivery' | 'Delivered';

@@ -12,8 +12,8 @@ import {
   startCommandProcessor,
   type CommandProcessor,
 } from '../../processors/command-side/command-processor';
-import { createOrderEventCodec } from '../../processors/command-side/event-codec';
-import { readAggregateEvents } from '../../processors/command-side/event-reader';
+import { createOrderEventCodec } from '../../schemas/event-codec';
+import { readAggregateEvents } from '../../lib/kafka/event-reader';
 import { ordersModule } from '../../processors/command-side/orders-module';
 import { startOpsServer } from '../../processors/ops-server';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';

@@ -11,7 +11,7 @@ import {
   startCommandProcessor,
   type CommandProcessor,
 } from '../../processors/command-side/command-processor';
-import { createOrderEventCodec, type EventCodec } from '../../processors/command-side/event-codec';
+import { createOrderEventCodec, type EventCodec } from '../../schemas/event-codec';
 import type { OrderEvent } from '../../domain/order/events';
 import { ordersModule } from '../../processors/command-side/orders-module';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';

@@ -24,7 +24,7 @@ import {
   startCommandProcessor,
   type CommandProcessor,
 } from '../../processors/command-side/command-processor';
-import { createOrderEventCodec } from '../../processors/command-side/event-codec';
+import { createOrderEventCodec } from '../../schemas/event-codec';
 import { ordersModule } from '../../processors/command-side/orders-module';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames, type AggregateType, type TopicNames } from '../../topics/names';

@@ -17,7 +17,7 @@ import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { commandMessage } from '../../lib/kafka/command-protocol';
 import { createMetrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
-import { followEvents } from '../../processors/saga/event-follower';
+import { followEvents } from '../../lib/kafka/event-follower';
 import { startPipeline, type Pipeline } from '../../processors/pipeline';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames, type TopicNames } from '../../topics/names';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { isRetriable } from '../../lib/errors';
-import { readDeadLetters } from '../../lib/kafka/dead-letters';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { withRecordContext } from '../../lib/kafka/record-correlation';
-import { deadLetterMessage } from '../command-side/dead-letter';
-import { retryInPlace } from '../../lib/kafka/retry-in-place';
+import { isRetriable } from '../errors';
+import { readDeadLetters } from './dead-letters';
+import { HEADERS, headerString } from './headers';
+import { withRecordContext } from './record-correlation';
+import { deadLetterMessage } from './dead-letter-message';
+import { retryInPlace } from './retry-in-place';
 
 export interface FollowedEvent {
   aggregateId: string;

@@ -1,5 +1,5 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import { HEADERS } from '../../lib/kafka/headers';
+import { HEADERS } from './headers';
 
 /**
  * A record we cannot process, kept whole with why, where it came from and how often it was

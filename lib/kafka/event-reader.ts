@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
-import { HEADERS, headerString, headersToObject } from '../../lib/kafka/headers';
-import { partitionForKey } from '../../lib/kafka/murmur2';
-import { readPartition } from '../../lib/kafka/partition-reader';
-import type { EventCodec } from './event-codec';
+import { HEADERS, headerString, headersToObject } from './headers';
+import { partitionForKey } from './murmur2';
+import { readPartition } from './partition-reader';
+import type { EventCodec } from '../../schemas/event-codec';
 
 export interface StoredEvent {
   aggregateId: string;

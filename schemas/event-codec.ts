@@ -1,10 +1,12 @@
 import * as avro from 'avsc';
-import type { OrderEvent } from '../../domain/order/events';
-import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
-import { ValidationError } from '../../lib/errors';
-import { orderSchemas, versionOfWriterSchema, type SchemaEntry } from '../../schemas/catalog';
-import { decodeOrderEvent, encodeOrderEvent } from '../../schemas/order-event-serde';
-import { registerEventSchemas } from '../../schemas/register-schemas';
+import type { OrderEvent } from '../domain/order/events';
+import type { SchemaRegistryAdapter } from '../lib/adapters/schema-registry';
+import { ValidationError } from '../lib/errors';
+import { orderSchemas, versionOfWriterSchema, type SchemaEntry } from './catalog';
+import { decodeOrderEvent, encodeOrderEvent } from './order-event-serde';
+import { registerEventSchemas } from './register-schemas';
+import type { AggregateSchemas } from './catalogs';
+import type { AggregateType, TopicNames } from '../topics/names';
 
 export interface EncodedEvent {
   value: Buffer;
@@ -102,4 +104,18 @@ export const createOrderEventCodec = (
     versionOfWriterSchema,
     encode: encodeOrderEvent,
     decode: decodeOrderEvent,
+  });
+
+/** The registry-backed codec of one aggregate type's events topic. */
+export const codecFor = <E extends { type: string }>(
+  registry: SchemaRegistryAdapter,
+  topics: TopicNames,
+  aggregate: AggregateType,
+  schemas: AggregateSchemas<E>,
+): Promise<EventCodec<E>> =>
+  createEventCodec<E>(registry, topics.events(aggregate), {
+    entries: schemas.catalog.entries,
+    versionOfWriterSchema: (type, writer) => schemas.catalog.versionOfWriterSchema(type, writer),
+    encode: (event) => schemas.serde.encode(event),
+    decode: (type, version, payload) => schemas.serde.decode(type, version, payload),
   });
