@@ -1,9 +1,9 @@
-import type { InventoryEvent } from '../../domain/inventory/events';
-import type { NotificationEvent } from '../../domain/notification/events';
-import type { OrderEvent } from '../../domain/order/events';
-import type { PaymentEvent } from '../../domain/payment/events';
-import type { PreferencesEvent } from '../../domain/preferences/events';
-import type { ShipmentEvent } from '../../domain/shipment/events';
+import { INVENTORY_EVENT_TYPES } from '../../domain/inventory/events';
+import { NOTIFICATION_EVENT_TYPES } from '../../domain/notification/events';
+import { ORDER_EVENT_TYPES } from '../../domain/order/events';
+import { PAYMENT_EVENT_TYPES } from '../../domain/payment/events';
+import { PREFERENCES_EVENT_TYPES } from '../../domain/preferences/events';
+import { SHIPMENT_EVENT_TYPES } from '../../domain/shipment/events';
 import type { ViewName } from '../../lib/read-models/views';
 import type { AggregateType } from '../../topics/names';
 import type { EventEnvelope } from './envelope';
@@ -30,7 +30,7 @@ export interface ProjectionEvent extends EventEnvelope {
 
 type Evolve = (
   doc: ViewDocument | undefined,
-  event: never,
+  event: ProjectionEvent['event'],
   envelope: EventEnvelope,
 ) => ViewDocument | undefined;
 
@@ -41,37 +41,53 @@ interface ViewSpec {
   indexes: Record<string, 1 | -1>[];
 }
 
-const spec = <D extends ViewDocument, E>(
+/**
+ * One view's typed evolve behind the runner's untyped one. The event is checked against the
+ * aggregate's event types before it is handed over (the codec decoded it from that aggregate's
+ * topic, so a mismatch is a bug, reported as such); the document is the one this same evolve
+ * returned for the id, so it is of the view's type by construction.
+ */
+const spec = <D extends ViewDocument, E extends { type: string }>(
   aggregate: AggregateType,
+  eventTypes: readonly E['type'][],
   evolve: (doc: D | undefined, event: E, envelope: EventEnvelope) => D | undefined,
   indexes: Record<string, 1 | -1>[],
-): ViewSpec => ({ aggregate, evolve: evolve as unknown as Evolve, indexes });
+): ViewSpec => {
+  const known = new Set<string>(eventTypes);
+  const isEvent = (event: ProjectionEvent['event']): event is ProjectionEvent['event'] & E =>
+    known.has(event.type);
+  return {
+    aggregate,
+    evolve: (doc, event, envelope) => {
+      if (!isEvent(event)) throw new Error(`${event.type} is not an event of ${aggregate}`);
+      return evolve(doc as D | undefined, event, envelope);
+    },
+    indexes,
+  };
+};
 
 export const VIEW_SPECS: Record<ViewName, ViewSpec> = {
-  orders: spec<never, OrderEvent>('orders', evolveOrderView as never, [
+  orders: spec('orders', ORDER_EVENT_TYPES, evolveOrderView, [
     { customerId: 1, updatedAt: -1 },
     { status: 1, updatedAt: -1 },
     { customerId: 1, status: 1, updatedAt: -1 },
   ]),
-  products: spec<never, InventoryEvent>('inventory', evolveProductView as never, [
-    { category: 1 },
-    { name: 1 },
-  ]),
+  products: spec('inventory', INVENTORY_EVENT_TYPES, evolveProductView, [{ category: 1 }, { name: 1 }]),
   // Payments and shipments are keyed by orderId (`_id`); lists are newest first, maybe by status.
-  payments: spec<never, PaymentEvent>('payments', evolvePaymentView as never, [
+  payments: spec('payments', PAYMENT_EVENT_TYPES, evolvePaymentView, [
     { updatedAt: -1 },
     { status: 1, updatedAt: -1 },
   ]),
-  shipments: spec<never, ShipmentEvent>('shipments', evolveShipmentView as never, [
+  shipments: spec('shipments', SHIPMENT_EVENT_TYPES, evolveShipmentView, [
     { updatedAt: -1 },
     { status: 1, updatedAt: -1 },
   ]),
-  notifications: spec<never, NotificationEvent>('notifications', evolveNotificationView as never, [
+  notifications: spec('notifications', NOTIFICATION_EVENT_TYPES, evolveNotificationView, [
     { orderId: 1, updatedAt: -1 },
     { customerId: 1, updatedAt: -1 },
   ]),
   // Read by customerId, the `_id`: no secondary index.
-  preferences: spec<never, PreferencesEvent>('preferences', evolvePreferencesView as never, []),
+  preferences: spec('preferences', PREFERENCES_EVENT_TYPES, evolvePreferencesView, []),
 };
 
 export const VIEW_OF_AGGREGATE: Record<AggregateType, ViewName> = {
@@ -103,7 +119,7 @@ export const foldEvents = (
     const before = docs.get(e.aggregateId);
     let after: ViewDocument | undefined;
     try {
-      after = VIEW_SPECS[e.view].evolve(before, e.event as never, e);
+      after = VIEW_SPECS[e.view].evolve(before, e.event, e);
     } catch (err) {
       if (!onFailure) throw err;
       onFailure(e, err);
