@@ -7,6 +7,8 @@ import type { ReplayProgress } from '../processors/projections/replay-progress';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
+import { eventsTopicConfigSpec, eventsTopicOverrides } from '../topics/events-topic-overrides';
+import { readConfig } from '../lib/config/env';
 
 /**
  * `npm run replay`: rebuilds every read model from offset 0 beside the live ones (G4), swaps
@@ -31,7 +33,10 @@ const main = async (): Promise<void> => {
     const result = await replayProjections({
       kafka,
       registry: createSchemaRegistry(endpoints.schemaRegistryUrl),
-      topics: topicNames(process.env.ORDERSTREAM_TOPIC_PREFIX ?? ''),
+      topics: topicNames(
+        process.env.ORDERSTREAM_TOPIC_PREFIX ?? '',
+        eventsTopicOverrides(readConfig(process.env, eventsTopicConfigSpec)),
+      ),
       db: mongo.db,
       redis,
       onProgress: (p) => process.stderr.write(tty ? `\r${bar(p)}\x1b[K` : `${bar(p)}\n`),

@@ -7,6 +7,8 @@ import { writeScrapeTargets } from '../stack/services/prometheus-config';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
+import { eventsTopicConfigSpec, eventsTopicOverrides } from '../topics/events-topic-overrides';
+import { readConfig } from '../lib/config/env';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
@@ -140,6 +142,8 @@ const main = async (): Promise<void> => {
     kafka,
     createSchemaRegistry(found.endpoints.schemaRegistryUrl),
     prefix,
+    // The processes read the same variables; a switched aggregate's schemas go to its new topic.
+    eventsTopicOverrides(readConfig(process.env, eventsTopicConfigSpec)),
   );
   progress.done(
     'topics',

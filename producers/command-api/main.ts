@@ -10,7 +10,7 @@ import { listen } from '../../lib/http/app';
 import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
 import { createLogger } from '../../lib/observability/logger';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
-import { topicNames } from '../../topics/names';
+import { topicNamesFromConfig } from '../../topics/events-topic-overrides';
 import { codecFor } from '../../processors/command-side/aggregate-modules';
 import { catalogs } from '../../schemas/catalogs';
 import { createCommandApi, SERVICE } from './command-api';
@@ -42,7 +42,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     log: (level, message, extra) => logger[level](extra, message),
   });
   const redis = createRedis(config.REDIS_URL, SERVICE);
-  const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  const topics = topicNamesFromConfig(config);
   let catalog: LiveCatalog | undefined;
 
   try {
