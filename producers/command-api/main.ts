@@ -14,6 +14,7 @@ import { topicNamesFromConfig } from '../../topics/events-topic-overrides';
 import { codecFor } from '../../processors/command-side/aggregate-modules';
 import { catalogs } from '../../schemas/catalogs';
 import { createCommandApi, SERVICE } from './command-api';
+import { createUpcastMigrations } from '../../processors/migrations/upcast-migrations';
 import { startLiveCatalog, type LiveCatalog } from './live-catalog';
 import { readCommandApiConfig } from './config';
 import { exitWithParent } from '../../lib/process/exit-with-parent';
@@ -75,6 +76,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       redis,
       topics,
       catalog,
+      migrations: createUpcastMigrations({ kafka, registry, topics, redis, logger }),
       readEvents: (aggregateId) => readAggregateEvents(kafka, codec, topics.events('orders'), aggregateId),
       replyTimeoutMs: config.COMMAND_REPLY_TIMEOUT_MS,
       admission: { maxLag: config.ADMISSION_MAX_LAG, checkEveryMs: config.ADMISSION_CHECK_MS },
