@@ -1,5 +1,11 @@
 import { envVar, type ConfigOf } from '../lib/config/env';
-import { AGGREGATE_TYPES, topicNames, type AggregateType, type EventsTopicOverrides, type TopicNames } from './names';
+import {
+  AGGREGATE_TYPES,
+  topicNames,
+  type AggregateType,
+  type EventsTopicOverrides,
+  type TopicNames,
+} from './names';
 
 /**
  * A topic an aggregate's events may be switched to. It must end in `.events`: the aggregate

@@ -11,7 +11,8 @@ import { AGGREGATE_TYPES } from '../../topics/names';
 import { pathId } from './routes';
 
 export const MIGRATIONS_BASE = '/api/admin/migrations';
-export const migrationStatusUrl = (jobId: string): string => `${MIGRATIONS_BASE}/${encodeURIComponent(jobId)}`;
+export const migrationStatusUrl = (jobId: string): string =>
+  `${MIGRATIONS_BASE}/${encodeURIComponent(jobId)}`;
 
 export const upcastRequestSchema = {
   type: 'object',
