@@ -46,8 +46,11 @@ const reencoded = async <E extends { type: string }>(
 };
 
 export interface CopyPass {
-  /** Copies, then releases the producer; resolves with this pass's counts. */
-  run(): Promise<CopyCounts>;
+  /**
+   * Copies, then releases the producer; resolves with this pass's counts and, per source partition,
+   * the offset before which every record is now in the target.
+   */
+  run(): Promise<{ counts: CopyCounts; copiedBefore: Offsets }>;
   /** Releases the producer without copying (a pass that will not run). */
   close(): Promise<void>;
 }
@@ -79,7 +82,7 @@ export const openCopyPass = async <E extends { type: string }>(
     throw err;
   }
 
-  const copy = async (): Promise<CopyCounts> => {
+  const copy = async (): Promise<{ counts: CopyCounts; copiedBefore: Offsets }> => {
     const { high: to } = await watermarks(kafka, [sourceTopic]);
     const counts: CopyCounts = { copied: 0, total: 0, undecodable: 0 };
     await readRange(kafka, {
@@ -119,7 +122,7 @@ export const openCopyPass = async <E extends { type: string }>(
         await options.onProgress(counts);
       },
     });
-    return counts;
+    return { counts, copiedBefore: to };
   };
 
   return {

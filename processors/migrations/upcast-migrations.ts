@@ -8,7 +8,8 @@ import { catalogs, type AggregateSchemas } from '../../schemas/catalogs';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { codecForTopic } from '../command-side/aggregate-modules';
-import { openCopyPass, type CopyCounts } from './upcast-copy';
+import { translateGroupOffsets, type OffsetTranslation } from './translate-offsets';
+import { openCopyPass, type CopyPass } from './upcast-copy';
 
 export type MigrationState = 'running' | 'finished' | 'failed' | 'interrupted';
 
@@ -29,6 +30,8 @@ export interface MigrationJob {
   updatedAt: string;
   finishedAt?: string;
   error?: string;
+  /** After a finished pass: the consumer groups carried over to the target, and those still reading the source. */
+  groups?: OffsetTranslation;
 }
 
 export interface UpcastRequest {
@@ -124,7 +127,7 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
     }
   };
 
-  const runPass = async (job: MigrationJob, pass: { run(): Promise<CopyCounts> }): Promise<void> => {
+  const runPass = async (job: MigrationJob, pass: CopyPass): Promise<void> => {
     let current = job;
     const update = async (changes: Partial<MigrationJob>) => {
       current = { ...current, ...changes, updatedAt: now().toISOString() };
@@ -132,8 +135,14 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
       await redis.pexpire(leaseKey(job.jobId), leaseMs);
     };
     try {
-      const counts = await pass.run();
-      await update({ ...counts, state: 'finished', finishedAt: now().toISOString() });
+      const { counts, copiedBefore } = await pass.run();
+      await update(counts);
+      const groups = await translateGroupOffsets(kafka, {
+        source: job.sourceTopic,
+        target: job.targetTopic,
+        copiedBefore,
+      });
+      await update({ groups, state: 'finished', finishedAt: now().toISOString() });
       logger.info({ job: current }, 'upcast migration pass finished');
     } catch (err) {
       logger.error({ err, jobId: job.jobId }, 'upcast migration pass failed');

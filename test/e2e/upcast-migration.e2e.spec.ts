@@ -212,6 +212,22 @@ describe('POST /api/admin/migrations/upcast-events', () => {
     expect(count(sourceBefore)).toBe(written);
     expect([...sourceBefore.values()].filter((list) => list.length > 0).length).toBeGreaterThan(1);
 
+    // A reader that stopped after the first record of each partition, as a stopped saga would have.
+    const stoppedGroup = uniqueName('upcast-stopped-reader');
+    const resumeAt = new Map(
+      [...sourceBefore]
+        .filter(([, list]) => list.length > 1)
+        .map(([p, list]) => [p, list[1] as KafkaMessage]),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({
+      groupId: stoppedGroup,
+      topic: topics.events('orders'),
+      partitions: [...resumeAt].map(([partition, m]) => ({ partition, offset: m.offset })),
+    });
+    await admin.disconnect();
+
     const started = Date.now();
     const response = await post({ aggregateType: 'orders' });
     expect(response.status).toBe(202);
@@ -266,6 +282,20 @@ describe('POST /api/admin/migrations/upcast-events', () => {
     expect(new Set(codes.map((e) => (e.type === 'OrderCancelled' ? e.data.reasonCode : undefined)))).toEqual(
       new Set(['OUT_OF_STOCK', 'CUSTOMER_REQUEST']),
     );
+
+    // The stopped reader resumes on the target at the copy of the record it would have read next.
+    expect(job.groups?.translated).toContain(stoppedGroup);
+    const moved = kafka.admin();
+    await moved.connect();
+    const [onTarget] = await moved.fetchOffsets({ groupId: stoppedGroup, topics: [job.targetTopic] });
+    await moved.disconnect();
+    for (const [partition, next] of resumeAt) {
+      const offset = onTarget?.partitions.find((p) => p.partition === partition)?.offset;
+      const copy = (target.get(partition) ?? []).find((m) => m.offset === offset);
+      expect(headerString(copy?.headers, UPCAST_SOURCE_HEADER)).toBe(
+        `${topics.events('orders')}/${partition}/${next.offset}`,
+      );
+    }
 
     // The source is only read.
     const sourceAfter = await readAll(topics.events('orders'));

@@ -314,6 +314,16 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
       updatedAt: s('string', { format: 'date-time' }),
       finishedAt: s('string', { format: 'date-time' }),
       error: s('string'),
+      groups: {
+        type: 'object',
+        description:
+          'After a finished pass: consumer groups whose source positions were carried over to the target, and groups still reading the source (stop them and ask again)',
+        required: ['translated', 'reading'],
+        properties: {
+          translated: { type: 'array', items: s('string') },
+          reading: { type: 'array', items: s('string') },
+        },
+      },
       statusUrl: s('string'),
     },
   });
