@@ -69,8 +69,7 @@ export const restorePartition = async <C extends CommandLike, E extends { type: 
     },
   });
 
-  const eventsFromOffset =
-    checkpoint?.eventsTopic === topics.events ? checkpoint.eventsFromOffset : '0';
+  const eventsFromOffset = checkpoint?.eventsTopic === topics.events ? checkpoint.eventsFromOffset : '0';
   let eventsReplayed = 0;
   const eventsEndOffset = await readPartition(kafka, {
     topic: topics.events,
