@@ -1,5 +1,4 @@
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import type { OrderEvent } from '../../domain/order/events';
 import { createKafka } from '../../lib/adapters/kafka';
 import { connectMongo, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
@@ -10,19 +9,18 @@ import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
 import { HEADERS, headerString } from '../../lib/kafka/headers';
 import { createLogger } from '../../lib/observability/logger';
 import { createMetrics } from '../../lib/observability/metrics';
-import { createOrderEventCodec, type EventCodec } from '../../processors/command-side/event-codec';
+import { createOrderEventCodec } from '../../processors/command-side/event-codec';
 import type { MigrationJob } from '../../processors/migrations/upcast-migrations';
 import { createUpcastMigrations } from '../../processors/migrations/upcast-migrations';
 import { UPCAST_SOURCE_HEADER } from '../../processors/migrations/upcast-record';
-import { readRange, watermarks } from '../../processors/projections/event-range-reader';
 import { startProjections } from '../../processors/projections/projection-runner';
 import { foldTopics, storedViews, viewDifferences } from '../../processors/projections/testing/event-flow';
 import { createCommandApi, type CommandApi } from '../../producers/command-api/command-api';
-import { findSchema, latestSchema } from '../../schemas/catalog';
-import { subjectFor } from '../../schemas/register-schemas';
-import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
+import { latestSchema } from '../../schemas/catalog';
+import { ensureTopics } from '../../topics/ensure-topics';
 import { topicNames, type TopicNames } from '../../topics/names';
 import { fetchAs, fetchAsAdmin, testAuth } from '../support/auth';
+import { count, freshTopics, readAll, stored, writeOldHistories } from '../support/upcast-history';
 import { testEndpoints, uniqueName } from '../support/env';
 
 jest.setTimeout(180_000);
@@ -42,53 +40,6 @@ let mongo: MongoAdapter;
 let api: CommandApi;
 let server: HttpServerHandle;
 let topics: TopicNames;
-
-const wire = (schemaId: number, payload: Buffer): Buffer => {
-  const header = Buffer.alloc(5);
-  header.writeInt32BE(schemaId, 1);
-  return Buffer.concat([header, payload]);
-};
-
-/** An event as a v1 writer stored it, placed by the aggregate partitioner, with a header of its own. */
-const stored = (
-  orderId: string,
-  version: number,
-  type: string,
-  schemaId: number,
-  schemaVersion: number,
-  value: Buffer,
-): Message => ({
-  key: `${orderId}:${version}`,
-  value,
-  headers: {
-    [HEADERS.eventType]: type,
-    [HEADERS.schemaId]: String(schemaId),
-    [HEADERS.schemaVersion]: String(schemaVersion),
-    [HEADERS.aggregateId]: orderId,
-    [HEADERS.aggregateVersion]: String(version),
-    [HEADERS.correlationId]: `corr-${orderId}`,
-    'x-written-by': 'v1-writer',
-  },
-});
-
-/** Every committed record of a topic, per partition in offset order. */
-const readAll = async (topic: string): Promise<Map<number, KafkaMessage[]>> => {
-  const { low, high } = await watermarks(kafka, [topic]);
-  const records = new Map<number, KafkaMessage[]>();
-  for (const key of high.keys()) records.set(Number(key.slice(key.lastIndexOf(':') + 1)), []);
-  await readRange(kafka, {
-    topics: [topic],
-    from: low,
-    to: high,
-    onBatch: async (_topic, partition, messages) => {
-      records.get(partition)?.push(...messages);
-    },
-  });
-  return records;
-};
-
-const count = (records: Map<number, KafkaMessage[]>): number =>
-  [...records.values()].reduce((n, list) => n + list.length, 0);
 
 const post = (body: unknown, fetchWith: typeof fetch = fetchAsAdmin) =>
   fetchWith(`${server.url}/api/admin/migrations/upcast-events`, {
@@ -110,78 +61,8 @@ const finished = async (jobId: string, timeoutMs = 120_000): Promise<MigrationJo
   }
 };
 
-/** Writes v1 order histories (created, for every other order cancelled) and one today's event each. */
-const writeOldHistories = async (target: TopicNames, codec: EventCodec<OrderEvent>): Promise<void> => {
-  const events = target.events('orders');
-  const createdV1 = findSchema('OrderCreated', 1);
-  const cancelledV1 = findSchema('OrderCancelled', 1);
-  if (!createdV1 || !cancelledV1) throw new Error('v1 schemas are missing from schemas/orders');
-  // A writer from before v2 existed: only the v1 schemas are registered when it writes.
-  const createdId = (await registry.register(subjectFor(events, createdV1), createdV1.schema)).id;
-  const cancelledId = (await registry.register(subjectFor(events, cancelledV1), cancelledV1.schema)).id;
-  const messages: Message[] = [];
-  for (let n = 0; n < ORDERS; n++) {
-    const orderId = `${target.prefix}o${n}`;
-    messages.push(
-      stored(
-        orderId,
-        1,
-        'OrderCreated',
-        createdId,
-        1,
-        wire(
-          createdId,
-          createdV1.avscType.toBuffer({
-            customerId: `c-${n % 3}`,
-            currency: 'EUR',
-            items: [{ sku: 'SKU-1', quantity: 1 + n, unitPrice: 500 }],
-            occurredAt: `2026-01-01T00:00:${String(n).padStart(2, '0')}.000Z`,
-          }),
-        ),
-      ),
-    );
-    const added = codec.encode({
-      type: 'OrderItemAdded',
-      data: { sku: 'SKU-2', quantity: 2, unitPrice: 250, occurredAt: '2026-01-01T00:01:00.000Z' },
-    });
-    messages.push(stored(orderId, 2, 'OrderItemAdded', added.schemaId, added.schemaVersion, added.value));
-    if (n % 2 === 0) {
-      messages.push(
-        stored(
-          orderId,
-          3,
-          'OrderCancelled',
-          cancelledId,
-          1,
-          wire(
-            cancelledId,
-            cancelledV1.avscType.toBuffer({
-              reason: n % 4 === 0 ? 'item out of stock' : 'customer changed their mind',
-              cancelledFromStatus: 'Draft',
-              occurredAt: '2026-01-01T00:02:00.000Z',
-            }),
-          ),
-        ),
-      );
-    }
-  }
-  const producer = kafka.producer({ createPartitioner: aggregatePartitioner, idempotent: true });
-  await producer.connect();
-  await producer.send({ topic: events, acks: -1, messages });
-  await producer.disconnect();
-};
-
-const freshTopics = async (name: string): Promise<TopicNames> => {
-  const fresh = topicNames(`${uniqueName(name)}.`);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, topicDefinitions(fresh.prefix));
-  await admin.disconnect();
-  return fresh;
-};
-
 beforeAll(async () => {
-  topics = await freshTopics('upcast');
+  topics = await freshTopics(kafka, 'upcast');
   redis = createRedis(endpoints.redisUrl, 'upcast-e2e');
   mongo = await connectMongo(endpoints.mongodbUri, 'upcast_e2e');
   api = await createCommandApi({
@@ -206,8 +87,8 @@ afterAll(async () => {
 describe('POST /api/admin/migrations/upcast-events', () => {
   it('copies the orders history at the latest schema versions, resumes instead of copying twice, and a projection switched to the copy builds the same views', async () => {
     const sourceCodec = await createOrderEventCodec(registry, topics.events('orders'));
-    await writeOldHistories(topics, sourceCodec);
-    const sourceBefore = await readAll(topics.events('orders'));
+    await writeOldHistories({ kafka, registry }, topics, sourceCodec, ORDERS);
+    const sourceBefore = await readAll(kafka, topics.events('orders'));
     const written = ORDERS * 2 + ORDERS / 2;
     expect(count(sourceBefore)).toBe(written);
     expect([...sourceBefore.values()].filter((list) => list.length > 0).length).toBeGreaterThan(1);
@@ -247,7 +128,7 @@ describe('POST /api/admin/migrations/upcast-events', () => {
     silent.warn({ records: written, seconds }, 'upcast migration timing');
 
     // Same partitions, same keys in the same order, every header kept, values at the latest version.
-    const target = await readAll(job.targetTopic);
+    const target = await readAll(kafka, job.targetTopic);
     const targetCodec = await createOrderEventCodec(registry, job.targetTopic);
     for (const [partition, sourceRecords] of sourceBefore) {
       const copies = target.get(partition) ?? [];
@@ -298,7 +179,7 @@ describe('POST /api/admin/migrations/upcast-events', () => {
     }
 
     // The source is only read.
-    const sourceAfter = await readAll(topics.events('orders'));
+    const sourceAfter = await readAll(kafka, topics.events('orders'));
     for (const [partition, records] of sourceBefore) {
       expect(
         (sourceAfter.get(partition) ?? []).map((m) => [
@@ -316,7 +197,7 @@ describe('POST /api/admin/migrations/upcast-events', () => {
     expect(second.jobId).toBe(accepted.jobId);
     expect(second.pass).toBe(2);
     expect(await finished(second.jobId)).toMatchObject({ state: 'finished', copied: 0, total: 0 });
-    expect(count(await readAll(job.targetTopic))).toBe(written);
+    expect(count(await readAll(kafka, job.targetTopic))).toBe(written);
 
     // A projection started with the override reads the copy and builds what the source gives.
     const switched = topicNames(topics.prefix, { orders: job.targetTopic });
@@ -343,7 +224,7 @@ describe('POST /api/admin/migrations/upcast-events', () => {
   });
 
   it('copies a record no schema reads byte for byte and goes on (poison record)', async () => {
-    const poisoned = await freshTopics('upcast-poison');
+    const poisoned = await freshTopics(kafka, 'upcast-poison');
     const codec = await createOrderEventCodec(registry, poisoned.events('orders'));
     const good = (orderId: string): Message => {
       const encoded = codec.encode({
@@ -371,7 +252,7 @@ describe('POST /api/admin/migrations/upcast-events', () => {
     const job = await migrations.start({ aggregateType: 'orders' });
     await migrations.stop();
     expect(await migrations.job(job.jobId)).toMatchObject({ state: 'finished', copied: 3, undecodable: 1 });
-    const copies = (await readAll(job.targetTopic)).get(0) ?? [];
+    const copies = (await readAll(kafka, job.targetTopic)).get(0) ?? [];
     expect(copies.map((m) => m.key?.toString())).toEqual(['a:1', 'bad:1', 'b:1']);
     expect(copies[1]?.value?.toString()).toBe('not avro at all');
   });
@@ -401,7 +282,7 @@ describe('POST /api/admin/migrations/upcast-events', () => {
     const clash = await post({ aggregateType: 'orders', targetTopic: foreign });
     expect(clash.status).toBe(409);
     expect((await problemOf(clash)).detail).toMatch(/not a copy of/);
-    expect(count(await readAll(foreign))).toBe(1);
+    expect(count(await readAll(kafka, foreign))).toBe(1);
 
     const itself = await post({ aggregateType: 'orders', targetTopic: topics.events('orders') });
     expect(itself.status).toBe(409);
