@@ -5,7 +5,8 @@ import { envVar, readConfig } from '../lib/config/env';
 import { catalogs } from '../schemas/catalogs';
 import { registerEventSchemas } from '../schemas/register-schemas';
 import { ensureTopics, topicDefinitions, type EnsureReport } from '../topics/ensure-topics';
-import { topicNames, type AggregateType } from '../topics/names';
+import { eventsTopicConfigSpec, eventsTopicOverrides } from '../topics/events-topic-overrides';
+import { topicNames, type AggregateType, type EventsTopicOverrides } from '../topics/names';
 
 export interface InitReport {
   topics: EnsureReport;
@@ -23,6 +24,7 @@ export const initializeEventStore = async (
   kafka: Kafka,
   registry: SchemaRegistryAdapter,
   prefix: string,
+  eventsTopics: EventsTopicOverrides = {},
 ): Promise<InitReport> => {
   const admin = kafka.admin();
   await admin.connect();
@@ -34,7 +36,7 @@ export const initializeEventStore = async (
   }
   let schemas = 0;
   for (const [aggregate, schemaSet] of Object.entries(catalogs)) {
-    const events = topicNames(prefix).events(aggregate as AggregateType);
+    const events = topicNames(prefix, eventsTopics).events(aggregate as AggregateType);
     schemas += (await registerEventSchemas(registry, events, schemaSet.catalog.entries)).size;
   }
   return { topics, schemas };
@@ -46,12 +48,14 @@ export const main = async (env: NodeJS.ProcessEnv = process.env): Promise<void> 
     KAFKA_BROKERS: envVar.string({ required: true }),
     SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    ...eventsTopicConfigSpec,
   });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'orderstream-init' });
   const report = await initializeEventStore(
     kafka,
     createSchemaRegistry(config.SCHEMA_REGISTRY_URL),
     config.ORDERSTREAM_TOPIC_PREFIX,
+    eventsTopicOverrides(config),
   );
   process.stdout.write(
     `${JSON.stringify({

@@ -8,6 +8,7 @@ import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
 import { envVar, readConfig } from '../lib/config/env';
+import { eventsTopicConfigSpec, eventsTopicOverrides } from '../topics/events-topic-overrides';
 
 /**
  * `npm run replay`: rebuilds every read model from offset 0 beside the live ones (G4), swaps
@@ -25,6 +26,7 @@ const main = async (): Promise<void> => {
   const config = readConfig(process.env, {
     MONGODB_DATABASE: envVar.string({ default: 'orderstream' }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    ...eventsTopicConfigSpec,
   });
   const found = await findInfrastructure(consoleProgress());
   const { endpoints } = found;
@@ -36,7 +38,7 @@ const main = async (): Promise<void> => {
     const result = await replayProjections({
       kafka,
       registry: createSchemaRegistry(endpoints.schemaRegistryUrl),
-      topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
+      topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX, eventsTopicOverrides(config)),
       db: mongo.db,
       redis,
       onProgress: (p) => process.stderr.write(tty ? `\r${bar(p)}\x1b[K` : `${bar(p)}\n`),

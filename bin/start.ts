@@ -7,7 +7,10 @@ import { writeScrapeTargets } from '../stack/services/prometheus-config';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
+import { eventsTopicConfigSpec, eventsTopicOverrides } from '../topics/events-topic-overrides';
+import { readConfig } from '../lib/config/env';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
+import { signToken } from '../lib/auth/sign-token';
 import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
 import { catalogs } from '../schemas/catalogs';
@@ -53,7 +56,7 @@ const port = (name: keyof typeof PORTS): string => {
   return value;
 };
 
-const services = (prefix: string): ServiceSpec[] => {
+const services = (prefix: string, receiptToken: string | undefined): ServiceSpec[] => {
   const gateway = port('PAYMENT_GATEWAY_PORT');
   const carrier = port('CARRIER_PORT');
   const notifications = port('NOTIFICATIONS_PORT');
@@ -61,17 +64,37 @@ const services = (prefix: string): ServiceSpec[] => {
   const projections = port('PROJECTIONS_PORT');
   const query = port('QUERY_API_PORT');
   const api = port('COMMAND_API_PORT');
-  const simulator = (name: string, entry: string, at: string, what: string): ServiceSpec => ({
+  const simulator = (
+    name: string,
+    entry: string,
+    at: string,
+    what: string,
+    extra: Record<string, string> = {},
+  ): ServiceSpec => ({
     name,
     entry,
-    env: { PORT: at, DELIVERY_AFTER_MS: setting('DELIVERY_AFTER_MS', '5000') },
+    env: { PORT: at, DELIVERY_AFTER_MS: setting('DELIVERY_AFTER_MS', '5000'), ...extra },
     url: `http://localhost:${at}  (${what}, POST /admin/failures)`,
     ready: `http://127.0.0.1:${at}/health/ready`,
   });
   return [
     simulator('payment-gateway', 'simulators/payment-gateway/main.ts', gateway, 'payment gateway simulator'),
     simulator('carrier', 'simulators/carrier/main.ts', carrier, 'carrier simulator'),
-    simulator('notifications', 'simulators/notifications/main.ts', notifications, 'email/SMS/push simulator'),
+    // The providers report each message's delivery to the command API's receipt route, as a real
+    // provider's webhook would, with a service token of the operator role.
+    simulator(
+      'notifications',
+      'simulators/notifications/main.ts',
+      notifications,
+      'email/SMS/push simulator',
+      {
+        RECEIPT_WEBHOOK_URL: setting(
+          'RECEIPT_WEBHOOK_URL',
+          `http://127.0.0.1:${api}/api/commands/notifications/{reference}/receipt`,
+        ),
+        ...(receiptToken !== undefined ? { RECEIPT_WEBHOOK_TOKEN: receiptToken } : {}),
+      },
+    ),
     {
       name: 'processors',
       entry: 'processors/main.ts',
@@ -140,6 +163,8 @@ const main = async (): Promise<void> => {
     kafka,
     createSchemaRegistry(found.endpoints.schemaRegistryUrl),
     prefix,
+    // The processes read the same variables; a switched aggregate's schemas go to its new topic.
+    eventsTopicOverrides(readConfig(process.env, eventsTopicConfigSpec)),
   );
   progress.done(
     'topics',
@@ -156,7 +181,16 @@ const main = async (): Promise<void> => {
   const usesLocalKey = !process.env.AUTH_JWKS_URL && !process.env.AUTH_PUBLIC_KEY_FILE;
   if (usesLocalKey) progress.done('auth', `local signing key ${(await loadLocalKeyPair()).path}`, t0);
 
-  const specs = services(prefix);
+  const receiptToken =
+    process.env.RECEIPT_WEBHOOK_TOKEN ??
+    (usesLocalKey
+      ? await signToken(await loadLocalKeyPair(), {
+          subject: 'notification-provider',
+          roles: ['operator'],
+          ttlSeconds: 30 * 86_400,
+        })
+      : undefined);
+  const specs = services(prefix, receiptToken);
   // Prometheus finds every process from this file (file-based discovery); removed on the way out.
   const forgetTargets = writeScrapeTargets(
     stackSettings().layout,

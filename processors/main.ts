@@ -12,7 +12,7 @@ import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
-import { topicNames } from '../topics/names';
+import { eventsTopicConfigSpec, topicNamesFromConfig } from '../topics/events-topic-overrides';
 import { startOpsServer } from './ops-server';
 import { partitionsCheck } from './partition-readiness';
 import { PIPELINE_PARTS, startPipeline, type PipelinePart } from './pipeline';
@@ -32,6 +32,7 @@ const main = async (): Promise<void> => {
     KAFKA_BROKERS: envVar.string({ required: true }),
     SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    ...eventsTopicConfigSpec,
     PAYMENT_GATEWAY_URL: envVar.url({ default: 'http://127.0.0.1:8091' }),
     CARRIER_URL: envVar.url({ default: 'http://127.0.0.1:8092' }),
     NOTIFICATIONS_URL: envVar.url({ default: 'http://127.0.0.1:8093' }),
@@ -67,7 +68,7 @@ const main = async (): Promise<void> => {
   const resilience = createResilienceRegistry({ metrics });
   const failures = createFailureInjector({ enabled: config.FAILURE_INJECTION === 'enabled' });
   const { verifier } = await verifierFromConfig(config);
-  const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  const topics = topicNamesFromConfig(config);
   // A consumer kafkajs will not restart (e.g. after a broker restart) leaves a process that looks
   // alive but consumes nothing. Exiting hands the restart to the supervisor: a fresh process
   // rebuilds every consumer, producer and partition from the log, the path a SIGKILL already

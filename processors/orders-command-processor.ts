@@ -8,7 +8,7 @@ import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
-import { topicNames } from '../topics/names';
+import { eventsTopicConfigSpec, topicNamesFromConfig } from '../topics/events-topic-overrides';
 import { startOpsServer } from './ops-server';
 import { startCommandProcessor } from './command-side/command-processor';
 import { createOrderEventCodec } from '../schemas/event-codec';
@@ -26,6 +26,7 @@ const main = async (): Promise<void> => {
     KAFKA_BROKERS: envVar.string({ required: true }),
     SCHEMA_REGISTRY_URL: envVar.url({ required: true }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    ...eventsTopicConfigSpec,
     SNAPSHOT_EVERY: envVar.int({ default: 100, min: 1 }),
     AGGREGATE_CACHE_SIZE: envVar.int({ default: DEFAULT_AGGREGATE_CACHE_SIZE, min: 1 }),
     CONSUMER_SESSION_TIMEOUT_MS: envVar.int({ default: 30_000, min: 6_000 }),
@@ -38,7 +39,7 @@ const main = async (): Promise<void> => {
   const recentLogs = createLogRingBuffer();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
   const metrics = createMetrics({ service: SERVICE });
-  const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  const topics = topicNamesFromConfig(config);
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: SERVICE,

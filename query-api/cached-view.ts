@@ -18,6 +18,8 @@ export interface Representation<T extends CachedDocument> {
   /** What the client sees of the document (never `_id`). */
   body(doc: T): unknown;
   notFound: string;
+  /** What the ETag's version part is made of; the document's version unless the body holds more. */
+  validator?: (doc: T) => number | string;
 }
 
 /** Answers one single-document GET from a cache lookup: headers, 304, stale marking, or 404. */
@@ -27,7 +29,11 @@ export function sendCachedView<T extends CachedDocument>(
   representation: Representation<T>,
 ): void {
   if (!doc) throw new NotFoundError(representation.notFound);
-  const etag = etagFor(representation.name, representation.id, doc.version);
+  const etag = etagFor(
+    representation.name,
+    representation.id,
+    representation.validator?.(doc) ?? doc.version,
+  );
   ctx.set('X-Cache', result);
   if (result === 'stale') {
     ctx.set('X-Data-Stale', 'true');

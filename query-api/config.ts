@@ -2,6 +2,7 @@ import { authConfigSpec } from '../lib/auth/auth-config';
 import { rateLimitConfigSpec } from '../lib/http/rate-limit';
 import { httpEdgeConfigSpec } from '../lib/http/security-headers';
 import { failureInjectionConfigSpec } from '../lib/observability/failure-injector';
+import { eventsTopicConfigSpec } from '../topics/events-topic-overrides';
 import { envVar, readConfig, type ConfigOf, type Env } from '../lib/config/env';
 
 /** Every variable the query API reads; read once at start-up, all problems reported together. */
@@ -10,6 +11,7 @@ export const queryApiConfigSpec = {
   KAFKA_BROKERS: envVar.string({ required: false }),
   SCHEMA_REGISTRY_URL: envVar.url({ protocols: ['http:', 'https:'], required: false }),
   ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
+  ...eventsTopicConfigSpec,
   PORT: envVar.port({ default: 8080 }),
   // May carry credentials (and may list several hosts), so it is read as a secret string.
   MONGODB_URI: envVar.string({ pattern: /^mongodb(\+srv)?:\/\//, secret: true }),

@@ -4,7 +4,8 @@
  * representation, not only the collection: the inventory and product routes read one document
  * but return different bodies, so they must not share a validator.
  */
-export const etagFor = (view: string, id: string, version: number): string => `"${view}-${id}-v${version}"`;
+export const etagFor = (view: string, id: string, version: number | string): string =>
+  `"${view}-${id}-v${version}"`;
 
 /**
  * RFC 9110 §13.1.2: If-None-Match uses the weak comparison, so `W/"x"` matches `"x"`; `*`

@@ -13,7 +13,7 @@ import type { ReplayControl } from './replay-routes';
 import { createKafka } from '../lib/adapters/kafka';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createReplayTracker } from '../processors/projections/replay-tracker';
-import { topicNames } from '../topics/names';
+import { topicNamesFromConfig } from '../topics/events-topic-overrides';
 import { exitWithParent } from '../lib/process/exit-with-parent';
 
 /**
@@ -49,7 +49,7 @@ export async function main(
 
   try {
     mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE, { metrics });
-    const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+    const topics = topicNamesFromConfig(config);
     const replayControl =
       replay ??
       (config.KAFKA_BROKERS && config.SCHEMA_REGISTRY_URL

@@ -122,6 +122,34 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
       reservedSkus: { type: 'array', items: s('string') },
       payment: s('object'),
       shipment: s('object'),
+      notifications: {
+        type: 'array',
+        description:
+          "The order's notifications, oldest first, each with the provider's delivery receipt once it came (single order only; lists leave them out)",
+        items: {
+          type: 'object',
+          required: ['notificationId', 'channel', 'template', 'status', 'attempts', 'version', 'updatedAt'],
+          properties: {
+            notificationId: s('string'),
+            channel: s('string', { enum: ['email', 'sms', 'push'] }),
+            template: s('string'),
+            status: s('string', { enum: ['Sent', 'Failed'] }),
+            attempts: s('integer'),
+            reason: s('string'),
+            delivery: {
+              type: 'object',
+              required: ['status', 'at'],
+              properties: {
+                status: s('string', { enum: ['delivered', 'bounced', 'failed'] }),
+                at: s('string', { format: 'date-time' }),
+                reason: s('string'),
+              },
+            },
+            version: s('integer'),
+            updatedAt: s('string', { format: 'date-time' }),
+          },
+        },
+      },
     },
   });
   const product = b.schema('Product', {

@@ -64,6 +64,15 @@ export function documentTemplateRoutes(b: OpenApiBuilder, { s, invalid }: QueryD
                   templateId: s('string'),
                   trigger: s('string'),
                   params: { type: 'array', items: s('string') },
+                  values: {
+                    type: 'object',
+                    description:
+                      'Params whose value is a code, worded per locale: `values.<param>.<locale>.<code>` (e.g. the cancellation reason)',
+                    additionalProperties: {
+                      type: 'object',
+                      additionalProperties: { type: 'object', additionalProperties: s('string') },
+                    },
+                  },
                   texts: { type: 'array', items: text },
                 },
               },

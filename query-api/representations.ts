@@ -1,10 +1,36 @@
-import type { OrderView, ProductView } from '../lib/read-models/views';
+import type { NotificationView, OrderNotification, OrderView, ProductView } from '../lib/read-models/views';
 
 /** The views as clients see them (DESIGN §7): MongoDB's `_id` is an internal detail. */
 
-export type OrderBody = Omit<OrderView, '_id'>;
+export type OrderBody = Omit<OrderView, '_id'> & { notifications?: OrderNotification[] };
 
-export function orderBody(doc: OrderView): OrderBody {
+/** The order as GET /api/queries/orders/{id} serves it: its view and its notifications. */
+export type OrderWithNotifications = OrderView & { notifications: OrderNotification[] };
+
+export const orderNotification = (n: NotificationView): OrderNotification => ({
+  notificationId: n.notificationId,
+  channel: n.channel,
+  template: n.template,
+  status: n.status,
+  attempts: n.attempts,
+  ...(n.reason !== undefined ? { reason: n.reason } : {}),
+  ...(n.delivery !== undefined ? { delivery: n.delivery } : {}),
+  version: n.version,
+  updatedAt: n.updatedAt,
+});
+
+/**
+ * The ETag's version part of an order with its notifications. Versions only grow, so the sum of
+ * the notifications' versions grows with every receipt or new notification: a validator that
+ * changes whenever the body does. Without notifications it is the order's version, as before.
+ */
+export const orderValidator = (doc: OrderView & { notifications?: OrderNotification[] }): string | number => {
+  const notifications = doc.notifications ?? [];
+  if (notifications.length === 0) return doc.version;
+  return `${doc.version}.${notifications.reduce((sum, n) => sum + n.version, 0)}`;
+};
+
+export function orderBody(doc: OrderView & { notifications?: OrderNotification[] }): OrderBody {
   const { _id, ...order } = doc;
   return order;
 }

@@ -43,6 +43,8 @@ export interface ViewReader {
   payments(filter: OrderPartsFilter, page: PageRequest): Promise<Page<PaymentView>>;
   shipments(filter: OrderPartsFilter, page: PageRequest): Promise<Page<ShipmentView>>;
   notifications(filter: NotificationsFilter, page: PageRequest): Promise<Page<NotificationView>>;
+  /** Every notification of one order, oldest first (an order has a handful: one per step and channel). */
+  notificationsOf(orderId: string): Promise<NotificationView[]>;
 }
 
 const defined = <T extends object>(filter: T): Partial<T> =>
@@ -75,6 +77,9 @@ async function fromMongo<T>(failures: FailureInjector | undefined, read: () => P
  * The only MongoDB queries of the query API. Filters are built here from validated, typed
  * values (never from the raw query object), so no client text can become an operator.
  */
+/** More than any order gets (a few steps times three channels); a bound all the same. */
+const ORDER_NOTIFICATIONS_LIMIT = 200;
+
 export function createViewReader({
   collections,
   failures,
@@ -156,6 +161,15 @@ export function createViewReader({
         NEWEST_FIRST,
         request,
       ),
+    notificationsOf: (orderId) =>
+      fromMongo(failures, async () => {
+        const collection = await collections.collection<NotificationView>('notifications');
+        return (await collection
+          .find({ orderId }, { projection: { _id: 0 } })
+          .sort({ updatedAt: 1 })
+          .limit(ORDER_NOTIFICATIONS_LIMIT)
+          .toArray()) as unknown as NotificationView[];
+      }),
     products: (filter, request) =>
       page<ProductView>(
         'products',

@@ -15,7 +15,14 @@ import {
   type ProductsQuery,
 } from './query-schemas';
 import { listedCustomer, visibleOrder } from './order-visibility';
-import { inventoryBody, orderBody, productBody } from './representations';
+import {
+  inventoryBody,
+  orderBody,
+  orderNotification,
+  orderValidator,
+  productBody,
+  type OrderWithNotifications,
+} from './representations';
 import type { ViewCache } from './view-cache';
 import type { ViewReader } from './view-reader';
 
@@ -46,7 +53,15 @@ export function createViewRouter({ reader, cache, compressionThresholdBytes }: V
   router.get(`${ORDERS_BASE}/:id`, async (ctx) => {
     const id = pathParam(ctx, 'id');
     noQuery.validate(ctx.query);
-    const lookup = await cache.get('orders', id, () => reader.byId<OrderView>('orders', id));
+    // The order and its notifications are cached as one entry; the projections drop it when
+    // either changes (change-publisher.ts).
+    const lookup = await cache.get('orders', id, async (): Promise<OrderWithNotifications | null> => {
+      const [order, notifications] = await Promise.all([
+        reader.byId<OrderView>('orders', id),
+        reader.notificationsOf(id),
+      ]);
+      return order && { ...order, notifications: notifications.map(orderNotification) };
+    });
     sendCachedView(
       ctx,
       { ...lookup, doc: visibleOrder(ctx, lookup.doc) },
@@ -54,6 +69,7 @@ export function createViewRouter({ reader, cache, compressionThresholdBytes }: V
         name: 'orders',
         id,
         body: orderBody,
+        validator: orderValidator,
         notFound: `order ${id} does not exist`,
       },
     );

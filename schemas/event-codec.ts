@@ -112,8 +112,15 @@ export const codecFor = <E extends { type: string }>(
   topics: TopicNames,
   aggregate: AggregateType,
   schemas: AggregateSchemas<E>,
+): Promise<EventCodec<E>> => codecForTopic(registry, topics.events(aggregate), schemas);
+
+/** The same for a named topic: an upcast migration's target, before readers are switched to it. */
+export const codecForTopic = <E extends { type: string }>(
+  registry: SchemaRegistryAdapter,
+  eventsTopic: string,
+  schemas: AggregateSchemas<E>,
 ): Promise<EventCodec<E>> =>
-  createEventCodec<E>(registry, topics.events(aggregate), {
+  createEventCodec<E>(registry, eventsTopic, {
     entries: schemas.catalog.entries,
     versionOfWriterSchema: (type, writer) => schemas.catalog.versionOfWriterSchema(type, writer),
     encode: (event) => schemas.serde.encode(event),

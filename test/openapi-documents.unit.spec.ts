@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import { createAdminRouter } from '../producers/command-api/admin-routes';
+import { createMigrationRouter } from '../producers/command-api/migration-routes';
 import { createPreferencesRouter } from '../producers/command-api/preferences-routes';
 import { createReceiptRouter } from '../producers/command-api/receipt-routes';
 import { createInventoryRouter } from '../producers/command-api/inventory-routes';
@@ -96,6 +97,7 @@ describe('command API document', () => {
       ...routesOf(createPreferencesRouter({ bus: stub, idempotency: stub })),
       ...routesOf(createReceiptRouter({ bus: stub, idempotency: stub })),
       ...routesOf(createAdminRouter({ bus: stub })),
+      ...routesOf(createMigrationRouter({})),
     ];
     const documented = operationsOf(document).filter((op) => op.includes('/api/'));
     expect(documented.sort()).toEqual([...new Set(registered)].sort());

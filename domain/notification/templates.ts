@@ -1,6 +1,6 @@
 import { ValidationError, type FieldError } from '../../lib/errors';
 import templateData from './templates.json';
-import type { CancellationReasonCode, OrderEvent } from '../order/events';
+import type { OrderEvent } from '../order/events';
 import type { MinorUnits } from '../order/money';
 
 export const NOTIFICATION_CHANNELS = ['email', 'sms', 'push'] as const;
@@ -35,6 +35,11 @@ export interface Template {
   trigger: OrderEvent['type'] | 'LowStockDetected';
   /** Params the texts read; SendNotification is refused without them. */
   params: readonly string[];
+  /**
+   * Params whose value is a code, worded per locale (`values.reason.de.OUT_OF_STOCK`): the event
+   * knows why, the text's locale says it in its language.
+   */
+  values?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>>;
   texts: readonly TemplateText[];
 }
 
@@ -68,6 +73,22 @@ function loadTemplates(data: {
     }
     if (!template.texts.some((t) => t.locale === DEFAULT_LOCALE && t.channel === undefined)) {
       problems.push({ field: id, message: `needs a ${DEFAULT_LOCALE} text for every channel` });
+    }
+    for (const [param, byLocale] of Object.entries(template.values ?? {})) {
+      const codes = Object.keys(byLocale[DEFAULT_LOCALE] ?? {})
+        .sort()
+        .join(',');
+      if (!template.params.includes(param))
+        problems.push({ field: `${id}.values.${param}`, message: 'is not a param' });
+      for (const [locale, words] of Object.entries(byLocale)) {
+        // A locale that words some codes but not all would mix languages in one message.
+        if (Object.keys(words).sort().join(',') !== codes) {
+          problems.push({
+            field: `${id}.values.${param}.${locale}`,
+            message: `must word exactly the ${DEFAULT_LOCALE} codes`,
+          });
+        }
+      }
     }
     template.texts.forEach((text, i) => {
       for (const [, name] of `${text.subject} ${text.body}`.matchAll(PLACEHOLDER)) {
@@ -123,8 +144,14 @@ export const textFor = (
   throw new ValidationError(`template ${template} has no text`, [{ field: 'template', message: template }]);
 };
 
-const fill = (text: string, params: Params): string =>
-  text.replace(PLACEHOLDER, (_, name: string) => params[name] ?? '');
+/** A param's value as the text's locale says it: its wording of a code, or the value as given. */
+const worded = (template: Template, locale: string, name: string, value: string): string => {
+  const byLocale = template.values?.[name];
+  return byLocale?.[locale]?.[value] ?? byLocale?.[DEFAULT_LOCALE]?.[value] ?? value;
+};
+
+const fill = (text: string, params: Params, template: Template, locale: string): string =>
+  text.replace(PLACEHOLDER, (_, name: string) => worded(template, locale, name, params[name] ?? ''));
 
 /** Renders a template; the runtime calls it to build the message it hands the provider. */
 export const renderTemplate = (
@@ -144,8 +171,8 @@ export const renderTemplate = (
   }
   const text = textFor(template, where);
   return {
-    subject: fill(text.subject, params),
-    body: fill(text.body, params),
+    subject: fill(text.subject, params, TEMPLATES[template], text.locale),
+    body: fill(text.body, params, TEMPLATES[template], text.locale),
     version: text.version,
     locale: text.locale,
     ...(text.channel ? { channel: text.channel } : {}),
@@ -180,16 +207,6 @@ export const formatMoney = (amount: MinorUnits, currency: string): string => {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${currency}`;
 };
 
-/** What a customer is told, rather than our internal reason text. */
-const CUSTOMER_REASON: Record<CancellationReasonCode, string> = {
-  CUSTOMER_REQUEST: 'you asked us to cancel it',
-  OUT_OF_STOCK: 'an item is out of stock',
-  PAYMENT_FAILED: 'the payment did not go through',
-  SHIPMENT_FAILED: 'we could not arrange the delivery',
-  DEADLINE_EXCEEDED: 'it could not be completed in time',
-  OTHER: 'of a problem on our side',
-};
-
 /**
  * The template and params an order event notifies with, or undefined for events the customer
  * is not told about. Pure: everything comes from the event (see OrderFacts in order/events.ts).
@@ -219,7 +236,8 @@ export const notificationFor = (
     case 'OrderCancelled':
       return {
         template: 'order-cancelled',
-        params: { orderId, reason: CUSTOMER_REASON[event.data.reasonCode] },
+        // The code, not our internal reason text: each locale words it for the customer (templates.json).
+        params: { orderId, reason: event.data.reasonCode },
       };
     case 'OrderCreated':
     case 'OrderItemAdded':

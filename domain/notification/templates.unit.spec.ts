@@ -1,6 +1,6 @@
 import { ValidationError } from '../../lib/errors';
 import { EVENTS, ORDER_ID, cancelledEvent } from '../testing/order-fixtures';
-import { ORDER_EVENT_TYPES, type OrderEvent } from '../order/events';
+import { CANCELLATION_REASON_CODES, ORDER_EVENT_TYPES, type OrderEvent } from '../order/events';
 import {
   TEMPLATES,
   formatMoney,
@@ -46,7 +46,8 @@ describe('templates', () => {
     });
     // German has no SMS text of its own: the German text beats an English SMS one.
     expect(renderTemplate('order-placed', params, { locale: 'de', channel: 'sms' }).locale).toBe('de');
-    expect(renderTemplate('order-cancelled', { orderId: 'o-7', reason: 'x' }, { locale: 'de' }).locale).toBe(
+    // A language no template speaks falls back to English.
+    expect(renderTemplate('order-cancelled', { orderId: 'o-7', reason: 'x' }, { locale: 'fr' }).locale).toBe(
       'en',
     );
   });
@@ -86,12 +87,67 @@ describe('templates', () => {
       orderId: ORDER_ID,
       total: '34.99 EUR',
     });
+    // The code travels; each locale words it (templates.json `values`).
     expect(notificationFor(ORDER_ID, cancelledEvent('Placed', 'x', 'OUT_OF_STOCK'))?.params.reason).toBe(
-      'an item is out of stock',
+      'OUT_OF_STOCK',
     );
     expect(notificationFor(ORDER_ID, EVENTS.created)).toBeUndefined();
     expect(notificationFor(ORDER_ID, EVENTS.reserved)).toBeUndefined();
     expect(ORDER_EVENT_TYPES.length - notifying.length).toBe(5);
+  });
+});
+
+describe('German texts', () => {
+  it('every template has a German text, for every channel', () => {
+    for (const id of Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[]) {
+      expect(TEMPLATES[id].texts.some((t) => t.locale === 'de' && t.channel === undefined)).toBe(true);
+      for (const channel of ['email', 'sms', 'push'] as const) {
+        expect(textFor(id, { locale: 'de-CH', channel }).locale).toBe('de');
+      }
+    }
+  });
+
+  it('tells a German customer why the order was cancelled in German, whatever the reason', () => {
+    for (const code of CANCELLATION_REASON_CODES) {
+      const cancelled = notificationFor(ORDER_ID, cancelledEvent('Placed', 'internal text', code));
+      if (!cancelled) throw new Error('a cancellation notifies the customer');
+      const de = renderTemplate(cancelled.template, cancelled.params, { locale: 'de-DE' });
+      const en = renderTemplate(cancelled.template, cancelled.params, { locale: 'en' });
+      expect(de.subject).toBe(`Bestellung ${ORDER_ID} wurde storniert`);
+      expect(de.body).toMatch(
+        /^Bestellung .+ wurde storniert, weil .+\. Bereits Bezahltes erstatten wir Ihnen zurück\.$/,
+      );
+      expect(de.body).not.toContain(code);
+      expect(en.body).not.toContain(code);
+      expect(de.body).not.toBe(en.body);
+    }
+    expect(
+      renderTemplate('order-cancelled', { orderId: 'o-7', reason: 'OUT_OF_STOCK' }, { locale: 'de' }).body,
+    ).toBe(
+      'Bestellung o-7 wurde storniert, weil ein Artikel nicht vorrätig ist. Bereits Bezahltes erstatten wir Ihnen zurück.',
+    );
+    expect(renderTemplate('order-cancelled', { orderId: 'o-7', reason: 'OUT_OF_STOCK' }).body).toBe(
+      'Order o-7 was cancelled because an item is out of stock. Anything you paid will be refunded.',
+    );
+    // A reason that is no code (a command from before codes travelled, a preview) is shown as given.
+    expect(renderTemplate('order-cancelled', { orderId: 'o-7', reason: 'of a storm' }).body).toContain(
+      'because of a storm.',
+    );
+  });
+
+  it("words the operators' low-stock alert in German", () => {
+    expect(
+      renderTemplate(
+        'low-stock',
+        { sku: 'BOOK-1', available: '2', threshold: '5' },
+        { locale: 'de', channel: 'email' },
+      ),
+    ).toEqual({
+      subject: 'Niedriger Bestand: BOOK-1',
+      body: 'Von BOOK-1 sind nur noch 2 Stück verfügbar, unter dem Schwellenwert von 5. Bitte nachbestellen, bevor Bestellungen abgelehnt werden.',
+      version: 1,
+      locale: 'de',
+    });
   });
 });
 

@@ -128,7 +128,7 @@ describe('react: order events', () => {
   ] as const;
   const cancelledMail = emailFor('OrderCancelled', 'order-cancelled', {
     orderId: ORDER_ID,
-    reason: 'you asked us to cancel it',
+    reason: 'CUSTOMER_REQUEST',
   });
   it.each<[CancellableStatus, readonly unknown[]]>([
     ['Draft', [cancelledMail]],

@@ -1,4 +1,5 @@
 import definitions from '../../topics/topics.json';
+import { topicNames, type AggregateType } from '../../topics/names';
 
 /**
  * Every role the image runs, as the manifests see it. The consumer groups and topics are the
@@ -22,7 +23,9 @@ export interface Role {
 export const HEALTH_PORT = 9100;
 
 const aggregates = definitions.aggregates;
-const eventTopics = aggregates.map((a) => `${a}.events`);
+// From the one place events topic names come from. After an upcast migration switches an aggregate
+// (README, "Upcast migration"), its lag triggers must name the new topic too.
+const eventTopics = aggregates.map((a) => topicNames().events(a as AggregateType));
 
 const commandProcessor = (aggregate: string): Role => ({
   name: `${aggregate}-processor`,

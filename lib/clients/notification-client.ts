@@ -11,6 +11,8 @@ export interface NotificationMessage {
   body: string;
   /** Lets the provider (and tests) list what one order's customer was told. */
   orderId?: string;
+  /** Our id for the message (the notification id): the provider's delivery receipt names it. */
+  reference?: string;
 }
 
 export interface NotificationResult {

@@ -90,6 +90,23 @@ export interface NotificationView {
   updatedAt: string;
 }
 
+/**
+ * One notification of an order as its view shows it (GET /api/queries/orders/{id}): what was
+ * sent on which channel, and what the provider's receipt said became of it.
+ */
+export type OrderNotification = Pick<
+  NotificationView,
+  | 'notificationId'
+  | 'channel'
+  | 'template'
+  | 'status'
+  | 'attempts'
+  | 'reason'
+  | 'delivery'
+  | 'version'
+  | 'updatedAt'
+>;
+
 /** A customer's notification preferences (the preferences aggregate is keyed by customerId). */
 export interface PreferencesView {
   _id: string;

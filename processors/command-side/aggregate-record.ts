@@ -40,5 +40,11 @@ export interface SnapshotValue {
 export interface CheckpointValue {
   format: 1;
   eventsFromOffset: string;
+  /**
+   * The events topic the offset is in. After an upcast migration switches the aggregate to a new
+   * topic, the same history sits at other offsets, so a checkpoint of another topic (or one from
+   * before this field, whose topic is unknown) is not used: restore reads the events from 0.
+   */
+  eventsTopic?: string;
   takenAt: string;
 }

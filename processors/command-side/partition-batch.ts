@@ -221,6 +221,7 @@ export const createPartitionBatches = <C extends CommandLike, E extends { type: 
         const value: CheckpointValue = {
           format: 1,
           eventsFromOffset: firstEventOffset as string,
+          eventsTopic,
           takenAt: clock().toISOString(),
         };
         snapshots.push({ key: CHECKPOINT_KEY, value: JSON.stringify(value), partition: owner.partition });

@@ -69,7 +69,9 @@ export const restorePartition = async <C extends CommandLike, E extends { type: 
     },
   });
 
-  const eventsFromOffset = checkpoint?.eventsFromOffset ?? '0';
+  // A checkpoint taken on another events topic (before an upcast migration's switch) says nothing
+  // about offsets here: the snapshots still hold, the events are read from the start.
+  const eventsFromOffset = checkpoint?.eventsTopic === topics.events ? checkpoint.eventsFromOffset : '0';
   let eventsReplayed = 0;
   const eventsEndOffset = await readPartition(kafka, {
     topic: topics.events,

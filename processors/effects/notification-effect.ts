@@ -17,7 +17,13 @@ export const notificationEffect =
       });
       const result = await provider.send(
         command.channel,
-        { to: command.customerId, subject, body, orderId: command.orderId },
+        {
+          to: command.customerId,
+          subject,
+          body,
+          orderId: command.orderId,
+          reference: command.notificationId,
+        },
         { idempotencyKey: providerIdempotencyKey(command, state) },
       );
       return { ...command, outcome: { status: 'sent', providerRef: result.messageId, attempts } };

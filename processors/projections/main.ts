@@ -13,7 +13,7 @@ import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
 import { createLogger } from '../../lib/observability/logger';
 import { createMetrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
-import { topicNames } from '../../topics/names';
+import { eventsTopicConfigSpec, topicNamesFromConfig } from '../../topics/events-topic-overrides';
 import { startProjections } from './projection-runner';
 import { exitWithParent } from '../../lib/process/exit-with-parent';
 import { PROJECTION_GROUPS, registerKafkaMetrics } from '../kafka-metrics';
@@ -32,6 +32,7 @@ const main = async (): Promise<void> => {
     MONGODB_DATABASE: envVar.string({ default: 'orderstream', pattern: /^[A-Za-z0-9_-]{1,63}$/ }),
     REDIS_URL: envVar.string({ required: true }),
     ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+    ...eventsTopicConfigSpec,
     HEALTH_PORT: envVar.int({ default: 9101, min: 0, max: 65535 }),
     ...httpEdgeConfigSpec,
     ...authConfigSpec,
@@ -70,10 +71,11 @@ const main = async (): Promise<void> => {
   // ioredis reconnects by itself; without a listener each failed attempt is printed to stderr.
   redis.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
   const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL);
+  const topics = topicNamesFromConfig(config);
   const projections = await startProjections({
     kafka,
     registry,
-    topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
+    topics,
     db: mongo.db,
     redis,
     logger,
@@ -81,7 +83,7 @@ const main = async (): Promise<void> => {
   });
   registerKafkaMetrics({
     kafka,
-    topics: topicNames(config.ORDERSTREAM_TOPIC_PREFIX),
+    topics,
     metrics,
     logger,
     groups: PROJECTION_GROUPS,

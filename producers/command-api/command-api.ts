@@ -13,6 +13,8 @@ import { createMetrics, type Metrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { createAdminRouter, type ReadEvents } from './admin-routes';
+import { createMigrationRouter } from './migration-routes';
+import type { UpcastMigrations } from '../../processors/migrations/upcast-migrations';
 import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
@@ -39,6 +41,8 @@ export interface CommandApiDeps {
   logger?: Logger;
   recentLogs?: LogRingBuffer;
   metrics?: Metrics;
+  /** Upcast migrations (`/api/admin/migrations`); 501 without them. */
+  migrations?: UpcastMigrations;
   /** The event store reader for `GET /api/admin/events/{id}`; 501 without it. */
   readEvents?: ReadEvents;
   catalog?: Catalog;
@@ -245,6 +249,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       createPreferencesRouter({ bus: buses.preferences, idempotency }),
       createReceiptRouter({ bus: buses.notifications, idempotency }),
       createAdminRouter({ bus: buses.orders, readEvents }),
+      createMigrationRouter({ migrations: deps.migrations }),
     ],
   });
 

@@ -2,6 +2,7 @@ import { authConfigSpec } from '../../lib/auth/auth-config';
 import { rateLimitConfigSpec } from '../../lib/http/rate-limit';
 import { httpEdgeConfigSpec } from '../../lib/http/security-headers';
 import { failureInjectionConfigSpec } from '../../lib/observability/failure-injector';
+import { eventsTopicConfigSpec } from '../../topics/events-topic-overrides';
 import { envVar, readConfig, type ConfigOf, type Env } from '../../lib/config/env';
 
 /** Every variable the command API reads; read once at start-up, all problems reported together. */
@@ -17,6 +18,7 @@ export const commandApiConfigSpec = {
   ADMISSION_MAX_LAG: envVar.int({ default: 2000, min: 0 }),
   ADMISSION_CHECK_MS: envVar.int({ default: 1000, min: 100, max: 60_000 }),
   ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
+  ...eventsTopicConfigSpec,
   ...httpEdgeConfigSpec,
   ...authConfigSpec,
   ...rateLimitConfigSpec,

@@ -10,10 +10,11 @@ import { listen } from '../../lib/http/app';
 import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
 import { createLogger } from '../../lib/observability/logger';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
-import { topicNames } from '../../topics/names';
+import { topicNamesFromConfig } from '../../topics/events-topic-overrides';
 import { codecFor } from '../../schemas/event-codec';
 import { catalogs } from '../../schemas/catalogs';
 import { createCommandApi, SERVICE } from './command-api';
+import { createUpcastMigrations } from '../../processors/migrations/upcast-migrations';
 import { startLiveCatalog, type LiveCatalog } from './live-catalog';
 import { readCommandApiConfig } from './config';
 import { exitWithParent } from '../../lib/process/exit-with-parent';
@@ -42,7 +43,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     log: (level, message, extra) => logger[level](extra, message),
   });
   const redis = createRedis(config.REDIS_URL, SERVICE);
-  const topics = topicNames(config.ORDERSTREAM_TOPIC_PREFIX);
+  const topics = topicNamesFromConfig(config);
   let catalog: LiveCatalog | undefined;
 
   try {
@@ -75,6 +76,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       redis,
       topics,
       catalog,
+      migrations: createUpcastMigrations({ kafka, registry, topics, redis, logger }),
       readEvents: (aggregateId) => readAggregateEvents(kafka, codec, topics.events('orders'), aggregateId),
       replyTimeoutMs: config.COMMAND_REPLY_TIMEOUT_MS,
       admission: { maxLag: config.ADMISSION_MAX_LAG, checkEveryMs: config.ADMISSION_CHECK_MS },

@@ -10,6 +10,7 @@ import {
   type Response,
 } from '../../lib/http/openapi/builder';
 import { documentOperationalRoutes } from '../../lib/http/openapi/operational';
+import { upcastRequestSchema } from './migration-routes';
 
 const s = (type: string, extra: object = {}): JsonSchema => ({ type, ...extra });
 
@@ -281,6 +282,80 @@ export function commandApiDocument(version = '1.0.0'): OpenApiDocument {
       ),
       ...failures('400', '404', '503'),
       '501': problemResponse('No event reader in this deployment'),
+    },
+  });
+  b.schema('UpcastEventsBody', upcastRequestSchema);
+  const migrationJob = b.schema('MigrationJob', {
+    type: 'object',
+    required: [
+      'jobId',
+      'aggregateType',
+      'sourceTopic',
+      'targetTopic',
+      'state',
+      'pass',
+      'copied',
+      'total',
+      'undecodable',
+      'startedAt',
+      'updatedAt',
+    ],
+    properties: {
+      jobId: s('string'),
+      aggregateType: s('string'),
+      sourceTopic: s('string', { description: 'Only read' }),
+      targetTopic: s('string'),
+      state: s('string', { enum: ['running', 'finished', 'failed', 'interrupted'] }),
+      pass: s('integer', { description: '1 for the copy, then one per catch-up POST' }),
+      copied: s('integer', { description: 'Records written by this pass' }),
+      total: s('integer', { description: 'Records this pass copies' }),
+      undecodable: s('integer', { description: 'Copied byte for byte: no schema reads them' }),
+      startedAt: s('string', { format: 'date-time' }),
+      updatedAt: s('string', { format: 'date-time' }),
+      finishedAt: s('string', { format: 'date-time' }),
+      error: s('string'),
+      groups: {
+        type: 'object',
+        description:
+          'After a finished pass: consumer groups whose source positions were carried over to the target, and groups still reading the source (stop them and ask again)',
+        required: ['translated', 'reading'],
+        properties: {
+          translated: { type: 'array', items: s('string') },
+          reading: { type: 'array', items: s('string') },
+        },
+      },
+      statusUrl: s('string'),
+    },
+  });
+  b.operation('post', '/api/admin/migrations/upcast-events', {
+    operationId: 'upcastEvents',
+    summary:
+      "Copy an aggregate type's events into a new topic at the latest schema versions (the same request again: the same job, a catch-up pass)",
+    tags: ['admin'],
+    requestBody: {
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/UpcastEventsBody' } } },
+    },
+    responses: {
+      '202': jsonResponse('The pass is under way; follow statusUrl', migrationJob, {
+        Location: { schema: s('string') },
+      }),
+      ...failures('400', '413', '415', '503'),
+      '409': problemResponse(
+        'The target holds other content or another partition count, or is already the events topic',
+      ),
+      '501': problemResponse('No migration engine in this deployment'),
+    },
+  });
+  b.operation('get', '/api/admin/migrations/{jobId}', {
+    operationId: 'migrationProgress',
+    summary: 'Progress of an upcast migration',
+    tags: ['admin'],
+    parameters: [pathParameter('jobId', idSchema)],
+    responses: {
+      '200': jsonResponse('The job', migrationJob),
+      ...failures('400', '404', '503'),
+      '501': problemResponse('No migration engine in this deployment'),
     },
   });
   documentOperationalRoutes(b);

@@ -6,6 +6,12 @@ import { compileQueryValidator } from '../../lib/http/query-validation';
 import { compileValidator } from '../../lib/http/validation';
 import { createIdempotencyStore, requireIdempotencyKey } from '../shared/idempotency';
 import { createSimulatorApp, type SimulatorOptions } from '../shared/simulator-app';
+import {
+  createReceiptWebhook,
+  receiptFor,
+  type ReceiptReport,
+  type ReceiptWebhookOptions,
+} from './receipt-webhook';
 
 export const NOTIFICATION_SERVICE = 'notification-simulator';
 export const NOTIFICATION_DEFAULT_PORT = 8093;
@@ -18,16 +24,24 @@ export interface MessageRequest {
   body: string;
   /** Lets `GET /admin/messages?orderId=` find what an order's customer was told. */
   orderId?: string;
+  /** The sender's id for the message (its notification id); the delivery receipt names it. */
+  reference?: string;
 }
 
 export interface DeliveredMessage extends MessageRequest {
   messageId: string;
   channel: Channel;
   acceptedAt: string;
+  /** Once the receipt webhook is on and the message has a reference. */
+  receipt?: ReceiptReport;
 }
 
-export type NotificationSimulatorOptions = SimulatorOptions & {
+export type ReceiptRate = 'bounceRate' | 'undeliverableRate';
+
+export type NotificationSimulatorOptions = SimulatorOptions<ReceiptRate> & {
   now?: () => number;
+  /** Reports each message's delivery to a webhook; off without it. */
+  receipts?: Omit<ReceiptWebhookOptions, 'logger'>;
   /** Messages kept for `/admin/messages`; the oldest go first (default 10 000). */
   capacity?: number;
 };
@@ -41,6 +55,7 @@ const messageBody = compileValidator<MessageRequest>({
     subject: { type: 'string', maxLength: 998 },
     body: { type: 'string', minLength: 1, maxLength: 100_000 },
     orderId: { type: 'string', minLength: 1, maxLength: 200 },
+    reference: { type: 'string', minLength: 1, maxLength: 200 },
   },
 });
 const messagesQuery = compileQueryValidator<{ orderId?: string; channel?: Channel }>({
@@ -51,7 +66,11 @@ const messagesQuery = compileQueryValidator<{ orderId?: string; channel?: Channe
   },
 });
 
-/** Email, SMS and push providers in one double: accept (202), remember, list at `/admin/messages`. */
+/**
+ * Email, SMS and push providers in one double: accept (202), remember, list at `/admin/messages`,
+ * and, with `receipts`, report each referenced message's delivery (delivered, or bounced/failed by
+ * the `bounceRate`/`undeliverableRate` knobs) to the webhook a while later.
+ */
 export function createNotificationSimulator(options: NotificationSimulatorOptions = {}): Koa {
   const now = options.now ?? Date.now;
   const capacity = options.capacity ?? 10_000;
@@ -60,11 +79,12 @@ export function createNotificationSimulator(options: NotificationSimulatorOption
 
   return createSimulatorApp({
     service: NOTIFICATION_SERVICE,
-    businessRates: [],
+    businessRates: ['bounceRate', 'undeliverableRate'] as const,
     options,
     state: () => ({ messages: delivered.length }),
-    routes: ({ outages, logger }) => {
+    routes: ({ outages, logger, knobs }) => {
       const router = new Router();
+      const webhook = options.receipts && createReceiptWebhook({ ...options.receipts, logger });
       for (const channel of CHANNELS) {
         router.post(`/${channel}`, outages, async (ctx) => {
           const key = requireIdempotencyKey(ctx);
@@ -76,6 +96,11 @@ export function createNotificationSimulator(options: NotificationSimulatorOption
               channel,
               acceptedAt: new Date(now()).toISOString(),
             };
+            if (webhook && request.reference !== undefined) {
+              const receipt = receiptFor(request.reference, knobs.get(), new Date(now()).toISOString());
+              message.receipt = { status: receipt.status, webhook: 'pending', attempts: 0 };
+              webhook.send(message.messageId, request.reference, receipt, message.receipt);
+            }
             delivered.push(message);
             if (delivered.length > capacity) delivered.shift();
             logger.info(

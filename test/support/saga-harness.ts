@@ -59,7 +59,13 @@ export interface SagaHarness {
  * orders.events.
  */
 export const sagaHarness = async (
-  options: { deadlineMs?: number; deliveryAfterMs?: number; compensationPolicy?: CompensationPolicy } = {},
+  options: {
+    deadlineMs?: number;
+    deliveryAfterMs?: number;
+    compensationPolicy?: CompensationPolicy;
+    /** The notification providers' settings, e.g. their receipt webhook. */
+    notificationsEnv?: Record<string, string>;
+  } = {},
 ): Promise<SagaHarness> => {
   const endpoints = testEndpoints();
   const topics = topicNames(`${uniqueName('saga')}.`);
@@ -78,7 +84,7 @@ export const sagaHarness = async (
     const simulators = await Promise.allSettled([
       startSimulatorProcess('payment-gateway'),
       startSimulatorProcess('carrier', { DELIVERY_AFTER_MS: String(options.deliveryAfterMs ?? 300) }),
-      startSimulatorProcess('notifications'),
+      startSimulatorProcess('notifications', options.notificationsEnv ?? {}),
     ]);
     for (const s of simulators) if (s.status === 'fulfilled') started.push(s.value.stop);
     const [gateway, carrier, notifications] = simulators.map((s) => {
