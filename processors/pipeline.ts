@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { InventoryEvent } from '../domain/inventory/events';
 import type { OrderEvent } from '../domain/order/events';
 import { react } from '../domain/saga/reactions';
-import type { SagaInput } from '../domain/saga/types';
+import { sagaInputOf } from '../domain/saga/saga-input';
 import type { SchemaRegistryAdapter } from '../lib/adapters/schema-registry';
 import type { CarrierClient } from '../lib/clients/carrier-client';
 import type { NotificationClient } from '../lib/clients/notification-client';
@@ -149,19 +149,17 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
             decode: async (type: string, value: Buffer) =>
               (await decoders[aggregate].decode(type, value)).event,
           })),
-          react: (input: SagaEvent): SagaCommand[] =>
-            react(
-              {
-                aggregate: input.aggregate,
-                aggregateId: input.aggregateId,
-                version: input.version,
-                eventId: input.eventId,
-                event: input.event,
-              } as SagaInput,
-              // The saga's clock, not the event's: each step's events carry when it happened. Redelivery
-              // is still harmless, because the command ids come from the event's position.
-              { correlationId: input.correlationId, issuedAt: new Date().toISOString(), preferencesOf },
-            ) as SagaCommand[],
+          react: (input: SagaEvent): SagaCommand[] => {
+            const sagaInput = sagaInputOf(input);
+            return sagaInput
+              ? react(
+                  sagaInput,
+                  // The saga's clock, not the event's: each step's events carry when it happened.
+                  // Redelivery is still harmless, because the command ids come from the event's position.
+                  { correlationId: input.correlationId, issuedAt: new Date().toISOString(), preferencesOf },
+                )
+              : [];
+          },
           logger: logger.child({ role: 'saga' }),
           metrics,
           ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
