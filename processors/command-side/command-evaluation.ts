@@ -35,14 +35,21 @@ export interface EvaluationContext<C extends CommandLike, E extends { type: stri
   };
 }
 
-const replyError = (err: OrderstreamError): ReplyError => ({
-  code: err.code,
-  message: err.message,
-  ...('currentVersion' in err && typeof err.currentVersion === 'number'
-    ? { currentVersion: err.currentVersion }
-    : {}),
-  ...('errors' in err && Array.isArray(err.errors) ? { errors: err.errors as FieldError[] } : {}),
-});
+/**
+ * The reply's error. An error that can name a current version (a conflict, a refused transition)
+ * names the aggregate's, from the record here when the domain, which knows no versions, left it out.
+ */
+const replyError = (err: OrderstreamError, aggregateVersion?: number): ReplyError => {
+  const named =
+    'currentVersion' in err && typeof err.currentVersion === 'number' ? err.currentVersion : undefined;
+  const currentVersion = 'currentVersion' in err ? (named ?? aggregateVersion) : undefined;
+  return {
+    code: err.code,
+    message: err.message,
+    ...(currentVersion !== undefined ? { currentVersion } : {}),
+    ...('errors' in err && Array.isArray(err.errors) ? { errors: err.errors as FieldError[] } : {}),
+  };
+};
 
 /** Looks an aggregate up: this batch's staged changes first, then the partition's records. */
 export interface AggregateLookup<S> {
@@ -216,11 +223,11 @@ export const evaluateCommand = async <C extends CommandLike, E extends { type: s
     }
   } catch (err) {
     if (err instanceof OrderstreamError) {
-      if ('currentVersion' in err && err.currentVersion === undefined) {
-        (err as { currentVersion?: number }).currentVersion = current.version;
-      }
       commandsTotal.inc({ type: command.type, outcome: err.code });
-      return { events: [], reply: { commandId, aggregateId, ok: false, error: replyError(err) } };
+      return {
+        events: [],
+        reply: { commandId, aggregateId, ok: false, error: replyError(err, current.version) },
+      };
     }
     // A bug or an unforeseen input: park the command with the reason, answer, and move on.
     return deadLettered(
