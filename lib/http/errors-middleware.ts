@@ -1,3 +1,4 @@
+import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
@@ -20,22 +21,29 @@ interface RouterLayer {
 }
 
 /**
+ * What @koa/router adds to the context: the route template that matched (typed by the router's
+ * own declarations) and the layers whose path matched (`ctx.matched`, which it sets untyped).
+ */
+type RoutedContext = Context &
+  Partial<Pick<Router.RouterParamContext, '_matchedRoute'>> & { matched?: RouterLayer[] };
+
+/**
  * Every @koa/router instance appends the layers whose *path* matched to `ctx.matched`, whatever
  * the method; that is exactly what separates 405 (path known) from 404 (path unknown) across
  * several routers, which per-router `allowedMethods()` gets wrong.
  */
-function allowedMethods(ctx: Context): string[] {
-  const layers = (ctx as unknown as { matched?: RouterLayer[] }).matched ?? [];
+function allowedMethods(ctx: RoutedContext): string[] {
+  const layers = ctx.matched ?? [];
   return [...new Set(layers.flatMap((layer) => layer.methods))];
 }
 
-function routeNotFoundOrNotAllowed(ctx: Context): Error | undefined {
+function routeNotFoundOrNotAllowed(ctx: RoutedContext): Error | undefined {
   if (ctx.status !== 404 || ctx.body != null) return undefined;
   const allowed = allowedMethods(ctx);
   if (allowed.length > 0 && !allowed.includes(ctx.method)) {
     return new MethodNotAllowedError(ctx.method, allowed);
   }
-  const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute !== undefined;
+  const matched = ctx._matchedRoute !== undefined;
   // A matched handler that left the response empty is a handler bug, but it must still be a 404
   // with a problem body rather than Koa's plain-text "Not Found".
   return new NotFoundError(

@@ -1,3 +1,4 @@
+import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
@@ -8,8 +9,11 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** Probes and scrapes arrive every few seconds; at info they would drown the request log. */
 export const QUIET_PATHS = /^\/(health(\/|$)|metrics$)/;
 
-export function routeTemplate(ctx: Context): string {
-  const route = (ctx as unknown as { _matchedRoute?: string | RegExp })._matchedRoute;
+/** The router's template for the request (`/api/queries/orders/:id`), from @koa/router's typed context. */
+export function routeTemplate(
+  ctx: Context & Partial<Pick<Router.RouterParamContext, '_matchedRoute'>>,
+): string {
+  const route = ctx._matchedRoute;
   return route === undefined ? UNMATCHED_ROUTE : String(route);
 }
 
