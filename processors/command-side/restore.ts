@@ -8,6 +8,7 @@ import {
   remember,
   type AggregateRecord,
   type CheckpointValue,
+  type ProcessedCommand,
   type SnapshotValue,
 } from './aggregate-record';
 import type { CommandLike } from '../../lib/kafka/command-protocol';
@@ -16,6 +17,60 @@ import type { CommandLike } from '../../lib/kafka/command-protocol';
 export class HistoryIntegrityError extends OrderstreamError {
   readonly code = 'HISTORY_INTEGRITY';
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const parseJson = (value: Buffer, where: string): Record<string, unknown> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString());
+  } catch {
+    throw new HistoryIntegrityError(`${where} is not JSON`);
+  }
+  if (!isRecord(parsed) || parsed.format !== 1)
+    throw new HistoryIntegrityError(`${where} is not a format 1 snapshot record`);
+  return parsed;
+};
+
+/**
+ * A snapshot as this code writes it (format 1, a positive version, a state with a status), or a
+ * refusal naming the record: restoring from a record of another shape would build a wrong state
+ * silently, so the partition stops instead (and says where).
+ */
+const isProcessedCommand = (value: unknown): value is ProcessedCommand =>
+  isRecord(value) &&
+  typeof value.commandId === 'string' &&
+  Number.isInteger(value.version) &&
+  Array.isArray(value.eventTypes) &&
+  value.eventTypes.every((type) => typeof type === 'string');
+
+const parseSnapshot = (value: Buffer, where: string): SnapshotValue => {
+  const { aggregateId, version, state, recent, takenAt } = parseJson(value, where);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new HistoryIntegrityError(
+      `${where}: snapshot version ${String(version)} is not a positive integer`,
+    );
+  if (!isRecord(state) || typeof state.status !== 'string')
+    throw new HistoryIntegrityError(`${where}: snapshot state has no status`);
+  if (!Array.isArray(recent) || !recent.every(isProcessedCommand))
+    throw new HistoryIntegrityError(`${where}: snapshot's recent commands are malformed`);
+  return { format: 1, aggregateId: String(aggregateId), version, state, recent, takenAt: String(takenAt) };
+};
+
+const parseCheckpoint = (value: Buffer, where: string): CheckpointValue => {
+  const { eventsFromOffset, eventsTopic, takenAt } = parseJson(value, where);
+  if (typeof eventsFromOffset !== 'string' || !/^\d+$/.test(eventsFromOffset))
+    throw new HistoryIntegrityError(
+      `${where}: checkpoint offset ${String(eventsFromOffset)} is not an offset`,
+    );
+  return {
+    format: 1,
+    eventsFromOffset,
+    ...(typeof eventsTopic === 'string' ? { eventsTopic } : {}),
+    takenAt: String(takenAt),
+  };
+};
 
 export interface RestoredPartition<S> {
   aggregates: Map<string, AggregateRecord<S>>;
@@ -53,11 +108,11 @@ export const restorePartition = async <C extends CommandLike, E extends { type: 
       const key = message.key?.toString();
       if (!key || !message.value) return;
       if (key === CHECKPOINT_KEY) {
-        checkpoint = JSON.parse(message.value.toString()) as CheckpointValue;
+        checkpoint = parseCheckpoint(message.value, `${topics.snapshots}[${partition}]@${message.offset}`);
         return;
       }
       if (!wanted(key)) return;
-      const snapshot = JSON.parse(message.value.toString()) as SnapshotValue;
+      const snapshot = parseSnapshot(message.value, `${topics.snapshots}[${partition}]@${message.offset}`);
       const known = aggregates.get(key);
       if (known && known.version >= snapshot.version) return;
       aggregates.set(key, {
