@@ -2,10 +2,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { NotFoundError } from '../lib/errors';
 import { readJsonBody } from '../lib/http/json-body';
-import { PROBLEM_CONTENT_TYPE, problem } from '../lib/http/problem';
 import { compileQueryValidator } from '../lib/http/query-validation';
 import { compileValidator } from '../lib/http/validation';
-import { currentCorrelation } from '../lib/observability/correlation-context';
+import { notAvailable } from './not-available';
 import { emptyQuerySchema, pathParam } from './query-schemas';
 
 /** Whatever the replay tracker reports about one job; passed through as JSON. */
@@ -25,19 +24,8 @@ const noQuery = compileQueryValidator<Record<string, never>>(emptyQuerySchema);
 export const replayRequestSchema = { type: 'object', additionalProperties: false, properties: {} } as const;
 const replayRequest = compileValidator<Record<string, never>>(replayRequestSchema);
 
-function notImplemented(ctx: Context): void {
-  // Answered here rather than thrown: the kit maps unknown error codes to a generic 500,
-  // and "not available in this deployment" is a fact the operator should read.
-  const correlationId = currentCorrelation()?.correlationId;
-  ctx.status = 501;
-  ctx.body = problem({
-    status: 501,
-    detail: 'projection replay is not available in this deployment: no replay engine is configured',
-    instance: ctx.path,
-    ...(correlationId !== undefined ? { correlationId } : {}),
-  });
-  ctx.type = PROBLEM_CONTENT_TYPE;
-}
+const notImplemented = (ctx: Context): void =>
+  notAvailable(ctx, 'projection replay is not available in this deployment: no replay engine is configured');
 
 /** Admin routes (lib/auth/access-rules.ts), like diagnostics: start a replay and follow it. */
 export function createReplayRouter({ replay }: { replay?: ReplayControl }): Router {
