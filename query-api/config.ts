@@ -28,7 +28,10 @@ export const queryApiConfigSpec = {
   /** The payment-gateway simulator, whose fault knobs the console's admin route sets. */
   PAYMENT_GATEWAY_URL: envVar.url({ protocols: ['http:', 'https:'], required: false }),
   /** The processes the console shows: `name=url,name=url` (console-routes.ts). */
-  CONSOLE_SERVICES: envVar.string({ required: false, pattern: /^[a-z0-9-]+=https?:\/\/[^\s,]+(,[a-z0-9-]+=https?:\/\/[^\s,]+)*$/ }),
+  CONSOLE_SERVICES: envVar.string({
+    required: false,
+    pattern: /^[a-z0-9-]+=https?:\/\/[^\s,]+(,[a-z0-9-]+=https?:\/\/[^\s,]+)*$/,
+  }),
   /** Prometheus, when it runs: the console's charts read from it, else from the services' /metrics. */
   PROMETHEUS_URL: envVar.url({ protocols: ['http:', 'https:'], required: false }),
   ...httpEdgeConfigSpec,

@@ -64,7 +64,10 @@ export function createFeedRouter({
       sent += 1;
       if (limit !== undefined && sent >= limit) close();
     });
-    const heartbeat = setInterval(() => stream.write(`: heartbeat ${new Date().toISOString()}\n\n`), heartbeatMs);
+    const heartbeat = setInterval(
+      () => stream.write(`: heartbeat ${new Date().toISOString()}\n\n`),
+      heartbeatMs,
+    );
     heartbeat.unref();
 
     ctx.req.socket.setTimeout(0);
