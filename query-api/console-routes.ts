@@ -32,6 +32,7 @@ export const parseConsoleServices = (text: string | undefined): ConsoleSettings[
     });
 
 const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
@@ -88,10 +89,11 @@ export function createConsoleRouter({
     ctx.body = await readFile(file);
   };
 
-  router.get(CONSOLE_BASE, (ctx) => ctx.redirect(`${CONSOLE_BASE}/`));
-  router.get(`${CONSOLE_BASE}/`, async (ctx) => {
+  // The router matches with or without the trailing slash; the page needs it, so its relative
+  // asset and config URLs resolve under /console/.
+  router.get(CONSOLE_BASE, async (ctx) => {
+    if (ctx.path !== `${CONSOLE_BASE}/`) return ctx.redirect(`${CONSOLE_BASE}/`);
     await serve(ctx, join(dist, 'index.html'), 'no-cache');
-    if (ctx.status === 200) ctx.type = 'text/html; charset=utf-8';
   });
   router.get(`${CONSOLE_BASE}/config.json`, (ctx) => {
     ctx.set('Cache-Control', 'no-cache');

@@ -18,6 +18,7 @@ import type { DeadLetterControl } from './dead-letter-control';
 import { createDeadLetterRouter } from './dead-letter-routes';
 import { createFeedRouter } from './feed-stream';
 import { createGatewayFaultRouter, type GatewayFaults } from './gateway-fault-routes';
+import { createJourneyRouter } from './journey-route';
 import { createCustomerRouter } from './customer-routes';
 import { createOrderPartRouter } from './order-part-routes';
 import { createOrderStreamRouter } from './order-stream';
@@ -150,6 +151,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
     routers: [
       createViewRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
       createOrderPartRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
+      createJourneyRouter({ reader, cache }),
       createCustomerRouter({ reader, cache }),
       createOrderStreamRouter({
         reader,

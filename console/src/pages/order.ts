@@ -43,6 +43,13 @@ interface Notification {
   reason?: string;
 }
 
+interface Journey {
+  order: OrderView;
+  payment: Payment | null;
+  shipment: Shipment | null;
+  notifications: Notification[];
+}
+
 /** A part of the journey that does not exist yet (no payment before the reservation) is "none yet", not an error. */
 const orNone = async <T>(read: Promise<T>): Promise<T | undefined> => {
   try {
@@ -72,7 +79,9 @@ export function renderOrder(main: HTMLElement, orderId: string): () => void {
   main.append(h('h1', {}, `Order ${orderId}`), live, summary, parts, events);
 
   const draw = async () => {
-    const order = await call<OrderView>(`/api/queries/orders/${id}`);
+    const { order, payment, shipment, notifications } = await call<Journey>(
+      `/api/queries/orders/${id}/journey`,
+    );
     fill(
       summary,
       h('h2', { id: 'summary-heading' }, 'Summary'),
@@ -98,13 +107,6 @@ export function renderOrder(main: HTMLElement, orderId: string): () => void {
         ),
       ),
     );
-    const [payment, shipment, notifications] = await Promise.all([
-      orNone(call<Payment>(`/api/queries/payments/${id}`)),
-      orNone(call<Shipment>(`/api/queries/shipments/${id}`)),
-      call<{ items: Notification[] }>(`/api/queries/notifications?orderId=${id}&pageSize=50`).catch(
-        () => undefined,
-      ),
-    ]);
     fill(
       parts,
       h(
@@ -141,7 +143,7 @@ export function renderOrder(main: HTMLElement, orderId: string): () => void {
         h(
           'ul',
           {},
-          (notifications?.items ?? []).map((n) =>
+          notifications.map((n) =>
             h(
               'li',
               {},

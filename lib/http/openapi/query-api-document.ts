@@ -1,3 +1,4 @@
+import { documentConsoleRoutes } from './query-api-console';
 import {
   emptyQuerySchema,
   ordersQuerySchema,
@@ -295,6 +296,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
   documentOrderPartRoutes(b, shared);
   documentCustomerRoutes(b, shared);
   documentTemplateRoutes(b, shared);
+  documentConsoleRoutes(b, shared);
   documentOperationalRoutes(b);
   return b.build();
 }
