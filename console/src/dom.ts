@@ -64,12 +64,6 @@ export const table = (caption: string, headers: string[], rows: Child[][], attrs
     ),
   );
 
-/** Tells screen readers what just happened (the page's polite live region). */
-export const announce = (text: string): void => {
-  const region = document.getElementById('announcer');
-  if (region) region.textContent = text;
-};
-
 export const time = (iso: string | undefined): string =>
   iso ? new Date(iso).toLocaleTimeString(undefined, { hour12: false }) : '';
 

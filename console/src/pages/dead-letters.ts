@@ -1,5 +1,5 @@
 import { call } from '../api';
-import { announce, fill, h, table, time } from '../dom';
+import { fill, h, table, time } from '../dom';
 import { hasRole } from '../session';
 
 interface Group {
@@ -87,7 +87,6 @@ export function renderDeadLetters(main: HTMLElement): void {
                       })
                         .then((r) => {
                           state.textContent = `Re-drove ${group} ${d.partition}:${d.offset} to ${r.to}.`;
-                          announce(state.textContent);
                           return drawGroups();
                         })
                         .catch((err: Error) => {

@@ -1,5 +1,5 @@
 import { call, serviceUrl, subscribe } from '../api';
-import { announce, fill, h, statusBadge, table, time } from '../dom';
+import { fill, h, statusBadge, table, time } from '../dom';
 import { hasRole } from '../session';
 import { gatewayFaultsForm } from './gateway-faults';
 
@@ -153,7 +153,6 @@ function demoOrderForm(): HTMLElement {
           place()
             .then((orderId) => {
               fill(result, 'Placed ', h('a', { href: `#/orders/${orderId}`, id: 'placed-order' }, orderId));
-              announce(`Order ${orderId} placed`);
             })
             .catch((err: Error) => (result.textContent = err.message))
             .finally(() => (submit.disabled = false));

@@ -1,5 +1,5 @@
 import { call } from '../api';
-import { announce, h } from '../dom';
+import { h } from '../dom';
 
 interface Knobs {
   errorRate: number;
@@ -23,7 +23,9 @@ export function gatewayFaultsForm(): HTMLElement {
     field('timeoutRate', 'Timeout rate (0–1)', 1, '0.05'),
     field('latencyMs', 'Latency (ms)', 60_000, '50'),
   ];
-  const result = h('p', { class: 'result', role: 'status' });
+  const result = h('p', { class: 'result', role: 'status' }, 'Reading the knobs…');
+  // Disabled until the current knobs are shown, so they cannot overwrite what the operator typed.
+  const fieldset = h('fieldset', { class: 'inline', disabled: true });
   const show = (knobs: Knobs) => {
     for (const f of fields) f.input.value = String(knobs[f.name]);
     const active = Object.entries(knobs).filter(([, v]) => v > 0);
@@ -33,8 +35,16 @@ export function gatewayFaultsForm(): HTMLElement {
         : `Injected: ${active.map(([k, v]) => `${k} ${v}`).join(', ')}`;
   };
   call<Knobs>(PATH)
-    .then(show)
+    .then((knobs) => {
+      show(knobs);
+      fieldset.disabled = false;
+    })
     .catch((err: Error) => (result.textContent = err.message));
+  fieldset.append(
+    h('legend', { class: 'visually-hidden' }, 'Failure rates'),
+    ...fields.flatMap((f) => [f.label, f.input]),
+    h('button', { type: 'submit' }, 'Apply to the gateway'),
+  );
   return h(
     'section',
     { 'aria-labelledby': 'gw-heading', class: 'card' },
@@ -42,20 +52,17 @@ export function gatewayFaultsForm(): HTMLElement {
     h(
       'form',
       {
-        class: 'inline',
         onsubmit: (event: Event) => {
           event.preventDefault();
           const knobs = Object.fromEntries(fields.map((f) => [f.name, Number(f.input.value)]));
           call<Knobs>(PATH, { method: 'POST', json: knobs })
             .then((applied) => {
               show(applied);
-              announce('Gateway failures applied');
             })
             .catch((err: Error) => (result.textContent = err.message));
         },
       },
-      fields.flatMap((f) => [f.label, f.input]),
-      h('button', { type: 'submit' }, 'Apply to the gateway'),
+      fieldset,
     ),
     result,
   );

@@ -78,6 +78,7 @@ export function renderOrder(main: HTMLElement, orderId: string): () => void {
   const live = h('p', { class: 'hint', role: 'status' });
   main.append(h('h1', {}, `Order ${orderId}`), live, summary, parts, events);
 
+  let eventsVersion: number | undefined;
   const draw = async () => {
     const { order, payment, shipment, notifications } = await call<Journey>(
       `/api/queries/orders/${id}/journey`,
@@ -154,7 +155,9 @@ export function renderOrder(main: HTMLElement, orderId: string): () => void {
       ),
     );
     const api = serviceUrl('command-api');
-    if (!hasRole('admin') || api === undefined) return;
+    // The stored events change only with the order's version: read them again only then.
+    if (!hasRole('admin') || api === undefined || order.version === eventsVersion) return;
+    eventsVersion = order.version;
     const stored = await orNone(call<{ events: StoredEvent[] }>(`${api}/api/admin/events/${id}`));
     fill(
       events,

@@ -1,5 +1,5 @@
 import { call } from '../api';
-import { announce, fill, h } from '../dom';
+import { fill, h } from '../dom';
 import { hasRole } from '../session';
 
 const BASE = '/api/admin/projections/replay';
@@ -21,7 +21,6 @@ export function renderReplay(main: HTMLElement): () => void {
     call<{ jobId: string; statusUrl: string }>(BASE, { method: 'POST', json: {} })
       .then(({ jobId, statusUrl }) => {
         state.textContent = `Replay ${jobId} started.`;
-        announce(state.textContent);
         timer = setInterval(() => {
           call<Record<string, unknown>>(statusUrl)
             .then((p) => {
@@ -31,7 +30,6 @@ export function renderReplay(main: HTMLElement): () => void {
               if (finished) {
                 progress.value = 1;
                 state.textContent = `Replay ${jobId}: ${String(p.status)}.`;
-                announce(state.textContent);
                 clearInterval(timer);
                 start.disabled = false;
               }
