@@ -5,8 +5,13 @@ export interface Sample {
   value: number;
 }
 
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+// name, optional {labels}, a number (Go's float syntax: NaN, +Inf, -Inf too), optional timestamp.
+const LINE =
+  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|Inf|NaN))(?:\s+-?\d+)?\s*$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+const parseValue = (text: string): number =>
+  text.endsWith('Inf') ? (text.startsWith('-') ? -Infinity : Infinity) : Number(text);
 
 /** Parses `/metrics` text; comments and malformed lines are skipped. */
 export function parseMetrics(text: string): Sample[] {
@@ -17,7 +22,7 @@ export function parseMetrics(text: string): Sample[] {
     if (!match) continue;
     const labels: Record<string, string> = {};
     for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) if (key) labels[key] = value ?? '';
-    samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
+    samples.push({ name: match[1] as string, labels, value: parseValue(match[3] as string) });
   }
   return samples;
 }

@@ -42,7 +42,7 @@ export function gatewayFaultsForm(): HTMLElement {
     .catch((err: Error) => (result.textContent = err.message));
   fieldset.append(
     h('legend', { class: 'visually-hidden' }, 'Failure rates'),
-    ...fields.flatMap((f) => [f.label, f.input]),
+    ...fields.map((f) => h('div', { class: 'field' }, f.label, f.input)),
     h('button', { type: 'submit' }, 'Apply to the gateway'),
   );
   return h(

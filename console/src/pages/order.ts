@@ -100,9 +100,10 @@ export function renderOrder(main: HTMLElement, orderId: string): () => void {
         ['SKU', 'Quantity', 'Unit price'],
         order.items.map((i) => [i.sku, i.quantity, money(i.unitPrice, order.currency)]),
       ),
+      h('h3', { id: 'timeline-heading' }, 'Timeline'),
       h(
         'ol',
-        { class: 'timeline', 'aria-label': 'Timeline' },
+        { class: 'timeline', 'aria-labelledby': 'timeline-heading' },
         order.timeline.map((t) =>
           h('li', {}, h('time', { datetime: t.at }, time(t.at)), ` v${t.version} ${t.type}`),
         ),
