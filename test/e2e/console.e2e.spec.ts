@@ -274,7 +274,8 @@ describe('the operator console', () => {
     await heading('Charts').waitFor(visible);
     await page.locator('#throughput-chart canvas').waitFor(visible);
     await page.locator('#saga-chart canvas').waitFor(visible);
-    await page.getByText("sampling the processes' /metrics").waitFor(visible);
+    // Two points make a line: two intervals after the first sample.
+    await page.getByText(/sampling the processes' \/metrics .* \(2 points\)/).waitFor(visible);
     await browser.screenshot('charts');
   });
 

@@ -3,7 +3,10 @@ import { consoleSettings } from '../api';
 import { h } from '../dom';
 import { parseMetrics, sum } from '../prometheus-text';
 
-const SAMPLE_MS = 5_000;
+/** Sampling /metrics itself: often enough to show something within seconds of opening the page. */
+const SAMPLE_MS = 2_000;
+/** Prometheus keeps the history; asking again every 15 s (its scrape interval) is enough. */
+const PROMETHEUS_MS = 15_000;
 const WINDOW_POINTS = 120;
 
 interface Series {

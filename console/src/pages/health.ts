@@ -87,7 +87,7 @@ export function renderHealth(main: HTMLElement): () => void {
               ? [
                   name,
                   `${sample.labels.group} on ${sample.labels.topic}/${sample.labels.partition}`,
-                  `${sample.value} records`,
+                  `${sample.value} ${sample.value === 1 ? 'record' : 'records'}`,
                 ]
               : [name, `projection ${sample.labels.view}`, `${sample.value.toFixed(2)} s`],
           ),
