@@ -165,9 +165,9 @@ describe('the operator console', () => {
       .waitFor(visible);
     await events.locator('tr', { hasText: 'OrderCompleted' }).waitFor(visible);
     const payment = page.locator('section', { has: page.getByRole('heading', { name: 'Payment' }) });
-    await payment.getByText('Captured').waitFor(visible);
+    await payment.getByText('Captured', { exact: true }).waitFor(visible);
     const shipment = page.locator('section', { has: page.getByRole('heading', { name: 'Shipment' }) });
-    await shipment.getByText('Delivered').waitFor(visible);
+    await shipment.getByText('Delivered', { exact: true }).waitFor(visible);
     await browser.screenshot('order-completed');
   });
 
@@ -191,7 +191,7 @@ describe('the operator console', () => {
     expect((await reason.textContent())?.trim()).not.toBe('');
     await page.locator('dd', { hasText: 'PAYMENT_FAILED' }).waitFor(visible);
     const payment = page.locator('section', { has: page.getByRole('heading', { name: 'Payment' }) });
-    await payment.getByText('Declined').waitFor(visible);
+    await payment.getByText('Declined', { exact: true }).waitFor(visible);
     await browser.screenshot('order-cancelled');
 
     await page.goto(`${consoleUrl}#/feed`);
