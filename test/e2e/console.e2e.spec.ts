@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Page } from 'playwright-core';
 import { seedCatalogue } from '../../bin/seed-catalogue';
+import { listProducts } from '../../domain/catalog/catalog';
 import { createKafka } from '../../lib/adapters/kafka';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { headerString } from '../../lib/kafka/headers';
@@ -40,6 +41,7 @@ describe('the operator console', () => {
   let browser: Browser;
   let page: Page;
   let consoleUrl = '';
+  let commandApiUrl = '';
 
   const startAll = async (roles: [string, Record<string, string>][]): Promise<RunningProcess[]> => {
     const settled = await Promise.allSettled(roles.map(([role, env]) => startRole(role, env)));
@@ -94,6 +96,7 @@ describe('the operator console', () => {
         },
       ],
     ])) as [RunningProcess];
+    commandApiUrl = commandApi.url;
     consoleUrl = `${queryApi.url.replace('localhost', '127.0.0.1')}/console/`;
 
     kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'console-e2e' });
@@ -274,8 +277,25 @@ describe('the operator console', () => {
     await heading('Charts').waitFor(visible);
     await page.locator('#throughput-chart canvas').waitFor(visible);
     await page.locator('#saga-chart canvas').waitFor(visible);
-    // Two points make a line: two intervals after the first sample.
-    await page.getByText(/sampling the processes' \/metrics .* \(2 points\)/).waitFor(visible);
+    // Orders placed while the page samples show up as throughput.
+    const { token } = await testAuth();
+    const headers = { authorization: `Bearer ${await token('admin')}`, 'content-type': 'application/json' };
+    for (const product of listProducts().slice(2, 6)) {
+      const res = await fetch(`${commandApiUrl}/api/commands/orders/create`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ customerId: 'c-charts', items: [{ sku: product.sku, quantity: 1 }] }),
+      });
+      const { orderId, version } = (await res.json()) as { orderId: string; version: number };
+      await fetch(`${commandApiUrl}/api/commands/orders/${orderId}/place`, {
+        method: 'POST',
+        headers: { ...headers, 'If-Match': `"${version}"` },
+        body: '{}',
+      });
+    }
+    await page
+      .getByText(/\(\d+ points, peak (?!0\.0 )\d+\.\d events\/s\)/)
+      .waitFor({ ...visible, timeout: 60_000 });
     await browser.screenshot('charts');
   });
 
