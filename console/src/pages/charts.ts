@@ -129,7 +129,7 @@ export function renderCharts(main: HTMLElement): () => void {
     }
     await sampleMetrics();
     if (!prometheus)
-      state.textContent = `No Prometheus configured: sampling the processes' /metrics every ${SAMPLE_MS / 1000} s since this page opened (${sampled.times.length} points, peak ${Math.max(0, ...sampled.throughput).toFixed(1)} events/s).`;
+      state.textContent = `No Prometheus configured: sampling the processes' /metrics every ${SAMPLE_MS / 1000} s since this page opened (${sampled.times.length} ${sampled.times.length === 1 ? 'point' : 'points'}, peak ${Math.max(0, ...sampled.throughput).toFixed(1)} events/s).`;
   };
   void tick();
   const timer = setInterval(() => void tick(), prometheus ? PROMETHEUS_MS : SAMPLE_MS);
