@@ -1,8 +1,11 @@
 import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
+import { TooManyStreamsError } from '../lib/errors';
+import { principalOf } from '../lib/http/access-control';
 import { compileQueryValidator } from '../lib/http/query-validation';
 import { VIEWS, type ViewName } from '../lib/read-models/views';
 import type { ChangeFeed, ViewChange } from './change-feed';
+import { DEFAULT_MAX_STREAMS_PER_CLIENT } from './order-stream';
 
 export const FEED_PATH = '/api/queries/feed';
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -41,19 +44,30 @@ export const formatChangeEvent = (change: ViewChange): string =>
 export function createFeedRouter({
   feed,
   heartbeatMs = DEFAULT_HEARTBEAT_MS,
+  maxStreamsPerClient = DEFAULT_MAX_STREAMS_PER_CLIENT,
 }: {
   feed: ChangeFeed;
   heartbeatMs?: number;
+  /** Open feeds one client (token subject, else address) may hold on this instance; 429 beyond. */
+  maxStreamsPerClient?: number;
 }): Router {
   const router = new Router();
+  const openStreams = new Map<string, number>();
   router.get(FEED_PATH, (ctx) => {
     const { view, limit } = feedQuery.validate(ctx.query);
+    const client = principalOf(ctx)?.subject ?? `ip:${ctx.ip}`;
+    if ((openStreams.get(client) ?? 0) >= maxStreamsPerClient)
+      throw new TooManyStreamsError(maxStreamsPerClient);
+    openStreams.set(client, (openStreams.get(client) ?? 0) + 1);
     const stream = new PassThrough();
     let sent = 0;
     let closed = false;
     const close = () => {
       if (closed) return;
       closed = true;
+      const left = (openStreams.get(client) ?? 1) - 1;
+      if (left > 0) openStreams.set(client, left);
+      else openStreams.delete(client);
       stopListening();
       clearInterval(heartbeat);
       stream.end();

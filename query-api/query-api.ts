@@ -161,7 +161,11 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
         heartbeatMs: deps.sseHeartbeatMs,
         maxStreamsPerClient: deps.sseMaxStreamsPerClient,
       }),
-      createFeedRouter({ feed, heartbeatMs: deps.sseHeartbeatMs }),
+      createFeedRouter({
+        feed,
+        heartbeatMs: deps.sseHeartbeatMs,
+        maxStreamsPerClient: deps.sseMaxStreamsPerClient,
+      }),
       createReplayRouter({ replay: deps.replay }),
       createDeadLetterRouter({ control: deps.deadLetters }),
       createGatewayFaultRouter({ gateway: deps.gateway }),
