@@ -81,6 +81,12 @@ function route(): void {
   }
 }
 
+// The skip link cannot be a plain "#main": the hash is the route, so it moves the focus itself.
+document.querySelector('.skip')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  (document.getElementById('main') as HTMLElement).focus();
+});
+
 void loadSettings().then(() => {
   window.addEventListener('hashchange', route);
   route();

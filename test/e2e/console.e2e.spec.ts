@@ -149,6 +149,33 @@ describe('the operator console', () => {
     expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
   });
 
+  it('can be used from the keyboard: skip link, header, then the page', async () => {
+    await page.goto(`${consoleUrl}#/feed`);
+    await heading('Live feed').waitFor(visible);
+    await page.locator('#demo-sku option').first().waitFor({ state: 'attached' });
+    const focused = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+    // The route put the focus on the heading; everything before it, backwards, in reading order.
+    const before = [
+      'Sign out',
+      'Charts',
+      'Replay',
+      'Dead letters',
+      'Health',
+      'Stock',
+      'Live feed',
+      'Skip to content',
+    ];
+    for (const name of before) {
+      await page.keyboard.press('Shift+Tab');
+      expect(await focused()).toBe(name);
+    }
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+    expect(new URL(page.url()).hash).toBe('#/feed');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('demo-sku');
+  });
+
   it('places a demo order and watches it reach Completed, then shows its journey', async () => {
     const orderId = await placeDemoOrder(0, 2);
     await feedRow(orderId)
