@@ -10,6 +10,8 @@ let settings: ConsoleSettings = { services: [] };
 export const loadSettings = async (): Promise<ConsoleSettings> => {
   const res = await fetch('config.json');
   if (res.ok) settings = (await res.json()) as ConsoleSettings;
+  // This page is served by the query API: reach it on the page's own origin, whatever name it was given.
+  settings.services = settings.services.map((s) => (s.name === 'query-api' ? { ...s, url: '' } : s));
   return settings;
 };
 export const consoleSettings = (): ConsoleSettings => settings;
