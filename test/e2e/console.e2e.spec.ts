@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Page } from 'playwright-core';
-import { seedCatalogue } from '../../bin/seed-catalogue';
 import { listProducts } from '../../domain/catalog/catalog';
 import { createKafka } from '../../lib/adapters/kafka';
 import { readDeadLetters } from '../../lib/kafka/dead-letters';
 import { headerString } from '../../lib/kafka/headers';
-import { topicNames } from '../../topics/names';
+import type { TopicNames } from '../../topics/names';
 import { testAuth } from '../support/auth';
 import { buildConsole, launchBrowser, type Browser } from '../support/browser';
-import { testEndpoints, uniqueName } from '../support/env';
-import { freePort } from '../support/free-port';
-import { startRole } from '../support/roles';
-import type { RunningProcess } from '../support/simulators';
+import { startConsoleSystem, type ConsoleSystem } from '../support/console-system';
+import { testEndpoints } from '../support/env';
 
 jest.setTimeout(240_000);
 
@@ -27,15 +24,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * fails the test. The screenshots in docs/console/ (shown in the README) are taken here.
  */
 describe('the operator console', () => {
-  const topics = topicNames(`${uniqueName('console')}.`);
-  const endpoints = testEndpoints();
-  const base = {
-    KAFKA_BROKERS: endpoints.kafkaBrokers,
-    SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-    ORDERSTREAM_TOPIC_PREFIX: topics.prefix,
-    MONGODB_DATABASE: uniqueName('console').replace(/-/g, '_'),
-  };
-  const running: RunningProcess[] = [];
+  let system: ConsoleSystem;
+  let topics: TopicNames;
   let kafka: Kafka;
   let producer: Producer;
   let browser: Browser;
@@ -43,65 +33,12 @@ describe('the operator console', () => {
   let consoleUrl = '';
   let commandApiUrl = '';
 
-  const startAll = async (roles: [string, Record<string, string>][]): Promise<RunningProcess[]> => {
-    const settled = await Promise.allSettled(roles.map(([role, env]) => startRole(role, env)));
-    for (const s of settled) if (s.status === 'fulfilled') running.push(s.value);
-    return settled.map((s) => {
-      if (s.status === 'rejected') throw s.reason;
-      return s.value;
-    });
-  };
-
   beforeAll(async () => {
     buildConsole();
-    const queryPort = await freePort();
-    // The page's origin: the other services answer CORS for it alone.
-    const origin = `http://127.0.0.1:${queryPort}`;
-    await startRole('init', base, { exits: true });
-    const [gateway, carrier, notifications] = (await startAll([
-      ['payment-gateway', {}],
-      ['carrier', { DELIVERY_AFTER_MS: '300' }],
-      ['notification-provider', {}],
-    ])) as [RunningProcess, RunningProcess, RunningProcess];
-    const withOrigin = { ...base, CONSOLE_ORIGIN: origin };
-    const [commandApi, processors, projections] = (await startAll([
-      ['command-api', { ...withOrigin, PORT: String(await freePort()) }],
-      [
-        'processors',
-        {
-          ...withOrigin,
-          PAYMENT_GATEWAY_URL: gateway.url,
-          CARRIER_URL: carrier.url,
-          NOTIFICATIONS_URL: notifications.url,
-          TRACKING_POLL_MS: '200',
-        },
-      ],
-      ['projections', withOrigin],
-    ])) as [RunningProcess, RunningProcess, RunningProcess];
-    const [queryApi] = (await startAll([
-      [
-        'query-api',
-        {
-          ...withOrigin,
-          PORT: String(queryPort),
-          // The charts' fallback: sampling the processes' /metrics (no Prometheus scrapes these).
-          PROMETHEUS_URL: '',
-          PAYMENT_GATEWAY_URL: gateway.url,
-          CONSOLE_SERVICES: [
-            `query-api=${origin}`,
-            `command-api=${commandApi.url}`,
-            `processors=${processors.url}`,
-            `projections=${projections.url}`,
-          ].join(','),
-        },
-      ],
-    ])) as [RunningProcess];
-    commandApiUrl = commandApi.url;
-    consoleUrl = `${queryApi.url.replace('localhost', '127.0.0.1')}/console/`;
-
-    kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'console-e2e' });
     // Two of each: a demo order of two takes a product below its threshold of one (low stock).
-    await seedCatalogue(kafka, topics, 2);
+    system = await startConsoleSystem({ stock: 2 });
+    ({ topics, consoleUrl, commandApiUrl } = system);
+    kafka = createKafka({ brokers: testEndpoints().kafkaBrokers, clientId: 'console-e2e' });
     producer = kafka.producer();
     await producer.connect();
     browser = await launchBrowser();
@@ -111,7 +48,7 @@ describe('the operator console', () => {
   afterAll(async () => {
     await browser?.close();
     await producer?.disconnect();
-    await Promise.all(running.map((r) => r.stop()));
+    await system?.stop();
   });
 
   afterEach(() => {
