@@ -5,7 +5,10 @@ import { startTestApp, type TestApp } from '../lib/http/testing';
 import { uniqueName } from '../test/support/env';
 import { NotFoundError } from '../lib/errors';
 import { CHANGES_CHANNEL } from '../lib/read-models/views';
-import { createConsoleRouter } from './console-routes';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildConsole } from '../test/support/browser';
+import { CONSOLE_DIST, createConsoleRouter } from './console-routes';
 import type { DeadLetterControl } from './dead-letter-control';
 import { createDeadLetterRouter } from './dead-letter-routes';
 import { createGatewayFaultRouter, type GatewayFaults, type GatewayKnobs } from './gateway-fault-routes';
@@ -66,6 +69,8 @@ const gateway: GatewayFaults = {
 let publishing: NodeJS.Timeout | undefined;
 
 beforeAll(async () => {
+  // `npm install` builds the console; a checkout installed with --ignore-scripts has not.
+  if (!existsSync(join(CONSOLE_DIST, 'index.html'))) buildConsole();
   h = await startQueryApiHarness(run.replace(/-/g, '_'), { replay, deadLetters, gateway });
   // An app without any of the optional engines: each of their routes answers 501.
   noReplay = await startTestApp({
