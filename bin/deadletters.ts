@@ -1,6 +1,7 @@
 import { createKafka } from '../lib/adapters/kafka';
 import { HEADERS, headerString, headersToObject } from '../lib/kafka/headers';
 import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/kafka/dead-letters';
+import { redriveRefusal } from '../lib/kafka/redrive-policy';
 import definitions from '../topics/topics.json';
 import { topicNames } from '../topics/names';
 import { envVar, readConfig } from '../lib/config/env';
@@ -86,14 +87,8 @@ const main = async (): Promise<void> => {
     }
     case 'redrive': {
       if (!group) throw new Error('redrive needs a group and <partition>:<offset> or --all');
-      if (group === 'projections')
-        throw new Error(
-          'projection dead letters are events still in the event store: fix the decoder, then rebuild the read models with "npm run replay" (re-driving would append them to the events topic again)',
-        );
-      if (group === 'deadline-watcher' || group === 'tracking-poller')
-        throw new Error(
-          `${group} dead letters are events still in the event store: fix the decoder and restart the processors (the ${group} re-reads its topic on every start; re-driving would append them to the events topic again)`,
-        );
+      const refusal = redriveRefusal(group);
+      if (refusal) throw new Error(refusal);
       const all = await readAll(group);
       await redrive(group, ref === '--all' ? all : [locate(all, ref)]);
       return;

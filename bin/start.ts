@@ -118,8 +118,18 @@ const services = (prefix: string, receiptToken: string | undefined): ServiceSpec
     {
       name: 'query-api',
       entry: 'query-api/main.ts',
-      env: { PORT: query },
-      url: `http://localhost:${query}  (GET /api/queries/orders/{id}, /api/products, /docs)`,
+      env: {
+        PORT: query,
+        PAYMENT_GATEWAY_URL: `http://127.0.0.1:${gateway}`,
+        // The console (served by the query API) shows these processes' health, breakers and metrics.
+        CONSOLE_SERVICES: [
+          `query-api=http://127.0.0.1:${query}`,
+          `command-api=http://127.0.0.1:${api}`,
+          `processors=http://127.0.0.1:${processors}`,
+          `projections=http://127.0.0.1:${projections}`,
+        ].join(','),
+      },
+      url: `http://localhost:${query}  (GET /api/queries/orders/{id}, /api/products, /docs; the console at /console/)`,
       ready: `http://127.0.0.1:${query}/health/ready`,
     },
     {
@@ -214,6 +224,8 @@ const main = async (): Promise<void> => {
         ...env,
         ORDERSTREAM_TOPIC_PREFIX: prefix,
         SERVICE_NAME: service.name,
+        // The console at the query API's /console/ calls the other services from the browser.
+        CONSOLE_ORIGIN: `http://localhost:${port('QUERY_API_PORT')}`,
         ...service.env,
       },
     })),

@@ -226,7 +226,8 @@ export class IdempotencyKeyReusedError extends OrderstreamError {
 /** A capability this deployment was started without (a replay engine, an event reader): 501. */
 export class NotAvailableError extends OrderstreamError {
   readonly code = 'NOT_IMPLEMENTED';
-  constructor(what: string) {
-    super(`${what} is not available in this deployment`);
+  /** `detail` says what is missing and, where it helps, what to do about it. */
+  constructor(detail: string) {
+    super(detail);
   }
 }

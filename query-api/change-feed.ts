@@ -9,6 +9,7 @@ export interface ViewChange {
   id: string;
   version: number;
   status?: string;
+  updatedAt?: string;
 }
 
 /** One message on `orderChannel(id)`; fields other than `status` may be missing, so all are optional. */
@@ -49,6 +50,7 @@ export function parseViewChange(text: string): ViewChange | undefined {
     id: m.id,
     version: typeof m.version === 'number' ? m.version : Number.NaN,
     ...(typeof m.status === 'string' ? { status: m.status } : {}),
+    ...(typeof m.updatedAt === 'string' ? { updatedAt: m.updatedAt } : {}),
   };
 }
 

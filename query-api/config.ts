@@ -27,6 +27,15 @@ export const queryApiConfigSpec = {
   SSE_HEARTBEAT_MS: envVar.int({ default: 15_000, min: 100, max: 300_000 }),
   /** Open order streams per client on one instance; 429 beyond. */
   SSE_MAX_STREAMS_PER_CLIENT: envVar.int({ default: 4, min: 1, max: 1000 }),
+  /** The payment-gateway simulator, whose fault knobs the console's admin route sets. */
+  PAYMENT_GATEWAY_URL: envVar.url({ protocols: ['http:', 'https:'], required: false }),
+  /** The processes the console shows: `name=url,name=url` (console-routes.ts). */
+  CONSOLE_SERVICES: envVar.string({
+    required: false,
+    pattern: /^[a-z0-9-]+=https?:\/\/[^\s,]+(,[a-z0-9-]+=https?:\/\/[^\s,]+)*$/,
+  }),
+  /** Prometheus, when it runs: the console's charts read from it, else from the services' /metrics. */
+  PROMETHEUS_URL: envVar.url({ protocols: ['http:', 'https:'], required: false }),
   ...httpEdgeConfigSpec,
   ...authConfigSpec,
   ...rateLimitConfigSpec,

@@ -15,6 +15,10 @@ import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createReplayTracker } from '../processors/projections/replay-tracker';
 import { topicNamesFromConfig } from '../topics/events-topic-overrides';
 import { exitWithParent } from '../lib/process/exit-with-parent';
+import definitions from '../topics/topics.json';
+import { parseConsoleServices } from './console-routes';
+import { createDeadLetterControl } from './dead-letter-control';
+import { httpGatewayFaults } from './gateway-fault-routes';
 
 /**
  * Process entry of the query API: config once, clients from the adapters, subscribed, port
@@ -63,6 +67,9 @@ export async function main(
             logger,
           })
         : undefined);
+    const deadLetterKafka = config.KAFKA_BROKERS
+      ? createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${SERVICE}-deadletters` })
+      : undefined;
     const auth = await verifierFromConfig(config, env);
     logger.info({ keys: auth.source }, 'bearer tokens verified with');
     const api = await createQueryApi({
@@ -84,6 +91,14 @@ export async function main(
       },
       sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
       replay: replayControl,
+      deadLetters:
+        deadLetterKafka &&
+        createDeadLetterControl({ kafka: deadLetterKafka, topics, groups: definitions.deadLetters.groups }),
+      gateway: config.PAYMENT_GATEWAY_URL ? httpGatewayFaults(config.PAYMENT_GATEWAY_URL) : undefined,
+      console: {
+        services: parseConsoleServices(config.CONSOLE_SERVICES),
+        ...(config.PROMETHEUS_URL ? { prometheusUrl: config.PROMETHEUS_URL } : {}),
+      },
       logger,
       recentLogs,
       version: env.npm_package_version,

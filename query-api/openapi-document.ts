@@ -1,3 +1,4 @@
+import { documentConsoleRoutes } from './openapi-console';
 import {
   emptyQuerySchema,
   ordersQuerySchema,
@@ -323,6 +324,7 @@ export function queryApiDocument(version = '1.0.0'): OpenApiDocument {
   documentOrderPartRoutes(b, shared);
   documentCustomerRoutes(b, shared);
   documentTemplateRoutes(b, shared);
+  documentConsoleRoutes(b, shared);
   documentOperationalRoutes(b);
   return b.build();
 }

@@ -3,6 +3,15 @@ import { resolvePointer } from '../lib/http/openapi/check';
 import { queryApiDocument } from './openapi-document';
 import { startTestApp, type TestApp } from '../lib/http/testing';
 import { uniqueName } from '../test/support/env';
+import { NotFoundError } from '../lib/errors';
+import { CHANGES_CHANNEL } from '../lib/read-models/views';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildConsole } from '../test/support/browser';
+import { CONSOLE_DIST, createConsoleRouter } from './console-routes';
+import type { DeadLetterControl } from './dead-letter-control';
+import { createDeadLetterRouter } from './dead-letter-routes';
+import { createGatewayFaultRouter, type GatewayFaults, type GatewayKnobs } from './gateway-fault-routes';
 import { createReplayRouter, type ReplayControl } from './replay-routes';
 import {
   notificationView,
@@ -32,9 +41,46 @@ const replay: ReplayControl = {
   progress: (jobId) => (jobId === 'job-1' ? { state: 'running' } : undefined),
 };
 
+const letter = {
+  partition: 0,
+  offset: '5',
+  at: new Date().toISOString(),
+  source: 'orders.commands/0',
+  attempts: 3,
+  reason: 'poison',
+  headers: { 'dlq-reason': 'poison' },
+  value: '{}',
+};
+const deadLetters: DeadLetterControl = {
+  groups: () => ['orders-command-processor', 'projections'],
+  list: async (group) => (group === 'orders-command-processor' ? [letter] : []),
+  redrive: async (group, partition, offset) => {
+    if (partition !== 0 || offset !== '5')
+      throw new NotFoundError(`no dead letter at ${partition}:${offset}`);
+    return { partition, offset, to: 'orders.commands' };
+  },
+};
+let knobs: GatewayKnobs = { errorRate: 0, latencyMs: 0, timeoutRate: 0, declineRate: 0 };
+const gateway: GatewayFaults = {
+  get: async () => knobs,
+  set: async (next) => (knobs = { errorRate: 0, latencyMs: 0, timeoutRate: 0, declineRate: 0, ...next }),
+};
+// The feed streams only what is published while it is open: a change every 100 ms ends a `limit=1` stream.
+let publishing: NodeJS.Timeout | undefined;
+
 beforeAll(async () => {
-  h = await startQueryApiHarness(run.replace(/-/g, '_'), { replay });
-  noReplay = await startTestApp({ routers: [createReplayRouter({})] });
+  // `npm install` builds the console; a checkout installed with --ignore-scripts has not.
+  if (!existsSync(join(CONSOLE_DIST, 'index.html'))) buildConsole();
+  h = await startQueryApiHarness(run.replace(/-/g, '_'), { replay, deadLetters, gateway });
+  // An app without any of the optional engines: each of their routes answers 501.
+  noReplay = await startTestApp({
+    routers: [
+      createReplayRouter({}),
+      createDeadLetterRouter({}),
+      createGatewayFaultRouter({}),
+      createConsoleRouter({ settings: { services: [] }, dist: `/nonexistent/${run}` }),
+    ],
+  });
   await upsertOrder(h.db, orderView(order, { version: 3 }));
   await upsertOrder(h.db, orderView(done, { status: 'Completed', version: 9 }));
   await upsertProduct(h.db, productView(sku, { name: 'Documented widget' }));
@@ -43,6 +89,7 @@ beforeAll(async () => {
   await upsertView(h.db, 'notifications', notificationView(order, 'order-placed', 'email'));
 });
 afterAll(async () => {
+  clearInterval(publishing);
   await noReplay?.close();
   await h?.close();
 });
@@ -194,6 +241,89 @@ const cases: Record<string, () => Promise<Case[]>> = {
     },
     { path: '/api/admin/notifications/templates/no-such/preview', method: 'POST', status: 404 },
   ],
+  'GET /api/queries/feed': async () => {
+    publishing ??= setInterval(
+      () => void h.redis.publish(CHANGES_CHANNEL, JSON.stringify({ view: 'orders', id: order, version: 3 })),
+      100,
+    );
+    return [
+      { path: '/api/queries/feed?view=orders&limit=1', status: 200 },
+      { path: '/api/queries/feed?view=nope', status: 400 },
+    ];
+  },
+  'GET /api/queries/orders/{id}/journey': async () => [
+    { path: `/api/queries/orders/${order}/journey`, status: 200 },
+    { path: `/api/queries/orders/${run}-none/journey`, status: 404 },
+    { path: `/api/queries/orders/${order}/journey?x=1`, status: 400 },
+  ],
+  'GET /api/admin/deadletters': async () => [
+    { path: '/api/admin/deadletters', status: 200 },
+    { path: '/api/admin/deadletters?x=1', status: 400 },
+    { path: '/api/admin/deadletters', status: 501, app: 'noReplay' },
+  ],
+  'GET /api/admin/deadletters/{group}': async () => [
+    { path: '/api/admin/deadletters/orders-command-processor', status: 200 },
+    { path: '/api/admin/deadletters/nope', status: 404 },
+    { path: '/api/admin/deadletters/orders-command-processor?x=1', status: 400 },
+    { path: '/api/admin/deadletters/orders-command-processor', status: 501, app: 'noReplay' },
+  ],
+  'POST /api/admin/deadletters/{group}/redrive': async () => {
+    const post = (group: string, body: string, status: number, app?: 'noReplay'): Case => ({
+      path: `/api/admin/deadletters/${group}/redrive`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      status,
+      ...(app ? { app } : {}),
+    });
+    return [
+      post('orders-command-processor', '{"partition":0,"offset":"5"}', 200),
+      post('orders-command-processor', '{"partition":-1,"offset":"5"}', 400),
+      post('orders-command-processor', '{"partition":0,"offset":"6"}', 404),
+      post('nope', '{"partition":0,"offset":"5"}', 404),
+      post('projections', '{"partition":0,"offset":"5"}', 409),
+      post('orders-command-processor', '{"partition":0,"offset":"5"}', 501, 'noReplay'),
+      {
+        path: '/api/admin/deadletters/orders-command-processor/redrive',
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '0:5',
+        status: 415,
+      },
+    ];
+  },
+  'GET /api/admin/simulators/payment-gateway/failures': async () => [
+    { path: '/api/admin/simulators/payment-gateway/failures', status: 200 },
+    { path: '/api/admin/simulators/payment-gateway/failures?x=1', status: 400 },
+    { path: '/api/admin/simulators/payment-gateway/failures', status: 501, app: 'noReplay' },
+  ],
+  'POST /api/admin/simulators/payment-gateway/failures': async () => {
+    const post = (body: string, status: number, app?: 'noReplay'): Case => ({
+      path: '/api/admin/simulators/payment-gateway/failures',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      status,
+      ...(app ? { app } : {}),
+    });
+    return [
+      post('{"declineRate":0.5}', 200),
+      post('{"declineRate":2}', 400),
+      post('{"declineRate":0.5}', 501, 'noReplay'),
+      {
+        path: '/api/admin/simulators/payment-gateway/failures',
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'declineRate=1',
+        status: 415,
+      },
+    ];
+  },
+  'GET /console/': async () => [
+    { path: '/console/', status: 200 },
+    { path: '/console/', status: 501, app: 'noReplay' },
+  ],
+  'GET /console/config.json': async () => [{ path: '/console/config.json', status: 200 }],
   'GET /health': async () => [{ path: '/health', status: 200 }],
   'GET /health/live': async () => [{ path: '/health/live', status: 200 }],
   'GET /health/ready': async () => [{ path: '/health/ready', status: 200 }],

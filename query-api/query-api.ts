@@ -13,6 +13,12 @@ import { createLogger, type Logger } from '../lib/observability/logger';
 import { createMetrics, type Metrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { createChangeFeed, type ChangeFeed } from './change-feed';
+import { createConsoleRouter, type ConsoleSettings } from './console-routes';
+import type { DeadLetterControl } from './dead-letter-control';
+import { createDeadLetterRouter } from './dead-letter-routes';
+import { createFeedRouter } from './feed-stream';
+import { createGatewayFaultRouter, type GatewayFaults } from './gateway-fault-routes';
+import { createJourneyRouter } from './journey-route';
 import { createCustomerRouter } from './customer-routes';
 import { createOrderPartRouter } from './order-part-routes';
 import { createOrderStreamRouter } from './order-stream';
@@ -44,6 +50,12 @@ export interface QueryApiDeps {
   compressionThresholdBytes?: number;
   /** The projection replay engine; its admin routes answer 501 without it. */
   replay?: ReplayControl;
+  /** The dead-letter topics; their admin routes answer 501 without them. */
+  deadLetters?: DeadLetterControl;
+  /** The payment-gateway simulator's fault knobs; their admin route answers 501 without them. */
+  gateway?: GatewayFaults;
+  /** Where the console finds the other services; none by default. */
+  console?: ConsoleSettings;
   logger?: Logger;
   recentLogs?: LogRingBuffer;
   metrics?: Metrics;
@@ -139,6 +151,7 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
     routers: [
       createViewRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
       createOrderPartRouter({ reader, cache, compressionThresholdBytes: deps.compressionThresholdBytes }),
+      createJourneyRouter({ reader, cache }),
       createCustomerRouter({ reader, cache }),
       createOrderStreamRouter({
         reader,
@@ -148,7 +161,15 @@ export async function createQueryApi(deps: QueryApiDeps): Promise<QueryApi> {
         heartbeatMs: deps.sseHeartbeatMs,
         maxStreamsPerClient: deps.sseMaxStreamsPerClient,
       }),
+      createFeedRouter({
+        feed,
+        heartbeatMs: deps.sseHeartbeatMs,
+        maxStreamsPerClient: deps.sseMaxStreamsPerClient,
+      }),
       createReplayRouter({ replay: deps.replay }),
+      createDeadLetterRouter({ control: deps.deadLetters }),
+      createGatewayFaultRouter({ gateway: deps.gateway }),
+      createConsoleRouter({ settings: deps.console ?? { services: [] } }),
       createTemplateRouter(),
       openApiRouter(queryApiDocument(version)),
     ],

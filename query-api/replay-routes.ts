@@ -29,7 +29,10 @@ export function createReplayRouter({ replay }: { replay?: ReplayControl }): Rout
   router.post(REPLAY_BASE, async (ctx) => {
     noQuery.validate(ctx.query);
     replayRequest.validate(await readJsonBody(ctx, { allowEmpty: true }));
-    if (!replay) throw new NotAvailableError('projection replay (no replay engine is configured)');
+    if (!replay)
+      throw new NotAvailableError(
+        'projection replay is not available in this deployment: no replay engine is configured',
+      );
     const { jobId } = await replay.start();
     ctx.status = 202;
     ctx.set('Location', replayStatusUrl(jobId));
@@ -39,7 +42,10 @@ export function createReplayRouter({ replay }: { replay?: ReplayControl }): Rout
   router.get(`${REPLAY_BASE}/:jobId`, (ctx) => {
     const jobId = pathParam(ctx, 'jobId');
     noQuery.validate(ctx.query);
-    if (!replay) throw new NotAvailableError('projection replay (no replay engine is configured)');
+    if (!replay)
+      throw new NotAvailableError(
+        'projection replay is not available in this deployment: no replay engine is configured',
+      );
     const progress = replay.progress(jobId);
     if (progress === undefined) throw new NotFoundError(`no replay job ${jobId}`);
     ctx.set('Cache-Control', 'no-store');

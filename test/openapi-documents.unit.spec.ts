@@ -60,7 +60,7 @@ describe.each(documents)('%s document', (_name, document) => {
         }
       }
     }
-    const expectedPublic = /^GET \/(health|metrics|openapi\.json|docs|api\/products)/;
+    const expectedPublic = /^GET \/(health|metrics|openapi\.json|docs|api\/products|console\/)/;
     expect(publicOps.length).toBeGreaterThan(0);
     for (const op of publicOps) expect(op).toMatch(expectedPublic);
     for (const op of operationsOf(document).filter((o) => !publicOps.includes(o))) {

@@ -29,6 +29,8 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   { path: /^\/health(\/|$)/, access: PUBLIC },
   { path: /^\/metrics$/, access: PUBLIC },
   { path: /^\/(openapi\.json|docs)$/, access: PUBLIC },
+  // The console's page and scripts; everything it shows comes from routes that need a token.
+  { methods: ['GET', 'HEAD'], path: /^\/console(\/|$)/, access: PUBLIC },
   // The shop catalogue is what a visitor browses before signing in.
   { methods: ['GET', 'HEAD'], path: /^\/api\/products(\/|$)/, access: PUBLIC, group: 'queries' },
   {
@@ -43,6 +45,8 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   // A customer's own preferences (the route checks whose); an admin's on their behalf.
   { path: /^\/api\/commands\/customers(\/|$)/, access: roles('customer', 'admin'), group: 'commands' },
   { path: /^\/api\/commands\/orders(\/|$)/, access: roles('customer', 'admin'), group: 'commands' },
+  // Every customer's orders as they move: for the console, not for customers.
+  { path: /^\/api\/queries\/feed$/, access: roles('operator', 'admin'), group: 'queries' },
   { path: /^\/api\/queries\/inventory(\/|$)/, access: roles('operator', 'admin'), group: 'queries' },
   { path: /^\/api\/queries(\/|$)/, access: roles('customer', 'operator', 'admin'), group: 'queries' },
 ];

@@ -55,7 +55,10 @@ export function createAdminRouter({
 
   router.get('/api/admin/events/:aggregateId', async (ctx) => {
     const aggregateId = pathId(ctx, 'aggregateId');
-    if (!readEvents) throw new NotAvailableError('reading events (no event reader is configured)');
+    if (!readEvents)
+      throw new NotAvailableError(
+        'reading events is not available in this deployment: no event reader is configured',
+      );
     const events = await readEvents(aggregateId);
     if (events.length === 0) throw new NotFoundError(`no events for aggregate ${aggregateId}`);
     ctx.body = { aggregateId, count: events.length, events };
