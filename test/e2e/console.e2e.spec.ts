@@ -21,7 +21,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * whole system, every part its own process as a deployment runs it: an operator signs in with a
  * token, places orders and watches them complete or be compensated, injects a gateway failure,
  * re-drives a dead letter, looks at health, stock, a replay and the charts. Any console error
- * fails the test. The screenshots in docs/console/ (shown in the README) are taken here.
+ * fails the test. The screenshots in docs/console/ (shown in the README) are taken here, by
+ * `npm run console:screenshots`.
  */
 describe('the operator console', () => {
   let system: ConsoleSystem;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PrerequisiteError } from '../../lib/errors';
 import { which } from '../../stack/shell';
@@ -56,7 +56,15 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export const SCREENSHOTS = join(ROOT, 'docs', 'console');
+/**
+ * Where the screenshots go: `npm run console:screenshots` sets docs/console (the README's
+ * pictures); an ordinary test run writes them to a folder of its own, so `npm test` leaves the
+ * working tree as it was.
+ */
+export const SCREENSHOTS = resolve(
+  ROOT,
+  process.env.CONSOLE_SCREENSHOT_DIR ?? join(tmpdir(), `orderstream-console-${process.pid}`),
+);
 
 /** Headless chromium with a fresh profile; every console error and page error is recorded. */
 export async function launchBrowser(): Promise<Browser> {
