@@ -8,7 +8,7 @@ import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';
 import { eventsTopicConfigSpec, eventsTopicOverrides } from '../topics/events-topic-overrides';
-import { readConfig } from '../lib/config/env';
+import { envVar, readConfig, type ConfigOf } from '../lib/config/env';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
 import { initializeEventStore } from './init';
@@ -35,35 +35,36 @@ interface ServiceSpec {
 const ROOT = join(__dirname, '..');
 const TRACING_PRELOAD = join(ROOT, 'lib', 'observability', 'tracing-preload.ts');
 
-const setting = (name: string, fallback: string): string => process.env[name] ?? fallback;
-
-/** The port variables `npm start` reads, with their defaults. */
-const PORTS = {
-  PAYMENT_GATEWAY_PORT: '8091',
-  CARRIER_PORT: '8092',
-  NOTIFICATIONS_PORT: '8093',
-  PROCESSORS_PORT: '9100',
-  PROJECTIONS_PORT: '9101',
-  QUERY_API_PORT: '8080',
-  COMMAND_API_PORT: '8081',
-} as const;
-
-const port = (name: keyof typeof PORTS): string => {
-  const value = setting(name, PORTS[name]);
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new Error(`${name} must be a port (1-65535), got '${value}'`);
-  return value;
+/** What `npm start` reads from the environment, once, validated (a bad value names its variable). */
+const startConfigSpec = {
+  PAYMENT_GATEWAY_PORT: envVar.port({ default: 8091 }),
+  CARRIER_PORT: envVar.port({ default: 8092 }),
+  NOTIFICATIONS_PORT: envVar.port({ default: 8093 }),
+  PROCESSORS_PORT: envVar.port({ default: 9100 }),
+  PROJECTIONS_PORT: envVar.port({ default: 9101 }),
+  QUERY_API_PORT: envVar.port({ default: 8080 }),
+  COMMAND_API_PORT: envVar.port({ default: 8081 }),
+  DELIVERY_AFTER_MS: envVar.int({ default: 5000, min: 0 }),
+  SEED_STOCK: envVar.int({ default: 50, min: 0 }),
+  RECEIPT_WEBHOOK_URL: envVar.string({ default: '' }),
+  RECEIPT_WEBHOOK_TOKEN: envVar.string({ default: '' }),
+  AUTH_JWKS_URL: envVar.string({ default: '' }),
+  AUTH_PUBLIC_KEY_FILE: envVar.string({ default: '' }),
+  ORDERSTREAM_CPU_PROFILE_DIR: envVar.string({ default: '' }),
+  ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
+  ...eventsTopicConfigSpec,
 };
+type StartConfig = ConfigOf<typeof startConfigSpec>;
 
-const services = (prefix: string, receiptToken: string | undefined): ServiceSpec[] => {
-  const gateway = port('PAYMENT_GATEWAY_PORT');
-  const carrier = port('CARRIER_PORT');
-  const notifications = port('NOTIFICATIONS_PORT');
-  const processors = port('PROCESSORS_PORT');
-  const projections = port('PROJECTIONS_PORT');
-  const query = port('QUERY_API_PORT');
-  const api = port('COMMAND_API_PORT');
+const services = (config: StartConfig, receiptToken: string | undefined): ServiceSpec[] => {
+  const prefix = config.ORDERSTREAM_TOPIC_PREFIX;
+  const gateway = String(config.PAYMENT_GATEWAY_PORT);
+  const carrier = String(config.CARRIER_PORT);
+  const notifications = String(config.NOTIFICATIONS_PORT);
+  const processors = String(config.PROCESSORS_PORT);
+  const projections = String(config.PROJECTIONS_PORT);
+  const query = String(config.QUERY_API_PORT);
+  const api = String(config.COMMAND_API_PORT);
   const simulator = (
     name: string,
     entry: string,
@@ -73,7 +74,7 @@ const services = (prefix: string, receiptToken: string | undefined): ServiceSpec
   ): ServiceSpec => ({
     name,
     entry,
-    env: { PORT: at, DELIVERY_AFTER_MS: setting('DELIVERY_AFTER_MS', '5000'), ...extra },
+    env: { PORT: at, DELIVERY_AFTER_MS: String(config.DELIVERY_AFTER_MS), ...extra },
     url: `http://localhost:${at}  (${what}, POST /admin/failures)`,
     ready: `http://127.0.0.1:${at}/health/ready`,
   });
@@ -88,10 +89,9 @@ const services = (prefix: string, receiptToken: string | undefined): ServiceSpec
       notifications,
       'email/SMS/push simulator',
       {
-        RECEIPT_WEBHOOK_URL: setting(
-          'RECEIPT_WEBHOOK_URL',
+        RECEIPT_WEBHOOK_URL:
+          config.RECEIPT_WEBHOOK_URL ||
           `http://127.0.0.1:${api}/api/commands/notifications/{reference}/receipt`,
-        ),
         ...(receiptToken !== undefined ? { RECEIPT_WEBHOOK_TOKEN: receiptToken } : {}),
       },
     ),
@@ -166,7 +166,8 @@ const main = async (): Promise<void> => {
   const progress = consoleProgress();
   const found = await findInfrastructure(progress);
   const env = endpointsToEnv(found.endpoints);
-  const prefix = process.env.ORDERSTREAM_TOPIC_PREFIX ?? '';
+  const config = readConfig(process.env, startConfigSpec);
+  const prefix = config.ORDERSTREAM_TOPIC_PREFIX;
 
   const kafka = createKafka({ brokers: found.endpoints.kafkaBrokers, clientId: 'orderstream-start' });
   const report = await initializeEventStore(
@@ -174,7 +175,7 @@ const main = async (): Promise<void> => {
     createSchemaRegistry(found.endpoints.schemaRegistryUrl),
     prefix,
     // The processes read the same variables; a switched aggregate's schemas go to its new topic.
-    eventsTopicOverrides(readConfig(process.env, eventsTopicConfigSpec)),
+    eventsTopicOverrides(config),
   );
   progress.done(
     'topics',
@@ -188,11 +189,11 @@ const main = async (): Promise<void> => {
   );
 
   // Made once here, before the services start, so they all read the same local key.
-  const usesLocalKey = !process.env.AUTH_JWKS_URL && !process.env.AUTH_PUBLIC_KEY_FILE;
+  const usesLocalKey = !config.AUTH_JWKS_URL && !config.AUTH_PUBLIC_KEY_FILE;
   if (usesLocalKey) progress.done('auth', `local signing key ${(await loadLocalKeyPair()).path}`, t0);
 
   const receiptToken =
-    process.env.RECEIPT_WEBHOOK_TOKEN ??
+    (config.RECEIPT_WEBHOOK_TOKEN || undefined) ??
     (usesLocalKey
       ? await signToken(await loadLocalKeyPair(), {
           subject: 'notification-provider',
@@ -200,7 +201,7 @@ const main = async (): Promise<void> => {
           ttlSeconds: 30 * 86_400,
         })
       : undefined);
-  const specs = services(prefix, receiptToken);
+  const specs = services(config, receiptToken);
   // Prometheus finds every process from this file (file-based discovery); removed on the way out.
   const forgetTargets = writeScrapeTargets(
     stackSettings().layout,
@@ -209,7 +210,7 @@ const main = async (): Promise<void> => {
   );
   // ORDERSTREAM_CPU_PROFILE_DIR=<dir>: every process writes a V8 CPU profile there when it stops
   // (Ctrl-C), to open in Chrome's DevTools or speedscope.
-  const profileDir = process.env.ORDERSTREAM_CPU_PROFILE_DIR;
+  const profileDir = config.ORDERSTREAM_CPU_PROFILE_DIR;
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   let stopping = false;
   const supervisor = startSupervisor({
@@ -225,7 +226,7 @@ const main = async (): Promise<void> => {
         ORDERSTREAM_TOPIC_PREFIX: prefix,
         SERVICE_NAME: service.name,
         // The console at the query API's /console/ calls the other services from the browser.
-        CONSOLE_ORIGIN: `http://localhost:${port('QUERY_API_PORT')}`,
+        CONSOLE_ORIGIN: `http://localhost:${config.QUERY_API_PORT}`,
         ...service.env,
       },
     })),
@@ -261,7 +262,7 @@ const main = async (): Promise<void> => {
       progress.fail(s.name, `not ready after 60 s; its log lines above say why (${s.ready})`);
     }),
   );
-  const seeded = await seedCatalogue(kafka, topicNames(prefix), Number(setting('SEED_STOCK', '50')));
+  const seeded = await seedCatalogue(kafka, topicNames(prefix), config.SEED_STOCK);
   progress.done('catalogue', `${seeded} products registered in the inventory (seed:<sku>, idempotent)`, t0);
   process.stdout.write(`\norderstream is running (${((Date.now() - t0) / 1000).toFixed(1)}s):\n`);
   for (const s of specs) process.stdout.write(`  ${s.name.padEnd(17)} ${s.url}\n`);
@@ -283,7 +284,7 @@ const main = async (): Promise<void> => {
       'Every API route but health, metrics, /docs and the catalogue needs a token (roles customer, operator, admin):\n' +
         '  TOKEN=$(npm run -s token -- --role customer --sub c-1)\n' +
         '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:' +
-        port('QUERY_API_PORT') +
+        config.QUERY_API_PORT +
         '/api/queries/orders\n',
     );
   }
