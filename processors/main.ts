@@ -8,9 +8,6 @@ import { readGroupSettings } from '../lib/config/group-settings';
 import { verifierFromConfig, authConfigSpec } from '../lib/auth/auth-config';
 import { httpEdgeConfigSpec } from '../lib/http/security-headers';
 import { createFailureInjector, failureInjectionConfigSpec } from '../lib/observability/failure-injector';
-import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
-import { createLogger } from '../lib/observability/logger';
-import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { eventsTopicConfigSpec, topicNamesFromConfig } from '../topics/events-topic-overrides';
 import { startOpsServer } from './ops-server';
@@ -19,7 +16,7 @@ import { PIPELINE_PARTS, startPipeline, type PipelinePart } from './pipeline';
 import { ConfigError } from '../lib/errors';
 import { PROCESSOR_GROUPS, registerKafkaMetrics } from './kafka-metrics';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
-import { exitWithParent } from '../lib/process/exit-with-parent';
+import { logLevelConfigSpec, serviceTelemetry, runService } from '../lib/process/service-process';
 
 /**
  * The processors behind the command API: by default all of them in one process (the five command
@@ -49,7 +46,7 @@ const main = async (): Promise<void> => {
     // One role of a deployment (bin/role.ts) runs one part; npm start runs them all in one process.
     PROCESSOR_PARTS: envVar.list({ default: [...PIPELINE_PARTS] }),
     SERVICE_NAME: envVar.string({ default: 'processors', pattern: /^[a-z][a-z0-9-]{0,62}$/ }),
-    LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
+    ...logLevelConfigSpec,
   });
   const parts = config.PROCESSOR_PARTS.map((part) => {
     if (!(PIPELINE_PARTS as readonly string[]).includes(part)) {
@@ -62,9 +59,7 @@ const main = async (): Promise<void> => {
   });
   const SERVICE = config.SERVICE_NAME;
   const groupSettings = readGroupSettings(process.env);
-  const recentLogs = createLogRingBuffer();
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
-  const metrics = createMetrics({ service: SERVICE });
+  const { recentLogs, logger, metrics } = serviceTelemetry(SERVICE, config.LOG_LEVEL);
   const resilience = createResilienceRegistry({ metrics });
   const failures = createFailureInjector({ enabled: config.FAILURE_INJECTION === 'enabled' });
   const { verifier } = await verifierFromConfig(config);
@@ -137,10 +132,5 @@ const main = async (): Promise<void> => {
   });
 };
 
-exitWithParent();
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `${process.env.SERVICE_NAME ?? 'processors'} failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
-  );
-  process.exit(1);
-});
+// The service name is its config's (SERVICE_NAME), read inside main; a failed start says "processors".
+runService('processors', main);

@@ -7,6 +7,7 @@ import type { FailureInjector } from '../lib/observability/failure-injector';
 import type { LogRingBuffer } from '../lib/observability/log-ring-buffer';
 import type { Metrics } from '../lib/observability/metrics';
 import type { ResilienceRegistry } from '../lib/observability/resilience-registry';
+import { stopOnSignal } from '../lib/process/service-process';
 
 export interface OpsServerOptions {
   service: string;
@@ -62,15 +63,11 @@ export const startOpsServer = async (options: OpsServerOptions): Promise<HttpSer
   health.markStarted();
   logger.info({ url: server.url }, `${service} running`);
 
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'shutting down');
+  stopOnSignal(logger, async () => {
     await options.stop().catch((err: unknown) => logger.error({ err }, 'stop failed'));
     await admin.disconnect().catch(() => {});
     await server.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
   // Closing the handle (tests) also lets go of the health probe's Kafka admin.
   return {
     ...server,

@@ -4,9 +4,6 @@ import { envVar, readConfig } from '../lib/config/env';
 import { authConfigSpec, verifierFromConfig } from '../lib/auth/auth-config';
 import { httpEdgeConfigSpec } from '../lib/http/security-headers';
 import { createFailureInjector, failureInjectionConfigSpec } from '../lib/observability/failure-injector';
-import { createLogRingBuffer } from '../lib/observability/log-ring-buffer';
-import { createLogger } from '../lib/observability/logger';
-import { createMetrics } from '../lib/observability/metrics';
 import { createResilienceRegistry } from '../lib/observability/resilience-registry';
 import { eventsTopicConfigSpec, topicNamesFromConfig } from '../topics/events-topic-overrides';
 import { startOpsServer } from './ops-server';
@@ -14,6 +11,7 @@ import { startCommandProcessor } from './command-side/command-processor';
 import { createOrderEventCodec } from '../schemas/event-codec';
 import { ordersModule } from './command-side/orders-module';
 import { DEFAULT_AGGREGATE_CACHE_SIZE } from './command-side/aggregate-cache';
+import { logLevelConfigSpec, serviceTelemetry, runService } from '../lib/process/service-process';
 
 const SERVICE = 'orders-command-processor';
 
@@ -34,11 +32,9 @@ const main = async (): Promise<void> => {
     ...httpEdgeConfigSpec,
     ...authConfigSpec,
     ...failureInjectionConfigSpec,
-    LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
+    ...logLevelConfigSpec,
   });
-  const recentLogs = createLogRingBuffer();
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
-  const metrics = createMetrics({ service: SERVICE });
+  const { recentLogs, logger, metrics } = serviceTelemetry(SERVICE, config.LOG_LEVEL);
   const topics = topicNamesFromConfig(config);
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
@@ -78,7 +74,4 @@ const main = async (): Promise<void> => {
   });
 };
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runService(SERVICE, main);

@@ -4,6 +4,7 @@ import { httpEdgeConfigSpec } from '../lib/http/security-headers';
 import { failureInjectionConfigSpec } from '../lib/observability/failure-injector';
 import { eventsTopicConfigSpec } from '../topics/events-topic-overrides';
 import { envVar, readConfig, type ConfigOf, type Env } from '../lib/config/env';
+import { logLevelConfigSpec } from '../lib/process/service-process';
 
 /** Every variable the query API reads; read once at start-up, all problems reported together. */
 export const queryApiConfigSpec = {
@@ -40,9 +41,7 @@ export const queryApiConfigSpec = {
   ...authConfigSpec,
   ...rateLimitConfigSpec,
   ...failureInjectionConfigSpec,
-  LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)({
-    default: 'info',
-  }),
+  ...logLevelConfigSpec,
 };
 
 export type QueryApiConfig = ConfigOf<typeof queryApiConfigSpec>;

@@ -19,6 +19,7 @@ import definitions from '../topics/topics.json';
 import { parseConsoleServices } from './console-routes';
 import { createDeadLetterControl } from './dead-letter-control';
 import { httpGatewayFaults } from './gateway-fault-routes';
+import { stopOnSignal } from '../lib/process/service-process';
 
 /**
  * Process entry of the query API: config once, clients from the adapters, subscribed, port
@@ -108,21 +109,11 @@ export async function main(
     logger.info({ url: server.url, database: config.MONGODB_DATABASE }, 'query API started');
 
     const connected = mongo;
-    let stopping: Promise<void> | undefined;
-    const shutdown = (signal: NodeJS.Signals) => {
-      stopping ??= (async () => {
-        logger.info({ signal }, 'shutting down');
-        await server.close();
-        await api.stop();
-        await Promise.allSettled([redis.quit(), subscriber.quit(), connected.close()]);
-        logger.info('stopped');
-      })().catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      });
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    stopOnSignal(logger, async () => {
+      await server.close();
+      await api.stop();
+      await Promise.allSettled([redis.quit(), subscriber.quit(), connected.close()]);
+    });
   } catch (err) {
     logger.fatal({ err }, 'query API failed to start');
     redis.disconnect();

@@ -9,14 +9,16 @@ import { createHealth } from '../../lib/http/health';
 import { authConfigSpec, verifierFromConfig } from '../../lib/auth/auth-config';
 import { httpEdgeConfigSpec } from '../../lib/http/security-headers';
 import { createFailureInjector, failureInjectionConfigSpec } from '../../lib/observability/failure-injector';
-import { createLogRingBuffer } from '../../lib/observability/log-ring-buffer';
-import { createLogger } from '../../lib/observability/logger';
-import { createMetrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
 import { eventsTopicConfigSpec, topicNamesFromConfig } from '../../topics/events-topic-overrides';
 import { startProjections } from './projection-runner';
-import { exitWithParent } from '../../lib/process/exit-with-parent';
 import { PROJECTION_GROUPS, registerKafkaMetrics } from '../kafka-metrics';
+import {
+  logLevelConfigSpec,
+  serviceTelemetry,
+  stopOnSignal,
+  runService,
+} from '../../lib/process/service-process';
 
 const SERVICE = 'projections';
 
@@ -37,12 +39,10 @@ const main = async (): Promise<void> => {
     ...httpEdgeConfigSpec,
     ...authConfigSpec,
     ...failureInjectionConfigSpec,
-    LOG_LEVEL: envVar.oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const)({ default: 'info' }),
+    ...logLevelConfigSpec,
   });
   const groupSettings = readGroupSettings(process.env);
-  const recentLogs = createLogRingBuffer();
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL, recentLogs });
-  const metrics = createMetrics({ service: SERVICE });
+  const { recentLogs, logger, metrics } = serviceTelemetry(SERVICE, config.LOG_LEVEL);
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: SERVICE,
@@ -143,22 +143,14 @@ const main = async (): Promise<void> => {
   health.markStarted();
   logger.info({ url: server.url }, 'projections running');
 
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'shutting down');
+  stopOnSignal(logger, async () => {
     await projections.stop().catch((err: unknown) => logger.error({ err }, 'projections stop failed'));
     await admin.disconnect().catch(() => {});
     wedgeWatch.stop();
     await mongo.close().catch(() => {});
     redis.disconnect();
     await server.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
 };
 
-exitWithParent();
-main().catch((err: unknown) => {
-  process.stderr.write(`${SERVICE} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runService(SERVICE, main);

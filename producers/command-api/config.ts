@@ -4,6 +4,7 @@ import { httpEdgeConfigSpec } from '../../lib/http/security-headers';
 import { failureInjectionConfigSpec } from '../../lib/observability/failure-injector';
 import { eventsTopicConfigSpec } from '../../topics/events-topic-overrides';
 import { envVar, readConfig, type ConfigOf, type Env } from '../../lib/config/env';
+import { logLevelConfigSpec } from '../../lib/process/service-process';
 
 /** Every variable the command API reads; read once at start-up, all problems reported together. */
 export const commandApiConfigSpec = {
@@ -23,9 +24,7 @@ export const commandApiConfigSpec = {
   ...authConfigSpec,
   ...rateLimitConfigSpec,
   ...failureInjectionConfigSpec,
-  LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)({
-    default: 'info',
-  }),
+  ...logLevelConfigSpec,
 };
 
 export type CommandApiConfig = ConfigOf<typeof commandApiConfigSpec>;

@@ -18,6 +18,7 @@ import { createUpcastMigrations } from '../../processors/migrations/upcast-migra
 import { startLiveCatalog, type LiveCatalog } from './live-catalog';
 import { readCommandApiConfig } from './config';
 import { exitWithParent } from '../../lib/process/exit-with-parent';
+import { stopOnSignal } from '../../lib/process/service-process';
 
 /**
  * Process entry of the command API: config once, clients from the adapters, topics ensured,
@@ -91,22 +92,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       'command API started',
     );
 
-    let stopping: Promise<void> | undefined;
-    const shutdown = (signal: NodeJS.Signals) => {
-      stopping ??= (async () => {
-        logger.info({ signal }, 'shutting down');
-        await server.close();
-        await api.stop();
-        await catalog?.stop();
-        await redis.quit();
-        logger.info('stopped');
-      })().catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      });
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    stopOnSignal(logger, async () => {
+      await server.close();
+      await api.stop();
+      await catalog?.stop();
+      await redis.quit();
+    });
   } catch (err) {
     logger.fatal({ err }, 'command API failed to start');
     redis.disconnect();
