@@ -1,14 +1,16 @@
-import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
-import { TooManyStreamsError } from '../lib/errors';
-import { principalOf } from '../lib/http/access-control';
 import { compileQueryValidator } from '../lib/http/query-validation';
 import { VIEWS, type ViewName } from '../lib/read-models/views';
 import type { ChangeFeed, ViewChange } from './change-feed';
-import { DEFAULT_MAX_STREAMS_PER_CLIENT } from './order-stream';
+import {
+  createStreamLimit,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_STREAMS_PER_CLIENT,
+  openEventStream,
+  RECONNECT_MS,
+} from './event-stream';
 
 export const FEED_PATH = '/api/queries/feed';
-const DEFAULT_HEARTBEAT_MS = 15_000;
 
 export interface FeedQuery {
   view?: ViewName;
@@ -52,48 +54,25 @@ export function createFeedRouter({
   maxStreamsPerClient?: number;
 }): Router {
   const router = new Router();
-  const openStreams = new Map<string, number>();
+  const limitStreams = createStreamLimit(maxStreamsPerClient);
   router.get(FEED_PATH, (ctx) => {
     const { view, limit } = feedQuery.validate(ctx.query);
-    const client = principalOf(ctx)?.subject ?? `ip:${ctx.ip}`;
-    if ((openStreams.get(client) ?? 0) >= maxStreamsPerClient)
-      throw new TooManyStreamsError(maxStreamsPerClient);
-    openStreams.set(client, (openStreams.get(client) ?? 0) + 1);
-    const stream = new PassThrough();
+    const release = limitStreams.claim(ctx);
     let sent = 0;
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      const left = (openStreams.get(client) ?? 1) - 1;
-      if (left > 0) openStreams.set(client, left);
-      else openStreams.delete(client);
+    let stopListening = (): void => undefined;
+    const stream = openEventStream(ctx, () => {
+      release();
       stopListening();
-      clearInterval(heartbeat);
-      stream.end();
-    };
-    const stopListening = feed.onChange((change) => {
-      if (closed || (view !== undefined && change.view !== view)) return;
+    });
+    stopListening = feed.onChange((change) => {
+      if (stream.closed || (view !== undefined && change.view !== view)) return;
       stream.write(formatChangeEvent(change));
       sent += 1;
-      if (limit !== undefined && sent >= limit) close();
+      if (limit !== undefined && sent >= limit) stream.close();
     });
-    const heartbeat = setInterval(
-      () => stream.write(`: heartbeat ${new Date().toISOString()}\n\n`),
-      heartbeatMs,
-    );
-    heartbeat.unref();
-
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.type = 'text/event-stream';
-    ctx.set('Cache-Control', 'no-cache, no-transform');
-    ctx.set('X-Accel-Buffering', 'no');
-    ctx.body = stream;
-    ctx.res.once('close', close);
+    stream.startHeartbeat(heartbeatMs);
     // The first bytes tell a client the stream is open before any change arrives.
-    stream.write(`retry: 3000\n: feed open\n\n`);
+    stream.write(`retry: ${RECONNECT_MS}\n: feed open\n\n`);
   });
   return router;
 }

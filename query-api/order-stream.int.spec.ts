@@ -8,7 +8,8 @@ import {
   type QueryApiHarness,
   type SseEvent,
 } from './testing/harness';
-import { fetchAsAdmin } from '../test/support/auth';
+import { fetchAs, fetchAsAdmin } from '../test/support/auth';
+import { until } from '../test/support/eventually';
 
 jest.setTimeout(30_000);
 
@@ -100,8 +101,35 @@ describe('GET /api/queries/orders/{id}/stream', () => {
     const subscribers = async () => ((await h.redis.pubsub('NUMSUB', channel)) as [string, number])[1];
     expect(await subscribers()).toBe(1);
     controller.abort();
-    const deadline = Date.now() + 3000;
-    while ((await subscribers()) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(await subscribers()).toBe(0);
+    await until('the channel has no subscriber', async () => (await subscribers()) === 0, 3000);
+  });
+
+  it('bounds the streams one client holds, and counts a refused or closed one out again', async () => {
+    const orderId = id('o-4');
+    await upsertOrder(h.db, orderView(orderId, { status: 'Placed', version: 1 }));
+    const asOne = fetchAs('operator', `${run}-busy`);
+    const path = `${h.url}/api/queries/orders/${orderId}/stream`;
+    // An unknown order is refused before its stream counts.
+    for (let i = 0; i < 5; i++)
+      expect((await asOne(`${h.url}/api/queries/orders/${id('none')}/stream`)).status).toBe(404);
+    const first = new AbortController();
+    const rest = new AbortController();
+    const open = [await asOne(path, { signal: first.signal })];
+    for (let i = 0; i < 3; i++) open.push(await asOne(path, { signal: rest.signal }));
+    expect(open.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const fifth = await asOne(path);
+    expect(fifth.status).toBe(429);
+    expect(fifth.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+
+    first.abort(); // one stream closes: the client may open one again
+    await until(
+      'a stream opens after one closed',
+      async () => {
+        const res = await asOne(path, { signal: rest.signal });
+        return res.status === 200;
+      },
+      5000,
+    );
+    rest.abort();
   });
 });

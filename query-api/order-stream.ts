@@ -1,21 +1,21 @@
-import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
-import { NotFoundError, TooManyStreamsError } from '../lib/errors';
-import { principalOf } from '../lib/http/access-control';
+import { NotFoundError } from '../lib/errors';
 import { compileQueryValidator } from '../lib/http/query-validation';
 import type { OrderView } from '../lib/read-models/views';
 import type { ChangeFeed, OrderStatusMessage } from './change-feed';
+import {
+  createStreamLimit,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_STREAMS_PER_CLIENT,
+  openEventStream,
+  RECONNECT_MS,
+} from './event-stream';
 import { emptyQuerySchema, pathParam, TERMINAL_STATUSES } from './query-schemas';
 import { visibleOrder } from './order-visibility';
 import { ORDERS_BASE } from './view-routes';
 import type { ViewCache } from './view-cache';
 import type { ViewReader } from './view-reader';
-
-export const DEFAULT_HEARTBEAT_MS = 15_000;
-export const DEFAULT_MAX_STREAMS_PER_CLIENT = 4;
-/** Sent once as `retry:` so browsers' EventSource reconnects after 3 s, not its default. */
-const RECONNECT_MS = 3000;
 
 export interface StatusEvent {
   orderId: string;
@@ -59,54 +59,39 @@ export function createOrderStreamRouter({
   maxStreamsPerClient = DEFAULT_MAX_STREAMS_PER_CLIENT,
 }: OrderStreamOptions): Router {
   const router = new Router();
-  // Each stream holds a socket, a subscription and a timer until the client goes: bounded per client.
-  const openStreams = new Map<string, number>();
+  const limitStreams = createStreamLimit(maxStreamsPerClient);
 
   router.get(`${ORDERS_BASE}/:id/stream`, async (ctx) => {
     const orderId = pathParam(ctx, 'id');
     noQuery.validate(ctx.query);
-    const client = principalOf(ctx)?.subject ?? `ip:${ctx.ip}`;
-    if ((openStreams.get(client) ?? 0) >= maxStreamsPerClient)
-      throw new TooManyStreamsError(maxStreamsPerClient);
+    const release = limitStreams.claim(ctx);
     let lastSent = parseLastEventId(ctx.get('Last-Event-ID'));
 
     const buffered: OrderStatusMessage[] = [];
     let deliver: (message: OrderStatusMessage) => void = (message) => void buffered.push(message);
-    const unsubscribe = await feed.subscribeOrder(orderId, (message) => deliver(message));
-
+    let unsubscribe = (): void => undefined;
     let current: OrderView | undefined;
     try {
+      unsubscribe = await feed.subscribeOrder(orderId, (message) => deliver(message));
       const lookup = await cache.get('orders', orderId, () => reader.byId<OrderView>('orders', orderId));
       current = visibleOrder(ctx, lookup.doc);
+      if (!current) throw new NotFoundError(`order ${orderId} does not exist`);
     } catch (err) {
       unsubscribe();
+      release();
       throw err;
     }
-    if (!current) {
-      unsubscribe();
-      throw new NotFoundError(`order ${orderId} does not exist`);
-    }
 
-    const stream = new PassThrough();
-    let heartbeat: NodeJS.Timeout | undefined;
-    let closed = false;
-    openStreams.set(client, (openStreams.get(client) ?? 0) + 1);
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      const left = (openStreams.get(client) ?? 1) - 1;
-      if (left > 0) openStreams.set(client, left);
-      else openStreams.delete(client);
-      clearInterval(heartbeat);
+    const stream = openEventStream(ctx, () => {
+      release();
       unsubscribe();
-      stream.end();
-    };
+    });
 
     const send = (event: StatusEvent) => {
-      if (closed || event.version <= lastSent) return;
+      if (stream.closed || event.version <= lastSent) return;
       lastSent = event.version;
       stream.write(formatStatusEvent(event));
-      if (TERMINAL_STATUSES.has(event.status)) close();
+      if (TERMINAL_STATUSES.has(event.status)) stream.close();
     };
 
     // A message without status or version (a terse publisher) is completed from the view.
@@ -114,7 +99,7 @@ export function createOrderStreamRouter({
     const handle = (message: OrderStatusMessage) => {
       queue = queue
         .then(async () => {
-          if (closed) return;
+          if (stream.closed) return;
           if (message.status !== undefined && message.version !== undefined) {
             send({
               orderId,
@@ -130,26 +115,13 @@ export function createOrderStreamRouter({
         .catch((err: unknown) => logger.warn({ err, orderId }, 'order stream update failed'));
     };
 
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.type = 'text/event-stream';
-    // no-transform: a compressing proxy would buffer events until its block fills.
-    ctx.set('Cache-Control', 'no-cache, no-transform');
-    ctx.set('X-Accel-Buffering', 'no');
-    ctx.body = stream;
-    ctx.res.once('close', close);
-
     stream.write(`retry: ${RECONNECT_MS}\n\n`);
     send({ orderId, status: current.status, version: current.version, updatedAt: current.updatedAt });
     // A client reconnecting with Last-Event-ID of the terminal event has nothing more to get.
-    if (TERMINAL_STATUSES.has(current.status)) close();
+    if (TERMINAL_STATUSES.has(current.status)) stream.close();
     deliver = handle;
     for (const message of buffered.splice(0)) handle(message);
-    if (!closed) {
-      heartbeat = setInterval(() => stream.write(`: heartbeat ${new Date().toISOString()}\n\n`), heartbeatMs);
-      heartbeat.unref();
-    }
+    stream.startHeartbeat(heartbeatMs);
   });
 
   return router;
