@@ -72,7 +72,7 @@ export function createGatewayFaultRouter({ gateway }: { gateway?: GatewayFaults 
   });
   router.post(GATEWAY_FAULTS_PATH, async (ctx) => {
     noQuery.validate(ctx.query);
-    const knobs = knobsRequest.validate((await readJsonBody(ctx, { allowEmpty: true })) ?? {});
+    const knobs = knobsRequest.validate(await readJsonBody(ctx, { allowEmpty: true }));
     if (!gateway) throw new NotAvailableError(unavailable);
     ctx.body = await gateway.set(knobs);
   });

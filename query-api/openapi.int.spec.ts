@@ -309,6 +309,9 @@ const cases: Record<string, () => Promise<Case[]>> = {
     return [
       post('{"declineRate":0.5}', 200),
       post('{"declineRate":2}', 400),
+      // JSON null is not "no body": it is a body of the wrong type.
+      post('null', 400),
+      post('[]', 400),
       post('{"declineRate":0.5}', 501, 'noReplay'),
       {
         path: '/api/admin/simulators/payment-gateway/failures',
