@@ -25,7 +25,7 @@ const withItems = (state: ExistingOrder, items: OrderLine[], at: string): Existi
 export const evolveOrder = (state: OrderState, event: OrderEvent): OrderState => {
   const next = evolveFields(state, event);
   const status = STATUS_AFTER[event.type];
-  return status && next.status !== 'None' ? { ...next, status } : next;
+  return status && next.status !== 'None' && next.status !== status ? { ...next, status } : next;
 };
 
 /** Everything but the status, which STATUS_AFTER gives. */

@@ -2,18 +2,17 @@ import type Koa from 'koa';
 import { envVar, readConfig, type ConfigOf, type ConfigSpec, type Env } from '../../lib/config/env';
 import { ConfigError } from '../../lib/errors';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
-import { createLogRingBuffer, type LogRingBuffer } from '../../lib/observability/log-ring-buffer';
-import { createLogger, type Logger } from '../../lib/observability/logger';
-import { createMetrics, type Metrics } from '../../lib/observability/metrics';
+import type { LogRingBuffer } from '../../lib/observability/log-ring-buffer';
+import type { Logger } from '../../lib/observability/logger';
+import type { Metrics } from '../../lib/observability/metrics';
+import { logLevelConfigSpec, serviceTelemetry, stopOnSignal } from '../../lib/process/service-process';
 
 /** PORT=0 picks a free port (tests); the bound URL is in the "simulator listening" log line. */
 export const simulatorConfigSpec = (defaultPort: number) => ({
   PORT: envVar.int({ default: defaultPort, min: 0, max: 65535 }),
   // Loopback by default: these are test doubles with unauthenticated admin routes.
   HOST: envVar.string({ default: '127.0.0.1' }),
-  LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)({
-    default: 'info',
-  }),
+  ...logLevelConfigSpec,
 });
 
 export const LISTENING_MESSAGE = 'simulator listening';
@@ -53,24 +52,11 @@ export async function runSimulator<E extends ConfigSpec>({
     process.exitCode = 1;
     return undefined;
   }
-  const recentLogs = createLogRingBuffer();
-  const logger = createLogger({ service, level: config.LOG_LEVEL, recentLogs });
-  const metrics = createMetrics({ service });
+  const { recentLogs, logger, metrics } = serviceTelemetry(service, config.LOG_LEVEL);
   const app = create(config, { logger, recentLogs, metrics });
   const server = await listen(app, config.PORT, config.HOST, { graceMs: 1000 });
   logger.info({ url: server.url, port: server.port }, LISTENING_MESSAGE);
 
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: NodeJS.Signals) => {
-    stopping ??= server
-      .close()
-      .then(() => logger.info({ signal }, 'stopped'))
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      });
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  stopOnSignal(logger, () => server.close());
   return server;
 }

@@ -1,23 +1,15 @@
 import { call } from '../api';
 import { fill, h, table, time } from '../dom';
 import { hasRole } from '../session';
+import type { DeadLetterRecord, RedriveResult } from '../../../query-api/dead-letter-control';
 
 interface Group {
   group: string;
   count: number;
   redrivable: boolean;
 }
-interface Letter {
-  partition: number;
-  offset: string;
-  at: string;
-  source?: string;
-  attempts?: number;
-  reason?: string;
-  key?: string;
-  headers: Record<string, string>;
-  value: string;
-}
+/** The record as the admin route sends it: the server's own type, so the two cannot drift. */
+type Letter = DeadLetterRecord;
 
 const BASE = '/api/admin/deadletters';
 
@@ -81,7 +73,7 @@ export function renderDeadLetters(main: HTMLElement): void {
                     onclick: (event: Event) => {
                       const button = event.currentTarget as HTMLButtonElement;
                       button.disabled = true;
-                      call<{ to: string }>(`${BASE}/${encodeURIComponent(group)}/redrive`, {
+                      call<Pick<RedriveResult, 'to'>>(`${BASE}/${encodeURIComponent(group)}/redrive`, {
                         method: 'POST',
                         json: { partition: d.partition, offset: d.offset },
                       })
