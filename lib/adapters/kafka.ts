@@ -35,6 +35,15 @@ export interface GroupSettings {
   rebalanceTimeoutMs: number;
 }
 
+/**
+ * How long a fetch may wait at the broker when nothing is there yet. The broker answers as soon as
+ * a record arrives, so this is not the latency of a hop; it is how often an idle consumer asks.
+ * At 50 ms the fifteen consumers of `npm start` kept the idle broker at 0.3 of a core (0.05 at
+ * 1 s); at 1 s placed→decided rose at 5 orders/s (p50 4.6 s against 3.4 s at 250 ms, same run
+ * conditions), so 250 ms it is.
+ */
+export const FETCH_MAX_WAIT_MS = 250;
+
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',
@@ -60,19 +69,17 @@ export const createKafka = (options: KafkaAdapterOptions): Kafka => {
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
   });
   const { groupSettings, onConsumerCrash } = options;
-  if (!groupSettings && !onConsumerCrash) return kafka;
   const consumer = kafka.consumer.bind(kafka);
   kafka.consumer = (config) => {
-    const created = consumer(
-      groupSettings
-        ? {
-            ...config,
-            sessionTimeout: groupSettings.sessionTimeoutMs,
-            heartbeatInterval: groupSettings.heartbeatIntervalMs,
-            rebalanceTimeout: groupSettings.rebalanceTimeoutMs,
-          }
-        : config,
-    );
+    const created = consumer({
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+      ...config,
+      ...(groupSettings && {
+        sessionTimeout: groupSettings.sessionTimeoutMs,
+        heartbeatInterval: groupSettings.heartbeatIntervalMs,
+        rebalanceTimeout: groupSettings.rebalanceTimeoutMs,
+      }),
+    });
     if (onConsumerCrash) {
       created.on(created.events.CRASH, ({ payload }) => {
         if (!payload.restart) onConsumerCrash(payload.error, payload.groupId);

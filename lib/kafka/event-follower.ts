@@ -92,7 +92,6 @@ export const followEvents = async (options: FollowOptions): Promise<{ stop(): Pr
   const consumer = kafka.consumer({
     groupId: `follower-${topic}-${randomUUID()}`,
     readUncommitted: false,
-    maxWaitTimeInMs: 100,
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart) return;

@@ -36,7 +36,6 @@ export const readPartition = async (kafka: Kafka, options: ReadPartitionOptions)
   const consumer = kafka.consumer({
     groupId: `reader-${topic}-${partition}-${randomUUID()}`,
     readUncommitted: false,
-    maxWaitTimeInMs: 100,
     allowAutoTopicCreation: false,
   });
   await consumer.connect();

@@ -163,7 +163,6 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   const consumer: Consumer = kafka.consumer({
     groupId,
     readUncommitted: false,
-    maxWaitTimeInMs: 50,
     allowAutoTopicCreation: false,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
@@ -194,7 +193,9 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 3,
+    // Every partition at once: each has its own transactional producer, and kafkajs fetches again
+    // only when every batch of the last fetch is done (see the saga runtime for the measurement).
+    partitionsConsumedConcurrently: 64,
     eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
       if (batch.messages.length === 0) return;
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;

@@ -169,7 +169,6 @@ export const startProjections = async (options: ProjectionsOptions): Promise<Pro
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,
-    maxWaitTimeInMs: 50,
     allowAutoTopicCreation: false,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
   });

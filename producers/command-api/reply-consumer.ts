@@ -61,7 +61,6 @@ export async function startReplyConsumer({
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,
-    maxWaitTimeInMs: 50,
     allowAutoTopicCreation: false,
   });
   onState('joining');
