@@ -26,6 +26,9 @@ const config = readConfig(process.env, {
   BENCH_THREADS: envVar.int({ default: 2, min: 1, max: 64 }),
   BENCH_DURATION_S: envVar.int({ default: 10, min: 1, max: 3600 }),
   BENCH_ROUNDS: envVar.int({ default: 3, min: 1, max: 20 }),
+  // Set, the query API writes a V8 CPU profile there when it stops (open it in DevTools or
+  // speedscope, or summarise it with `npm run profile:summary -- <dir>`).
+  BENCH_CPU_PROFILE_DIR: envVar.string({ default: '' }),
 });
 const ROOT = join(__dirname, '..');
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -107,7 +110,15 @@ const main = async (): Promise<void> => {
     };
     children.push(
       await startProcess(
-        ['--import', 'tsx', 'bin/role.ts', 'query-api'],
+        [
+          ...(config.BENCH_CPU_PROFILE_DIR
+            ? ['--cpu-prof', `--cpu-prof-dir=${config.BENCH_CPU_PROFILE_DIR}`]
+            : []),
+          '--import',
+          'tsx',
+          'bin/role.ts',
+          'query-api',
+        ],
         env,
         `http://127.0.0.1:${apiPort}/health/ready`,
       ),

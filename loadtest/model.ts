@@ -1,3 +1,4 @@
+import type { ProfileSummary } from '../benchmarks/lib/cpu-profile';
 import type { BenchmarkResult } from '../benchmarks/lib/results';
 import type { LatencySummary, OpenModelResult } from './open-model';
 import type { ProcessUsage } from './process-usage';
@@ -70,6 +71,8 @@ export interface LoadtestResult extends Pick<BenchmarkResult, 'date' | 'commit' 
   api: ApiStep[];
   sse?: SseResult;
   overload?: OverloadStep;
+  /** Where each service's CPU went over the whole run, from V8 CPU profiles (busiest first). */
+  cpuProfiles?: ProfileSummary[];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { profileMarkdown } from '../benchmarks/lib/cpu-profile';
 import { compare, saturationOf, type LoadtestResult } from './model';
 
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
@@ -133,6 +134,16 @@ export const renderMarkdown = (
           .map(([k, v]) => `${k}: ${v}`)
           .join(', ') || 'none'
       }.`,
+      '',
+    );
+  }
+  if (result.cpuProfiles && result.cpuProfiles.length > 0) {
+    lines.push(
+      '## Where the CPU went',
+      '',
+      'V8 CPU profiles (`node --cpu-prof`) of every service over the whole run, start-up included (module loading and transpiling show as `node:internal/modules`, `tsx` and `wrapSafe`), self time only. `writeBuffer` and `writev` are socket writes; `runMicrotasks` is promise bookkeeping.',
+      '',
+      profileMarkdown(result.cpuProfiles),
       '',
     );
   }

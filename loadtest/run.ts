@@ -1,5 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { summarizeProfiles } from '../benchmarks/lib/cpu-profile';
 import { provenance } from '../benchmarks/lib/results';
 import { startLoad, type Load } from '../chaos/load';
 import { startObserver, type Observer } from '../chaos/observer';
@@ -88,6 +90,11 @@ const main = async (): Promise<void> => {
     redis: 28379,
   };
 
+  // Every service writes a V8 CPU profile when the system stops; the report summarises them
+  // (LOADTEST_CPU_PROFILE=off runs without: sampling costs a few per cent of CPU).
+  const profileDir =
+    process.env.LOADTEST_CPU_PROFILE === 'off' ? undefined : mkdtempSync(join(tmpdir(), 'loadtest-cpu-'));
+  if (profileDir) process.env.ORDERSTREAM_CPU_PROFILE_DIR = profileDir;
   say(
     `load test, profile ${profileName}: saga ${sagaRates.join(', ')} orders/s × ${sagaSeconds} s; query API ${apiRates.join(', ')} req/s × ${apiSeconds} s`,
   );
@@ -113,6 +120,7 @@ const main = async (): Promise<void> => {
   };
   process.once('SIGINT', interrupted);
   let observer: Observer | undefined;
+  let result: LoadtestResult;
   try {
     const knobs = { declineRate: 0.05, errorRate: 0.05 };
     const res = await fetch(`${system.urls.gateway}/admin/failures`, {
@@ -277,8 +285,8 @@ const main = async (): Promise<void> => {
       );
     }
 
-    // 4. The report.
-    const result: LoadtestResult = {
+    // 4. The report, once the system has stopped and its profiles are written.
+    result = {
       ...provenance(),
       profile: profileName,
       settings: {
@@ -297,6 +305,15 @@ const main = async (): Promise<void> => {
       sse,
       ...(overload ? { overload } : {}),
     };
+  } finally {
+    await observer?.stop();
+    await system.close();
+  }
+  if (profileDir) {
+    result.cpuProfiles = summarizeProfiles(profileDir, 8);
+    rmSync(profileDir, { recursive: true, force: true });
+  }
+  {
     mkdirSync(join(OUT, 'runs'), { recursive: true });
     const latestFile = join(OUT, `latest-${profileName}.json`);
     const previous = existsSync(latestFile)
@@ -315,9 +332,6 @@ const main = async (): Promise<void> => {
     writeFileSync(latestFile, `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(join(OUT, `REPORT-${profileName}.md`), renderMarkdown(result, previous, charts));
     say(`report: ${join(OUT, `REPORT-${profileName}.md`)}`);
-  } finally {
-    await observer?.stop();
-    await system.close();
   }
 };
 

@@ -1,0 +1,105 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What a V8 CPU profile (`node --cpu-prof`) says in a few lines: where the busy time went, by
+ * package (a node_modules package, a Node internal, or a file of ours) and by function, self time
+ * only. The load test puts this in its report, so each figure comes with the profile behind it.
+ */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export interface ProfileShare {
+  name: string;
+  ms: number;
+}
+
+export interface ProfileSummary {
+  /** The entry file of the profiled process, relative to the repository (e.g. `processors/main.ts`). */
+  entry: string;
+  wallMs: number;
+  busyMs: number;
+  byPackage: ProfileShare[];
+  byFunction: ProfileShare[];
+}
+
+const ROOT_PATTERN =
+  /^.*?\/(?=(processors|producers|query-api|simulators|lib|bin|domain|schemas|benchmarks)\/)/;
+const IDLE = new Set(['(idle)', '(program)']);
+
+const packageOf = (url: string, fn: string): string => {
+  const inModules = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
+  if (inModules) return inModules[1] as string;
+  if (url.startsWith('node:')) return url;
+  if (url === '') return fn; // (garbage collector), native functions
+  return url.replace(/^file:\/\//, '').replace(ROOT_PATTERN, '');
+};
+
+export const summarizeProfile = (profile: CpuProfile, top = 12): ProfileSummary => {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const packages = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let busyUs = 0;
+  const entries = new Set<string>();
+  for (const [id, us] of selfUs) {
+    const frame = (byId.get(id) as ProfileNode).callFrame;
+    const fn = frame.functionName || '(anonymous)';
+    if (IDLE.has(fn)) continue;
+    busyUs += us;
+    const pkg = packageOf(frame.url, fn);
+    packages.set(pkg, (packages.get(pkg) ?? 0) + us);
+    const where = frame.url ? ` ${packageOf(frame.url, fn)}:${frame.lineNumber + 1}` : '';
+    functions.set(`${fn}${where}`, (functions.get(`${fn}${where}`) ?? 0) + us);
+  }
+  for (const node of profile.nodes) {
+    const url = node.callFrame.url.replace(/^file:\/\//, '').replace(ROOT_PATTERN, '');
+    if (/(^|\/)main\.ts$|^bin\/role\.ts$/.test(url)) entries.add(url);
+  }
+  const ranked = (m: Map<string, number>): ProfileShare[] =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: Math.round(us / 1000) }));
+  return {
+    entry: [...entries].sort((a, b) => b.length - a.length)[0] ?? '(unknown)',
+    wallMs: Math.round((profile.endTime - profile.startTime) / 1000),
+    busyMs: Math.round(busyUs / 1000),
+    byPackage: ranked(packages),
+    byFunction: ranked(functions),
+  };
+};
+
+/** Every `.cpuprofile` in `dir`, summarised, busiest first. */
+export const summarizeProfiles = (dir: string, top?: number): ProfileSummary[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => summarizeProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, top))
+    .sort((a, b) => b.busyMs - a.busyMs);
+
+export const profileMarkdown = (summaries: readonly ProfileSummary[], top = 8): string =>
+  summaries
+    .map((s) =>
+      [
+        `#### ${s.entry}: ${(s.busyMs / 1000).toFixed(1)} s busy in ${(s.wallMs / 1000).toFixed(0)} s`,
+        '',
+        '| self time by package | ms | self time by function | ms |',
+        '| --- | --- | --- | --- |',
+        ...Array.from({ length: top }, (_, i) => {
+          const p = s.byPackage[i];
+          const f = s.byFunction[i];
+          return `| ${p ? `\`${p.name}\`` : ''} | ${p?.ms ?? ''} | ${f ? `\`${f.name}\`` : ''} | ${f?.ms ?? ''} |`;
+        }),
+      ].join('\n'),
+    )
+    .join('\n\n');
