@@ -4,8 +4,12 @@ import type { Role } from './principal';
 export type Access =
   { kind: 'public' } | { kind: 'authenticated' } | { kind: 'roles'; roles: readonly Role[] };
 
-/** Rate limits are counted per client and per group, so a burst of queries cannot starve commands. */
-export type RouteGroup = 'commands' | 'queries' | 'admin';
+/**
+ * Rate limits are counted per client and per group, so a burst of queries cannot starve commands.
+ * Webhooks are a provider's integration, one client sending as fast as messages go out (a few
+ * receipts per order), so they have a budget of their own rather than one customer's.
+ */
+export type RouteGroup = 'commands' | 'queries' | 'admin' | 'webhooks';
 
 export interface AccessRule {
   /** Any method when absent. */
@@ -40,6 +44,12 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   },
   { path: /^\/api\/commands\/inventory(\/|$)/, access: roles('operator', 'admin'), group: 'commands' },
   // Providers' delivery receipts, relayed by a service token.
+  {
+    methods: ['POST'],
+    path: /^\/api\/commands\/notifications\/[^/]+\/receipt$/,
+    access: roles('operator', 'admin'),
+    group: 'webhooks',
+  },
   { path: /^\/api\/commands\/notifications(\/|$)/, access: roles('operator', 'admin'), group: 'commands' },
   { path: /^\/api\/commands\/status\//, access: AUTHENTICATED, group: 'commands' },
   // A customer's own preferences (the route checks whose); an admin's on their behalf.

@@ -25,7 +25,7 @@ describe('rate limits while Redis is unreachable', () => {
         verifier: (await testAuth()).verifier,
         rateLimit: {
           redis,
-          limits: { commands: 2, queries: 2, admin: 2 },
+          limits: { commands: 2, queries: 2, admin: 2, webhooks: 2 },
           keyPrefix: `${uniqueName('rl')}:`,
         },
       },

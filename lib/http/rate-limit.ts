@@ -13,6 +13,8 @@ export const rateLimitConfigSpec = {
   RATE_LIMIT_COMMANDS_PER_MIN: envVar.int({ default: 300, min: 1, max: 1_000_000 }),
   RATE_LIMIT_QUERIES_PER_MIN: envVar.int({ default: 1200, min: 1, max: 1_000_000 }),
   RATE_LIMIT_ADMIN_PER_MIN: envVar.int({ default: 60, min: 1, max: 1_000_000 }),
+  /** A provider's receipts: about four per order, so 60,000 a minute keeps up with 15,000 orders. */
+  RATE_LIMIT_WEBHOOKS_PER_MIN: envVar.int({ default: 60_000, min: 1, max: 1_000_000 }),
   /** For benchmarks and load runs, which are one client sending as fast as it can. */
   RATE_LIMIT_DISABLED: envVar.bool({ default: false }),
 };
@@ -27,6 +29,7 @@ export const rateLimitsFromConfig = (config: RateLimitConfig): RateLimits | unde
         commands: config.RATE_LIMIT_COMMANDS_PER_MIN,
         queries: config.RATE_LIMIT_QUERIES_PER_MIN,
         admin: config.RATE_LIMIT_ADMIN_PER_MIN,
+        webhooks: config.RATE_LIMIT_WEBHOOKS_PER_MIN,
       };
 
 export interface RateLimitOptions {

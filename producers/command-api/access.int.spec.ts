@@ -73,7 +73,7 @@ beforeAll(async () => {
     logger: silent,
     readEvents: (orderId) => readAggregateEvents(kafka, codec, topics.events('orders'), orderId),
     // Admin budget small enough for a burst test; commands left roomy for the ownership tests.
-    rateLimits: { commands: 1000, queries: 1000, admin: LIMIT },
+    rateLimits: { commands: 1000, queries: 1000, admin: LIMIT, webhooks: 1000 },
   });
   server = await listen(api.app, 0, '127.0.0.1', { graceMs: 100 });
   api.health.markStarted();
