@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { RecordDeliveryReceipt } from '../../domain/notification/commands';
 import { principalOf } from '../../lib/http/access-control';
 import { readJsonBody } from '../../lib/http/json-body';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import type { CommandBus } from './command-bus';
 import { executeCommand } from './execute-command';
 import { IDEMPOTENCY_HEADER, parseIdempotencyKey, type IdempotencyStore } from './idempotency';

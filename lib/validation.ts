@@ -1,6 +1,6 @@
 import Ajv, { type AnySchema, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ValidationError, type FieldError } from '../errors';
+import { ValidationError, type FieldError } from './errors';
 
 /**
  * Field paths are JavaScript-style (`items[0].quantity`, `["odd key"]`), not JSON pointers:
