@@ -19,13 +19,25 @@ export interface Validator<T> {
   problems(data: unknown): FieldError[];
 }
 
+/** An IANA time zone this runtime knows (Intl's tables), e.g. Europe/Zurich. */
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Ajv set up the way every validator here needs: all errors (clients fix everything at once),
- * strict schemas (a typo in a schema fails at start-up, not in production), formats available.
+ * strict schemas (a typo in a schema fails at start-up, not in production), formats available,
+ * `time-zone` among them so that a schema can say what a known zone is.
  */
 export function createAjv({ coerceTypes = false }: { coerceTypes?: boolean } = {}): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes });
   addFormats(ajv);
+  ajv.addFormat('time-zone', { type: 'string', validate: isTimeZone });
   return ajv;
 }
 

@@ -16,8 +16,8 @@ export const QuietHoursSchema = Type.Object(
   {
     start: Clock(),
     end: Clock('Local time HH:MM; before start, the window crosses midnight.'),
-    // A known zone is checked by the decider (Intl's tables), which no schema can say.
     timeZone: Type.String({
+      format: 'time-zone',
       minLength: 1,
       maxLength: 64,
       description: 'IANA time zone, e.g. Europe/Zurich.',

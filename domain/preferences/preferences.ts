@@ -20,15 +20,6 @@ export const DEFAULT_PREFERENCES: NotificationPreferences = Object.freeze({
 /** Channels that interrupt (a ring, a banner): quiet hours hold them back; email waits in the inbox anyway. */
 const INTRUSIVE: ReadonlySet<NotificationChannel> = new Set(['sms', 'push']);
 
-export const isTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** The wall-clock minute of the day at `instant` in `timeZone` (Intl's tables: no clock is read). */
 const minuteOfDay = (instant: string, timeZone: string): number => {
   const parts = new Intl.DateTimeFormat('en-GB', {
