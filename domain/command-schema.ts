@@ -5,6 +5,7 @@ import {
   type TLiteral,
   type TObject,
   type TOptional,
+  type Static,
   type TProperties,
   type TString,
   type TUnsafe,
@@ -55,6 +56,23 @@ export const Instant = (options?: SchemaOptions): TString =>
 /** One of a fixed set of strings, as `enum` (one "must be one of" problem, not one per value). */
 export const OneOf = <const T extends string>(values: readonly T[], options?: SchemaOptions): TUnsafe<T> =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+
+/**
+ * One of several object shapes told apart by the string field `tag` (e.g. an outcome's
+ * `status`). As a discriminated `oneOf`, a value is checked against the one variant its tag
+ * names, and a problem is reported once, at its field (`outcome.gatewayRef`).
+ */
+export const Tagged = <Variants extends TObject[]>(
+  tag: string,
+  variants: [...Variants],
+  options?: SchemaOptions,
+): TUnsafe<Static<Variants[number]>> =>
+  Type.Unsafe<Static<Variants[number]>>({
+    type: 'object',
+    discriminator: { propertyName: tag },
+    oneOf: variants,
+    ...options,
+  });
 
 export const ExpectedVersion = (options?: SchemaOptions): TInteger =>
   IntegerIn(0, Number.MAX_SAFE_INTEGER, options);

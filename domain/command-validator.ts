@@ -43,3 +43,7 @@ export const commandValidator = <C extends { type: string }>(
     }
   };
 };
+
+/** A ValidationError for one field, for checks that need the state as well as the command. */
+export const invalidField = (field: string, message: string): ValidationError =>
+  new ValidationError(`${field} ${message}`, [{ field, message }]);

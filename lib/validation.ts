@@ -32,10 +32,11 @@ const isTimeZone = (zone: string): boolean => {
 /**
  * Ajv set up the way every validator here needs: all errors (clients fix everything at once),
  * strict schemas (a typo in a schema fails at start-up, not in production), formats available,
- * `time-zone` among them so that a schema can say what a known zone is.
+ * `time-zone` among them so that a schema can say what a known zone is, and `discriminator`, so
+ * a tagged union reports the problems of the one variant its tag names, not of every variant.
  */
 export function createAjv({ coerceTypes = false }: { coerceTypes?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes });
+  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes, discriminator: true });
   addFormats(ajv);
   ajv.addFormat('time-zone', { type: 'string', validate: isTimeZone });
   return ajv;
@@ -67,6 +68,12 @@ function toFieldError(error: ErrorObject): FieldError {
       return {
         field: fieldPath(error.instancePath, String(params.additionalProperty)),
         message: 'unknown field',
+      };
+    case 'discriminator':
+      // The tag itself is missing or names no variant: the problem is the tag field's.
+      return {
+        field: fieldPath(error.instancePath, String(params.tag)),
+        message: error.message ?? 'unknown variant',
       };
     case 'enum':
       return {

@@ -4,6 +4,8 @@ import { Id } from '../../domain/command-schema';
 import { isValidId } from '../../domain/ids';
 import type { InventoryCommand } from '../../domain/inventory/commands';
 import { validateInventoryCommand } from '../../domain/inventory/validate-command';
+import type { NotificationCommand } from '../../domain/notification/commands';
+import { validateNotificationCommand } from '../../domain/notification/validate-command';
 import type { OrderCommand } from '../../domain/order/commands';
 import { validateOrderCommand } from '../../domain/order/validate-command';
 import type { PreferencesCommand } from '../../domain/preferences/commands';
@@ -149,6 +151,20 @@ const routes: [string, Route][] = [
         } as PreferencesCommand),
     },
   ],
+  [
+    'notifications/receipt',
+    {
+      schema: requestSchemas['notifications/receipt'],
+      valid: { status: 'bounced', at: '2030-01-01T12:00:00Z', reason: 'mailbox unknown' },
+      decide: (body) =>
+        validateNotificationCommand({
+          type: 'RecordDeliveryReceipt',
+          notificationId: 'order-1:OrderPlaced:email',
+          ...body,
+          meta: meta(),
+        } as NotificationCommand),
+    },
+  ],
 ];
 
 const ids = ['GARD 0001', '', 'x'.repeat(64), 'x'.repeat(65), 'Gärten', 'a/b', 42, null, 'ok:._-1'];
@@ -215,6 +231,11 @@ const samples: Record<string, Record<string, unknown[]>> = {
     ],
     locale: ['en', 'de-CH', 'english please', '', 'x'.repeat(36)],
     expectedVersion: versions,
+  },
+  'notifications/receipt': {
+    status: ['delivered', 'failed', 'lost', ''],
+    at: ['2030-01-01T12:00:00.123+01:00', '2030-02-30T12:00:00Z', 'yesterday', '2030-01-01T12:00', ''],
+    reason: texts(500),
   },
 };
 

@@ -8,7 +8,7 @@ import type { CommandBus } from './command-bus';
 import { executeCommand } from './execute-command';
 import { IDEMPOTENCY_HEADER, parseIdempotencyKey, type IdempotencyStore } from './idempotency';
 import type { ResourceKind } from './reply-mapping';
-import { receiptSchema, type ReceiptBody } from './receipt-schema';
+import { receiptSchema, type ReceiptBody } from './request-schemas';
 import { answerStatus, clientScopedKey, pathId } from './routes';
 
 export const NOTIFICATION_COMMANDS_BASE = '/api/commands/notifications';

@@ -7,6 +7,7 @@ import {
   RemoveItemSchema,
 } from '../../domain/order/commands';
 import type { CancellationReasonCode } from '../../domain/order/events';
+import { RecordDeliveryReceiptSchema } from '../../domain/notification/commands';
 import { SetNotificationPreferencesSchema } from '../../domain/preferences/commands';
 import { DEFAULT_PREFERENCES } from '../../domain/preferences/preferences';
 import {
@@ -16,7 +17,6 @@ import {
   ReplenishStockSchema,
   RetireProductSchema,
 } from '../../domain/inventory/commands';
-import { receiptSchema } from './receipt-schema';
 
 /*
  * JSON Schemas of the command API's request bodies, exported as data so the OpenAPI document can
@@ -144,6 +144,12 @@ export const setPreferencesSchema = body({
   expectedVersion: expectedVersionSchema,
 });
 export type SetPreferencesBody = Static<typeof setPreferencesSchema>;
+
+const receipt = RecordDeliveryReceiptSchema.properties;
+
+/** A provider's delivery receipt for one sent notification. */
+export const receiptSchema = body({ status: receipt.status, at: receipt.at, reason: receipt.reason });
+export type ReceiptBody = Static<typeof receiptSchema>;
 
 /** Every body schema by route name, for the OpenAPI document. */
 export const requestSchemas = {
