@@ -2,6 +2,12 @@ import Ajv, { type AnySchema, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ValidationError, type FieldError } from './errors';
 
+/*
+ * JSON Schema validation with Ajv, reporting problems by field. Both the HTTP edge (request
+ * bodies, query strings) and the domain (commands from Kafka, against the same schemas) use it,
+ * so it knows nothing of HTTP: a ValidationError's status is chosen at the edge.
+ */
+
 /**
  * Field paths are JavaScript-style (`items[0].quantity`, `["odd key"]`), not JSON pointers:
  * they read like the client's own code and match the field names in our documentation.
