@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { InvalidStateError, NotFoundError } from '../lib/errors';
 import { readJsonBody } from '../lib/http/json-body';
 import { compileQueryValidator } from '../lib/http/query-validation';
-import { compileValidator } from '../lib/http/validation';
+import { compileValidator } from '../lib/validation';
 import { redriveRefusal } from '../lib/kafka/redrive-policy';
 import type { DeadLetterControl } from './dead-letter-control';
 import { NotAvailableError } from '../lib/errors';

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { DependencyError } from '../lib/errors';
 import { readJsonBody } from '../lib/http/json-body';
 import { compileQueryValidator } from '../lib/http/query-validation';
-import { compileValidator } from '../lib/http/validation';
+import { compileValidator } from '../lib/validation';
 import { NotAvailableError } from '../lib/errors';
 import { emptyQuerySchema } from './query-schemas';
 

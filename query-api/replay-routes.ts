@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { NotAvailableError, NotFoundError } from '../lib/errors';
 import { readJsonBody } from '../lib/http/json-body';
 import { compileQueryValidator } from '../lib/http/query-validation';
-import { compileValidator } from '../lib/http/validation';
+import { compileValidator } from '../lib/validation';
 import { emptyQuerySchema, pathParam } from './query-schemas';
 
 /** Whatever the replay tracker reports about one job; passed through as JSON. */

@@ -9,7 +9,7 @@ import {
 import { NotFoundError } from '../lib/errors';
 import { readJsonBody } from '../lib/http/json-body';
 import { compileQueryValidator } from '../lib/http/query-validation';
-import { compileValidator } from '../lib/http/validation';
+import { compileValidator } from '../lib/validation';
 import { emptyQuerySchema, pathParam } from './query-schemas';
 
 export const TEMPLATES_BASE = '/api/admin/notifications/templates';

@@ -2,10 +2,12 @@ import { ValidationError } from '../lib/errors';
 import type { SchemaCatalog } from './catalog';
 
 /*
- * What an event field can hold, read from the latest .avsc of its event type, so the HTTP edge
- * refuses a value the processor could not write (a request valid at the edge but unencodable
- * would be rejected only after it reached Kafka). Avro `string` has no length, so lengths stay
- * the edge's own choice; integers are where the schema sets a hard limit.
+ * What an event field can hold, read from the latest .avsc of its event type. The command schemas
+ * (domain/<aggregate>/commands.ts) bound every integer a command carries; the domain reads no
+ * files, so command-bounds.unit.spec.ts holds those bounds to these ranges: a command valid at the
+ * edge and in the decider but unencodable would be refused only after it reached Kafka. Avro
+ * `string` has no length, so lengths stay the schemas' own choice; integers are where the .avsc
+ * sets a hard limit.
  */
 
 export interface IntegerBounds {

@@ -1,5 +1,5 @@
 import type { Decider } from '../decider';
-import { invalidField } from '../order/field-checks';
+import { invalidField } from '../command-validator';
 import { InvalidStateError } from '../../lib/errors';
 import type { NotificationCommand, RecordDeliveryReceipt } from './commands';
 import type { NotificationEvent } from './events';

@@ -1,94 +1,107 @@
-import type { MinorUnits, OrderLine } from './money';
-import type { CancellationReasonCode } from './events';
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  CommandMetaSchema,
+  CurrencyCode,
+  Id,
+  LineQuantity,
+  MinorUnits,
+  OneOf,
+  Text,
+  commandSchema,
+} from '../command-schema';
+import { CANCELLATION_REASON_CODES } from './events';
 
-export interface CommandMeta {
-  commandId: string;
-  correlationId: string;
-  causationId?: string;
-  /** ISO-8601 instant the command was issued; the only clock the domain sees (events copy it). */
-  issuedAt: string;
-  /**
-   * The customer who issued the command, when the actor is a customer (from their token). A
-   * command on someone else's order is answered as if the order did not exist; absent for
-   * admins and for the saga, who may act on any order.
-   */
-  customerId?: string;
-}
+/*
+ * Each order command is one schema (see ../command-schema.ts): the decider validates commands
+ * from Kafka with it, the command API derives its request bodies from it, and the type below is
+ * `Static` of it.
+ */
 
-interface OrderCommandBase<Type extends string> {
-  type: Type;
-  orderId: string;
-  /** Checked by the command processor against the stored version, never by the decider. */
-  expectedVersion?: number;
-  meta: CommandMeta;
-}
+export type CommandMeta = Static<typeof CommandMetaSchema>;
 
-export interface CreateOrder extends OrderCommandBase<'CreateOrder'> {
-  customerId: string;
-  /** ISO 4217 code, e.g. "EUR". */
-  currency: string;
-  /** May be empty; lines with the same sku are merged. */
-  items: OrderLine[];
-  /** Defaults to "web". */
-  salesChannel?: string;
-}
+/** One line of an order, priced when it was added. */
+export const OrderLineSchema = Type.Object({
+  sku: Id(),
+  quantity: LineQuantity(),
+  unitPrice: MinorUnits(),
+});
 
-export interface AddItem extends OrderCommandBase<'AddItem'> {
-  sku: string;
-  quantity: number;
-  unitPrice: MinorUnits;
-}
+/** A create bounds one request's work, not an order's size (AddItem can grow it further). */
+export const MAX_ITEMS_PER_CREATE = 100;
 
-export interface RemoveItem extends OrderCommandBase<'RemoveItem'> {
-  sku: string;
-}
+export const CreateOrderSchema = commandSchema('CreateOrder', 'orderId', {
+  customerId: Id(),
+  currency: CurrencyCode(),
+  items: Type.Array(OrderLineSchema, {
+    maxItems: MAX_ITEMS_PER_CREATE,
+    description: 'May be empty; lines with the same sku are merged.',
+  }),
+  salesChannel: Type.Optional(Id({ maxLength: 32, description: 'Defaults to "web".' })),
+});
 
-export type PlaceOrder = OrderCommandBase<'PlaceOrder'>;
+export const AddItemSchema = commandSchema('AddItem', 'orderId', {
+  sku: Id(),
+  quantity: LineQuantity(),
+  unitPrice: MinorUnits(),
+});
 
-export interface StockReservation {
-  sku: string;
-  quantity: number;
-}
+export const RemoveItemSchema = commandSchema('RemoveItem', 'orderId', { sku: Id() });
+
+export const PlaceOrderSchema = commandSchema('PlaceOrder', 'orderId', {});
+
+export const StockReservationSchema = Type.Object({ sku: Id(), quantity: LineQuantity() });
 
 /**
  * The inventory aggregate's answer for one line of a Placed order (sent by the saga on
  * StockReserved / StockReservationRejected). Late or repeated answers are normal: outside
  * Placed this command changes nothing.
  */
-export interface RecordStockReservation extends OrderCommandBase<'RecordStockReservation'> {
-  sku: string;
-  quantity: number;
-  reserved: boolean;
-}
+export const RecordStockReservationSchema = commandSchema('RecordStockReservation', 'orderId', {
+  ...StockReservationSchema.properties,
+  reserved: Type.Boolean(),
+});
 
-export interface CapturePayment extends OrderCommandBase<'CapturePayment'> {
-  paymentId: string;
-  /** Must equal the order's totalAmount. */
-  amount: MinorUnits;
-}
+export const CapturePaymentSchema = commandSchema('CapturePayment', 'orderId', {
+  paymentId: Text(500),
+  amount: MinorUnits({ description: "Must equal the order's totalAmount." }),
+});
 
-export interface ShipOrder extends OrderCommandBase<'ShipOrder'> {
-  shipmentId: string;
-  carrier: string;
-  trackingNumber: string;
-}
+export const ShipOrderSchema = commandSchema('ShipOrder', 'orderId', {
+  shipmentId: Text(500),
+  carrier: Text(500),
+  trackingNumber: Text(500),
+});
 
-export type CompleteOrder = OrderCommandBase<'CompleteOrder'>;
+export const CompleteOrderSchema = commandSchema('CompleteOrder', 'orderId', {});
 
-export interface CancelOrder extends OrderCommandBase<'CancelOrder'> {
-  reason: string;
-  reasonCode: CancellationReasonCode;
-}
+export const CancelOrderSchema = commandSchema('CancelOrder', 'orderId', {
+  reason: Text(500),
+  reasonCode: OneOf(CANCELLATION_REASON_CODES),
+});
 
-export type OrderCommand =
-  | CreateOrder
-  | AddItem
-  | RemoveItem
-  | PlaceOrder
-  | RecordStockReservation
-  | CapturePayment
-  | ShipOrder
-  | CompleteOrder
-  | CancelOrder;
+export type StockReservation = Static<typeof StockReservationSchema>;
+export type CreateOrder = Static<typeof CreateOrderSchema>;
+export type AddItem = Static<typeof AddItemSchema>;
+export type RemoveItem = Static<typeof RemoveItemSchema>;
+export type PlaceOrder = Static<typeof PlaceOrderSchema>;
+export type RecordStockReservation = Static<typeof RecordStockReservationSchema>;
+export type CapturePayment = Static<typeof CapturePaymentSchema>;
+export type ShipOrder = Static<typeof ShipOrderSchema>;
+export type CompleteOrder = Static<typeof CompleteOrderSchema>;
+export type CancelOrder = Static<typeof CancelOrderSchema>;
+
+export const ORDER_COMMAND_SCHEMAS = [
+  CreateOrderSchema,
+  AddItemSchema,
+  RemoveItemSchema,
+  PlaceOrderSchema,
+  RecordStockReservationSchema,
+  CapturePaymentSchema,
+  ShipOrderSchema,
+  CompleteOrderSchema,
+  CancelOrderSchema,
+] as const;
+
+export type OrderCommand = Static<(typeof ORDER_COMMAND_SCHEMAS)[number]>;
 
 export type OrderCommandType = OrderCommand['type'];

@@ -4,7 +4,7 @@ import type { Decider } from '../decider';
 import { MAX_LINE_QUANTITY, orderTotal, type OrderLine } from './money';
 import type { OrderCommand, OrderCommandType, RecordStockReservation } from './commands';
 import { DEFAULT_SALES_CHANNEL, type CancellationReasonCode, type OrderEvent } from './events';
-import { invalidField as invalid } from './field-checks';
+import { invalidField as invalid } from '../command-validator';
 import {
   CANCELLABLE_STATUSES,
   initialOrderState,

@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox';
+import type { OrderLineSchema } from './commands';
 /**
  * Money is carried as integer minor units (cents for EUR/USD) in a `number` so sums are exact;
  * a value is always paired with the order's ISO 4217 `currency`. Fields keep the names the
@@ -5,12 +7,8 @@
  */
 export type MinorUnits = number;
 
-export interface OrderLine {
-  sku: string;
-  /** Positive integer, at most {@link MAX_LINE_QUANTITY}. */
-  quantity: number;
-  unitPrice: MinorUnits;
-}
+/** Its schema is the commands' (OrderLineSchema): quantity from 1 to {@link MAX_LINE_QUANTITY}. */
+export type OrderLine = Static<typeof OrderLineSchema>;
 
 export const MAX_LINE_QUANTITY = 1000;
 

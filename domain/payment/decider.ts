@@ -1,6 +1,6 @@
 import { InvalidStateError } from '../../lib/errors';
 import type { Decider } from '../decider';
-import { invalidField } from '../order/field-checks';
+import { invalidField } from '../command-validator';
 import type { CapturePayment, PaymentCommand, RefundPayment } from './commands';
 import { effectNeeded } from './effect-needed';
 import type { PaymentEvent } from './events';

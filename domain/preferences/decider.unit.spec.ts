@@ -44,7 +44,7 @@ describe('SetNotificationPreferences', () => {
         .when(command)
         .thenThrows(ValidationError)
         .errors.map((e) => e.field);
-    expect(fields(set({ channels: ['fax' as never] }))).toEqual(['channels']);
+    expect(fields(set({ channels: ['fax' as never] }))).toEqual(['channels[0]']);
     expect(fields(set({ channels: ['sms', 'sms'] }))).toEqual(['channels']);
     expect(fields(set({ quietHours: { start: '24:00', end: '7:00', timeZone: 'Mars/Olympus' } }))).toEqual([
       'quietHours.start',

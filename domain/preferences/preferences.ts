@@ -1,20 +1,15 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { NotificationPreferencesFields, QuietHoursSchema } from './commands';
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../notification/templates';
 
 /** Local wall-clock times `HH:MM` in an IANA time zone; a window may cross midnight (22:00–07:00). */
-export interface QuietHours {
-  start: string;
-  end: string;
-  timeZone: string;
-}
+export type QuietHours = Static<typeof QuietHoursSchema>;
 
-/** What a customer chose: the channels they are told on, when not to be disturbed, their language. */
-export interface NotificationPreferences {
-  channels: NotificationChannel[];
-  /** Absent: no quiet hours. */
-  quietHours?: QuietHours;
-  /** BCP 47 tag (`en`, `de-CH`): the language their messages are meant to be written in. */
-  locale: string;
-}
+/**
+ * What a customer chose: the channels they are told on, when not to be disturbed (absent: no
+ * quiet hours), and their language as a BCP 47 tag (`en`, `de-CH`).
+ */
+export type NotificationPreferences = Static<TObject<typeof NotificationPreferencesFields>>;
 
 /** What a customer who never chose gets: email, any time, in English. */
 export const DEFAULT_PREFERENCES: NotificationPreferences = Object.freeze({
@@ -24,17 +19,6 @@ export const DEFAULT_PREFERENCES: NotificationPreferences = Object.freeze({
 
 /** Channels that interrupt (a ring, a banner): quiet hours hold them back; email waits in the inbox anyway. */
 const INTRUSIVE: ReadonlySet<NotificationChannel> = new Set(['sms', 'push']);
-
-export const HH_MM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
-
-export const isTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The wall-clock minute of the day at `instant` in `timeZone` (Intl's tables: no clock is read). */
 const minuteOfDay = (instant: string, timeZone: string): number => {

@@ -1,51 +1,65 @@
-import type { CommandMeta } from '../order/commands';
-import type { StockReservation } from '../order/commands';
+import { Type, type Static } from '@sinclair/typebox';
+import { Instant, OneOf, Tagged, Text, commandSchema } from '../command-schema';
+import { StockReservationSchema } from '../order/commands';
 
-/** A line to ship: the sku and how many units. */
-export type ShipmentItem = StockReservation;
+/*
+ * Each shipment command is one schema (see ../command-schema.ts): the decider validates commands
+ * from Kafka with it, and the types below are `Static` of it. The aggregate id is `orderId`.
+ */
+
+/** A carrier's own words (an id, a tracking number, a label URL, a reason): never blank. */
+const CarrierText = () => Text(2000);
 
 /** What the carrier answered to "create a shipment"; the runtime fills it in before `decide`. */
-export type CreateShipmentOutcome =
-  | { status: 'created'; shipmentId: string; carrier: string; trackingNumber: string; labelUrl: string }
-  | { status: 'failed'; reason: string };
+export const CreateShipmentOutcomeSchema = Tagged('status', [
+  Type.Object({
+    status: Type.Literal('created'),
+    shipmentId: CarrierText(),
+    carrier: CarrierText(),
+    trackingNumber: CarrierText(),
+    labelUrl: CarrierText(),
+  }),
+  Type.Object({ status: Type.Literal('failed'), reason: CarrierText() }),
+]);
 
 /** What the carrier answered to "void this label". */
-export type VoidShipmentOutcome = { status: 'voided' } | { status: 'failed'; reason: string };
+export const VoidShipmentOutcomeSchema = Tagged('status', [
+  Type.Object({ status: Type.Literal('voided') }),
+  Type.Object({ status: Type.Literal('failed'), reason: CarrierText() }),
+]);
 
 /** Carrier tracking milestones, in the order a parcel passes them. */
 export const TRACKING_STATUSES = ['InTransit', 'OutForDelivery', 'Delivered'] as const;
 export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
 
-interface ShipmentCommandBase<Type extends string> {
-  type: Type;
-  /** The aggregate id: one shipment per order. */
-  orderId: string;
-  expectedVersion?: number;
-  meta: CommandMeta;
-}
+export const CreateShipmentSchema = commandSchema('CreateShipment', 'orderId', {
+  /** The lines to ship: the sku and how many units. */
+  items: Type.Array(StockReservationSchema, { minItems: 1 }),
+  outcome: Type.Optional(CreateShipmentOutcomeSchema),
+});
 
-export interface CreateShipment extends ShipmentCommandBase<'CreateShipment'> {
-  items: ShipmentItem[];
-  /** Required exactly when `effectNeeded` says the carrier must be called. */
-  outcome?: CreateShipmentOutcome;
-}
+export const RecordTrackingUpdateSchema = commandSchema('RecordTrackingUpdate', 'orderId', {
+  status: OneOf(TRACKING_STATUSES),
+  at: Instant(),
+  location: Type.Optional(CarrierText()),
+});
 
-/** A carrier webhook; updates may arrive late, twice or out of order. */
-export interface RecordTrackingUpdate extends ShipmentCommandBase<'RecordTrackingUpdate'> {
-  status: TrackingStatus;
-  /** When the carrier saw it (ISO-8601); distinct from meta.issuedAt, when we heard of it. */
-  at: string;
-  location?: string;
-}
+export const VoidShipmentSchema = commandSchema('VoidShipment', 'orderId', {
+  reason: Text(500),
+  outcome: Type.Optional(VoidShipmentOutcomeSchema),
+});
 
-/**
- * Compensation for a cancelled order. Before any label it closes the shipment, so a
- * CreateShipment still in flight buys nothing; after one it voids the label with the carrier.
- */
-export interface VoidShipment extends ShipmentCommandBase<'VoidShipment'> {
-  reason: string;
-  /** Required exactly when `effectNeeded` says the carrier must be called. */
-  outcome?: VoidShipmentOutcome;
-}
+export type ShipmentItem = Static<typeof StockReservationSchema>;
+export type CreateShipmentOutcome = Static<typeof CreateShipmentOutcomeSchema>;
+export type VoidShipmentOutcome = Static<typeof VoidShipmentOutcomeSchema>;
+export type CreateShipment = Static<typeof CreateShipmentSchema>;
+export type RecordTrackingUpdate = Static<typeof RecordTrackingUpdateSchema>;
+export type VoidShipment = Static<typeof VoidShipmentSchema>;
 
-export type ShipmentCommand = CreateShipment | RecordTrackingUpdate | VoidShipment;
+export const SHIPMENT_COMMAND_SCHEMAS = [
+  CreateShipmentSchema,
+  RecordTrackingUpdateSchema,
+  VoidShipmentSchema,
+] as const;
+
+export type ShipmentCommand = Static<(typeof SHIPMENT_COMMAND_SCHEMAS)[number]>;

@@ -1,6 +1,6 @@
 import { InvalidStateError, NotFoundError } from '../../lib/errors';
 import type { Decider } from '../decider';
-import { invalidField } from '../order/field-checks';
+import { invalidField } from '../command-validator';
 import type { CreateShipment, RecordTrackingUpdate, ShipmentCommand, VoidShipment } from './commands';
 import { effectNeeded } from './effect-needed';
 import type { ShipmentEvent } from './events';

@@ -5,7 +5,7 @@ import { readJsonBody } from './json-body';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { compileQueryValidator } from './query-validation';
 import { startTestApp, type TestApp } from './testing';
-import { compileValidator } from './validation';
+import { compileValidator } from '../validation';
 
 interface CreateThing {
   name: string;

@@ -6,7 +6,7 @@ import type { ResilienceRegistry } from '../observability/resilience-registry';
 import type { Health } from './health';
 import { readJsonBody } from './json-body';
 import { compileQueryValidator } from './query-validation';
-import { compileValidator, validationFailed } from './validation';
+import { compileValidator, validationFailed } from '../validation';
 
 export interface DiagnosticsOptions {
   service: string;

@@ -1,6 +1,6 @@
 import type { AnySchema } from 'ajv';
 import type { FieldError } from '../errors';
-import { createAjv, toFieldErrors, validationFailed, type Validator } from './validation';
+import { createAjv, toFieldErrors, validationFailed, type Validator } from '../validation';
 
 /**
  * Query strings reach MongoDB filters, so besides the schema we refuse the shapes used for

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors';
 import { findJsonSyntaxProblem } from './json-error-position';
 import { compileQueryValidator } from './query-validation';
-import { compileValidator, fieldPath, ROOT_FIELD } from './validation';
+import { compileValidator, fieldPath, ROOT_FIELD } from '../validation';
 
 describe('fieldPath', () => {
   it.each([

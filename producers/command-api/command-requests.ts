@@ -2,7 +2,7 @@ import type { Catalog } from '../../domain/catalog/catalog';
 import type { OrderCommand } from '../../domain/order/commands';
 import type { MinorUnits, OrderLine } from '../../domain/order/money';
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors';
-import { compileValidator, type Validator } from '../../lib/http/validation';
+import { compileValidator, type Validator } from '../../lib/validation';
 import {
   addItemSchema,
   cancelOrderSchema,

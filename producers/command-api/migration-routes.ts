@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { NotFoundError } from '../../lib/errors';
 import { readJsonBody } from '../../lib/http/json-body';
 import { PROBLEM_CONTENT_TYPE, problem } from '../../lib/http/problem';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import { currentCorrelation } from '../../lib/observability/correlation-context';
 import type { UpcastMigrations, UpcastRequest } from '../../processors/migrations/upcast-migrations';
 import { EVENTS_TOPIC_PATTERN } from '../../topics/events-topic-overrides';

@@ -6,14 +6,13 @@ import { ownOrdersOnly } from '../../lib/auth/principal';
 import { ForbiddenError } from '../../lib/errors';
 import { principalOf } from '../../lib/http/access-control';
 import { readJsonBody } from '../../lib/http/json-body';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import type { CommandBus } from './command-bus';
 import { parseIfMatch, resolveExpectedVersion } from './expected-version';
 import { executeCommand } from './execute-command';
 import { IDEMPOTENCY_HEADER, parseIdempotencyKey, type IdempotencyStore } from './idempotency';
-import type { SetPreferencesBody } from './preferences-schemas';
 import { preferencesResource } from './reply-mapping';
-import { setPreferencesSchema } from './request-schemas';
+import { setPreferencesSchema, type SetPreferencesBody } from './request-schemas';
 import { answerStatus, clientScopedKey, pathId } from './routes';
 
 export const CUSTOMER_COMMANDS_BASE = '/api/commands/customers';

@@ -3,12 +3,12 @@ import Router from '@koa/router';
 import type { RecordDeliveryReceipt } from '../../domain/notification/commands';
 import { principalOf } from '../../lib/http/access-control';
 import { readJsonBody } from '../../lib/http/json-body';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import type { CommandBus } from './command-bus';
 import { executeCommand } from './execute-command';
 import { IDEMPOTENCY_HEADER, parseIdempotencyKey, type IdempotencyStore } from './idempotency';
 import type { ResourceKind } from './reply-mapping';
-import { receiptSchema, type ReceiptBody } from './receipt-schema';
+import { receiptSchema, type ReceiptBody } from './request-schemas';
 import { answerStatus, clientScopedKey, pathId } from './routes';
 
 export const NOTIFICATION_COMMANDS_BASE = '/api/commands/notifications';

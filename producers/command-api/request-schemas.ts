@@ -1,276 +1,155 @@
-import { idSchema } from '../../domain/ids';
-import { CANCELLATION_REASON_CODES, type CancellationReasonCode } from '../../domain/order/events';
-import { MAX_LINE_QUANTITY } from '../../domain/order/money';
-import { catalogs } from '../../schemas/catalogs';
-import { integerBounds, type IntegerBounds } from '../../schemas/field-bounds';
-import { preferencesSchema } from './preferences-schemas';
-import { receiptSchema } from './receipt-schema';
+import { CloneType, Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import {
+  AddItemSchema,
+  CancelOrderSchema,
+  CreateOrderSchema,
+  OrderLineSchema,
+  RemoveItemSchema,
+} from '../../domain/order/commands';
+import type { CancellationReasonCode } from '../../domain/order/events';
+import { RecordDeliveryReceiptSchema } from '../../domain/notification/commands';
+import { SetNotificationPreferencesSchema } from '../../domain/preferences/commands';
+import { DEFAULT_PREFERENCES } from '../../domain/preferences/preferences';
+import {
+  ChangeProductPriceSchema,
+  RegisterProductSchema,
+  RenameProductSchema,
+  ReplenishStockSchema,
+  RetireProductSchema,
+} from '../../domain/inventory/commands';
 
 /*
  * JSON Schemas of the command API's request bodies, exported as data so the OpenAPI document can
- * embed the very objects the validators are compiled from. Every object schema is closed
- * (`additionalProperties: false`): a misspelt optional field must be reported, not ignored.
- * Each body type sits next to its schema; `T` of compileValidator is asserted, not inferred.
+ * embed the very objects the validators are compiled from. Each body is derived from its
+ * command's schema (domain/<aggregate>/commands.ts), field by field, so the edge refuses exactly
+ * what the decider would; the body's type is `Static` of its schema. What the edge adds is only
+ * what HTTP needs: which fields a client may leave out (and their defaults), descriptions, and
+ * closed objects (`additionalProperties: false`): a misspelt optional field must be reported,
+ * not ignored.
  */
 
-// The id rule is the domain's (domain/ids.ts), so the edge and the domain's checks agree.
+// The id rule is the domain's (domain/ids.ts), for path parameters.
 export { ID_MAX_LENGTH, ID_PATTERN, idSchema, isValidId } from '../../domain/ids';
+export { MAX_REPLENISH_QUANTITY } from '../../domain/inventory/commands';
 
 export const DEFAULT_CURRENCY = 'EUR';
 export const DEFAULT_REASON_CODE: CancellationReasonCode = 'CUSTOMER_REQUEST';
-/** A create may start with an empty basket; this bounds one request's work, not an order's size. */
-export const MAX_ITEMS_PER_REQUEST = 100;
 
 /**
- * An integer field that ends up in events: at least `minimum` (the domain's floor) and no more
- * than every listed event field can hold (read from the .avsc files) or the domain's own cap.
+ * A body: closed to unknown fields, and plain JSON (without TypeBox's symbol keys), because the
+ * OpenAPI document embeds this very object and is served as JSON.
  */
-const eventInteger = (minimum: number, bounds: IntegerBounds, cap: number = Number.MAX_SAFE_INTEGER) =>
-  ({
-    type: 'integer',
-    minimum: Math.max(minimum, bounds.minimum),
-    maximum: Math.min(cap, bounds.maximum),
-  }) as const;
+const body = <Properties extends Record<string, TSchema>>(properties: Properties): TObject<Properties> =>
+  JSON.parse(JSON.stringify(Type.Object(properties, { additionalProperties: false }))) as TObject<Properties>;
 
-const orderEvents = catalogs.orders.catalog;
-const inventoryEvents = catalogs.inventory.catalog;
+/** A command field a client may leave out, with the value it then takes. */
+const optional = <T extends TSchema>(schema: T, options: { default?: unknown; description?: string } = {}) =>
+  Type.Optional(CloneType(schema, options));
 
-const textSchema = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+const create = CreateOrderSchema.properties;
 
-export const expectedVersionSchema = {
-  type: 'integer',
-  minimum: 0,
-  maximum: Number.MAX_SAFE_INTEGER,
+export const expectedVersionSchema = optional(create.expectedVersion, {
   description: 'Rejected with 409 unless it equals the current version; may be sent as If-Match instead.',
-} as const;
+});
 
-export const quantitySchema = eventInteger(
-  1,
-  integerBounds(orderEvents, ['OrderItemAdded', 'quantity'], ['OrderCreated', 'items.quantity']),
-  MAX_LINE_QUANTITY,
-);
+/** A line as a client asks for it: the catalogue prices it. */
+export const itemSchema = Type.Pick(OrderLineSchema, ['sku', 'quantity'], { additionalProperties: false });
 
-export const itemSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['sku', 'quantity'],
-  properties: { sku: idSchema, quantity: quantitySchema },
-} as const;
+export const createOrderSchema = body({
+  customerId: optional(create.customerId, {
+    description:
+      "Whose order it is. A customer's token decides it: absent means the token's subject, another value is refused (403). Required when an admin creates an order for a customer.",
+  }),
+  items: optional(Type.Array(itemSchema, { maxItems: create.items.maxItems })),
+  currency: optional(create.currency, { default: DEFAULT_CURRENCY }),
+  salesChannel: create.salesChannel,
+});
+export type CreateOrderBody = Static<typeof createOrderSchema>;
 
-export interface CreateOrderBody {
-  customerId?: string;
-  items?: { sku: string; quantity: number }[];
-  currency?: string;
-  salesChannel?: string;
-}
+export const addItemSchema = body({
+  sku: AddItemSchema.properties.sku,
+  quantity: AddItemSchema.properties.quantity,
+  expectedVersion: expectedVersionSchema,
+});
+export type AddItemBody = Static<typeof addItemSchema>;
 
-export const createOrderSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    customerId: {
-      ...idSchema,
-      description:
-        "Whose order it is. A customer's token decides it: absent means the token's subject, another value is refused (403). Required when an admin creates an order for a customer.",
-    },
-    items: { type: 'array', maxItems: MAX_ITEMS_PER_REQUEST, items: itemSchema },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', maxLength: 3, default: DEFAULT_CURRENCY },
-    salesChannel: { ...idSchema, maxLength: 32 },
-  },
-} as const;
+export const removeItemSchema = body({
+  sku: RemoveItemSchema.properties.sku,
+  expectedVersion: expectedVersionSchema,
+});
+export type RemoveItemBody = Static<typeof removeItemSchema>;
 
-export interface AddItemBody {
-  sku: string;
-  quantity: number;
-  expectedVersion?: number;
-}
-
-export const addItemSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['sku', 'quantity'],
-  properties: { sku: idSchema, quantity: quantitySchema, expectedVersion: expectedVersionSchema },
-} as const;
-
-export interface RemoveItemBody {
-  sku: string;
-  expectedVersion?: number;
-}
-
-export const removeItemSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['sku'],
-  properties: { sku: idSchema, expectedVersion: expectedVersionSchema },
-} as const;
-
-export interface PlaceOrderBody {
-  expectedVersion?: number;
-}
-
-export const placeOrderSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { expectedVersion: expectedVersionSchema },
-} as const;
-
-export interface CancelOrderBody {
-  reason?: string;
-  reasonCode?: CancellationReasonCode;
-  expectedVersion?: number;
-}
+export const placeOrderSchema = body({ expectedVersion: expectedVersionSchema });
+export type PlaceOrderBody = Static<typeof placeOrderSchema>;
 
 /**
  * `reason` is optional so that an empty body cancels (the route accepts one); the recorded
  * reason then describes the reason code, because the domain requires a non-empty text.
  */
-export const cancelOrderSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    reason: textSchema(500),
-    reasonCode: { type: 'string', enum: CANCELLATION_REASON_CODES, default: DEFAULT_REASON_CODE },
-    expectedVersion: expectedVersionSchema,
-  },
-} as const;
+export const cancelOrderSchema = body({
+  reason: optional(CancelOrderSchema.properties.reason),
+  reasonCode: optional(CancelOrderSchema.properties.reasonCode, { default: DEFAULT_REASON_CODE }),
+  expectedVersion: expectedVersionSchema,
+});
+export type CancelOrderBody = Static<typeof cancelOrderSchema>;
 
 /** The low-stock threshold of a product registered without one. */
 export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
-/** One delivery's worth; a larger number is far more likely a typo than a delivery. */
-export const MAX_REPLENISH_QUANTITY = 100_000;
 
-/**
- * The domain requires text that is not blank, so an all-space name is refused here, by field.
- * The pattern alone also refuses "" (with minLength too, an empty value would be reported twice).
- */
-const nonBlankTextSchema = (maxLength: number) =>
-  ({ type: 'string', maxLength, pattern: '\\S', description: 'Must not be blank.' }) as const;
+const register = RegisterProductSchema.properties;
 
-/** Stock counts become `available` in later events too, so they are held to those fields as well. */
-const stockCountSchema = eventInteger(
-  0,
-  integerBounds(
-    inventoryEvents,
-    ['ProductRegistered', 'initialStock'],
-    ['LowStockDetected', 'available'],
-    ['StockReservationRejected', 'available'],
-  ),
-);
+export const registerProductSchema = body({
+  sku: register.sku,
+  name: register.name,
+  price: register.price,
+  category: register.category,
+  initialStock: register.initialStock,
+  lowStockThreshold: optional(register.lowStockThreshold, { default: DEFAULT_LOW_STOCK_THRESHOLD }),
+});
+export type RegisterProductBody = Static<typeof registerProductSchema>;
 
-export interface RegisterProductBody {
-  sku: string;
-  name: string;
-  price: number;
-  category: string;
-  initialStock: number;
-  lowStockThreshold?: number;
-}
+export const replenishStockSchema = body({
+  quantity: ReplenishStockSchema.properties.quantity,
+  expectedVersion: expectedVersionSchema,
+});
+export type ReplenishStockBody = Static<typeof replenishStockSchema>;
 
-export const registerProductSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['sku', 'name', 'price', 'category', 'initialStock'],
-  properties: {
-    sku: idSchema,
-    name: nonBlankTextSchema(200),
-    price: {
-      ...eventInteger(0, integerBounds(inventoryEvents, ['ProductRegistered', 'price'])),
-      description: 'Integer minor units (cents).',
-    },
-    category: nonBlankTextSchema(100),
-    initialStock: stockCountSchema,
-    lowStockThreshold: {
-      ...eventInteger(
-        0,
-        integerBounds(
-          inventoryEvents,
-          ['ProductRegistered', 'lowStockThreshold'],
-          ['LowStockDetected', 'threshold'],
-        ),
-      ),
-      default: DEFAULT_LOW_STOCK_THRESHOLD,
-      description: 'LowStockDetected fires when available units drop below this; 0 disables it.',
-    },
-  },
-} as const;
+export const changePriceSchema = body({
+  price: ChangeProductPriceSchema.properties.price,
+  expectedVersion: expectedVersionSchema,
+});
+export type ChangePriceBody = Static<typeof changePriceSchema>;
 
-export interface ReplenishStockBody {
-  quantity: number;
-  expectedVersion?: number;
-}
-
-export const replenishStockSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['quantity'],
-  properties: {
-    quantity: eventInteger(
-      1,
-      integerBounds(inventoryEvents, ['StockReplenished', 'quantity']),
-      MAX_REPLENISH_QUANTITY,
-    ),
-    expectedVersion: expectedVersionSchema,
-  },
-} as const;
-
-export interface ChangePriceBody {
-  price: number;
-  expectedVersion?: number;
-}
-
-export const changePriceSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['price'],
-  properties: {
-    price: {
-      ...eventInteger(
-        0,
-        integerBounds(
-          inventoryEvents,
-          ['ProductRegistered', 'price'],
-          ['ProductPriceChanged', 'price'],
-          ['ProductPriceChanged', 'previousPrice'],
-        ),
-      ),
-      description: 'Integer minor units (cents), for order lines added from now on.',
-    },
-    expectedVersion: expectedVersionSchema,
-  },
-} as const;
-
-export interface RenameProductBody {
-  name: string;
-  expectedVersion?: number;
-}
-
-export const renameProductSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: { name: nonBlankTextSchema(200), expectedVersion: expectedVersionSchema },
-} as const;
-
-export interface RetireProductBody {
-  reason?: string;
-  expectedVersion?: number;
-}
+export const renameProductSchema = body({
+  name: RenameProductSchema.properties.name,
+  expectedVersion: expectedVersionSchema,
+});
+export type RenameProductBody = Static<typeof renameProductSchema>;
 
 export const DEFAULT_RETIREMENT_REASON = 'no longer sold';
 
-export const retireProductSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    reason: { ...nonBlankTextSchema(500), default: DEFAULT_RETIREMENT_REASON },
-    expectedVersion: expectedVersionSchema,
-  },
-} as const;
+export const retireProductSchema = body({
+  reason: optional(RetireProductSchema.properties.reason, { default: DEFAULT_RETIREMENT_REASON }),
+  expectedVersion: expectedVersionSchema,
+});
+export type RetireProductBody = Static<typeof retireProductSchema>;
 
-export const setPreferencesSchema = {
-  ...preferencesSchema,
-  properties: { ...preferencesSchema.properties, expectedVersion: expectedVersionSchema },
-} as const;
+const preferences = SetNotificationPreferencesSchema.properties;
+
+/** The whole set of a customer's notification preferences; it replaces the one in force. */
+export const setPreferencesSchema = body({
+  channels: preferences.channels,
+  quietHours: preferences.quietHours,
+  locale: optional(preferences.locale, { default: DEFAULT_PREFERENCES.locale }),
+  expectedVersion: expectedVersionSchema,
+});
+export type SetPreferencesBody = Static<typeof setPreferencesSchema>;
+
+const receipt = RecordDeliveryReceiptSchema.properties;
+
+/** A provider's delivery receipt for one sent notification. */
+export const receiptSchema = body({ status: receipt.status, at: receipt.at, reason: receipt.reason });
+export type ReceiptBody = Static<typeof receiptSchema>;
 
 /** Every body schema by route name, for the OpenAPI document. */
 export const requestSchemas = {

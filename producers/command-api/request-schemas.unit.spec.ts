@@ -3,7 +3,7 @@ import { inventoryCommand } from '../../domain/testing/inventory-fixtures';
 import { ValidationError } from '../../lib/errors';
 import { catalogs } from '../../schemas/catalogs';
 import { AVRO_LONG } from '../../schemas/field-bounds';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import {
   MAX_REPLENISH_QUANTITY,
   registerProductSchema,

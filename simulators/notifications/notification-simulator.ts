@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { readJsonBody } from '../../lib/http/json-body';
 import { compileQueryValidator } from '../../lib/http/query-validation';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import { createIdempotencyStore, requireIdempotencyKey } from '../shared/idempotency';
 import { createSimulatorApp, type SimulatorOptions } from '../shared/simulator-app';
 import {

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { readJsonBody } from '../../lib/http/json-body';
 import { compileQueryValidator } from '../../lib/http/query-validation';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import { deterministicDraw } from '../shared/failure-knobs';
 import { createIdempotencyStore, requireIdempotencyKey } from '../shared/idempotency';
 import { problemBody, type SimulatorResponse } from '../shared/problem-response';

@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { readJsonBody } from '../../lib/http/json-body';
-import { compileValidator } from '../../lib/http/validation';
+import { compileValidator } from '../../lib/validation';
 import { problemBody, send } from './problem-response';
 
 /** Outage knobs every simulator has; rates are probabilities in [0, 1]. */

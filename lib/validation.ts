@@ -1,6 +1,12 @@
 import Ajv, { type AnySchema, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ValidationError, type FieldError } from '../errors';
+import { ValidationError, type FieldError } from './errors';
+
+/*
+ * JSON Schema validation with Ajv, reporting problems by field. Both the HTTP edge (request
+ * bodies, query strings) and the domain (commands from Kafka, against the same schemas) use it,
+ * so it knows nothing of HTTP: a ValidationError's status is chosen at the edge.
+ */
 
 /**
  * Field paths are JavaScript-style (`items[0].quantity`, `["odd key"]`), not JSON pointers:
@@ -19,13 +25,26 @@ export interface Validator<T> {
   problems(data: unknown): FieldError[];
 }
 
+/** An IANA time zone this runtime knows (Intl's tables), e.g. Europe/Zurich. */
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Ajv set up the way every validator here needs: all errors (clients fix everything at once),
- * strict schemas (a typo in a schema fails at start-up, not in production), formats available.
+ * strict schemas (a typo in a schema fails at start-up, not in production), formats available,
+ * `time-zone` among them so that a schema can say what a known zone is, and `discriminator`, so
+ * a tagged union reports the problems of the one variant its tag names, not of every variant.
  */
 export function createAjv({ coerceTypes = false }: { coerceTypes?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes });
+  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes, discriminator: true });
   addFormats(ajv);
+  ajv.addFormat('time-zone', { type: 'string', validate: isTimeZone });
   return ajv;
 }
 
@@ -55,6 +74,12 @@ function toFieldError(error: ErrorObject): FieldError {
       return {
         field: fieldPath(error.instancePath, String(params.additionalProperty)),
         message: 'unknown field',
+      };
+    case 'discriminator':
+      // The tag itself is missing or names no variant: the problem is the tag field's.
+      return {
+        field: fieldPath(error.instancePath, String(params.tag)),
+        message: error.message ?? 'unknown variant',
       };
     case 'enum':
       return {
