@@ -7,7 +7,7 @@ import { connectMongo } from '../lib/adapters/mongo';
 import { createRedis } from '../lib/adapters/redis';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
-import { partitionForKey } from '../lib/kafka/murmur2';
+import { partitionForKey } from '../lib/adapters/kafka/murmur2';
 import type { OrderView } from '../lib/read-models/views';
 import { replayProjections } from '../processors/projections/replay';
 import type { ReplayProgress, ReplayStatus } from '../processors/projections/replay-progress';

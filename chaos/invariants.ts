@@ -5,7 +5,7 @@ import type { InventoryState, Product } from '../domain/inventory/state';
 import type { ExistingOrder } from '../domain/order/state';
 import { isRetriable } from '../lib/errors';
 import { VIEWS, type ViewName } from '../lib/read-models/views';
-import { readRange, watermarks } from '../processors/projections/event-range-reader';
+import { readRange, watermarks } from '../lib/adapters/kafka/event-range-reader';
 import type { ProjectionDecoders } from '../processors/projections/projection-decoders';
 import {
   foldEvents,

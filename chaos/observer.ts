@@ -7,7 +7,7 @@ import { orderDecider } from '../domain/order/decider';
 import type { OrderEvent } from '../domain/order/events';
 import type { OrderState } from '../domain/order/state';
 import { isRetriable } from '../lib/errors';
-import { HEADERS, headerString } from '../lib/kafka/headers';
+import { HEADERS, headerString } from '../lib/adapters/kafka/headers';
 import type { ProjectionDecoders } from '../processors/projections/projection-decoders';
 import type { TopicNames } from '../topics/names';
 

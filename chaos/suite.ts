@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { connectMongo } from '../lib/adapters/mongo';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createProjectionDecoders } from '../processors/projections/projection-decoders';

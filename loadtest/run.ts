@@ -4,7 +4,7 @@ import { provenance } from '../benchmarks/lib/results';
 import { startLoad, type Load } from '../chaos/load';
 import { startObserver, type Observer } from '../chaos/observer';
 import { startChaosSystem, type ChaosSystem, type ServiceRole } from '../chaos/system';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';

@@ -24,9 +24,9 @@ import { startDeadlineWatcher } from './saga/deadline-watcher';
 import { followPreferences } from './saga/preferences-follower';
 import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-runtime';
 import { startTrackingPoller } from './saga/tracking-poller';
-import type { CommandLike } from '../lib/kafka/command-protocol';
+import type { CommandLike } from '../lib/adapters/kafka/command-protocol';
 import { startTogether, type Stoppable } from '../lib/process/start-together';
-import { sagaGroupId } from '../lib/kafka/group-ids';
+import { sagaGroupId } from '../lib/adapters/kafka/group-ids';
 
 export interface PipelineOptions {
   kafka: Kafka;

@@ -10,7 +10,7 @@ import { createMetrics } from '../lib/observability/metrics';
 import { readQueryApiConfig } from './config';
 import { createQueryApi, SERVICE } from './query-api';
 import type { ReplayControl } from './replay-routes';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createReplayTracker } from '../processors/projections/replay-tracker';
 import { topicNamesFromConfig } from '../topics/events-topic-overrides';

@@ -1,6 +1,6 @@
 import type { Decider } from '../../domain/decider';
 import type { OrderstreamError } from '../../lib/errors';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import type { AggregateType } from '../../topics/names';
 import type { EventCodec } from '../../schemas/event-codec';
 

@@ -26,7 +26,7 @@ import type { ShipmentState } from '../../domain/shipment/state';
 import { validateShipmentCommand } from '../../domain/shipment/validate-command';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { ValidationError } from '../../lib/errors';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import { catalogs } from '../../schemas/catalogs';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import type { AggregateModule } from './aggregate-module';

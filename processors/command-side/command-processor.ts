@@ -1,12 +1,12 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
 import type { AggregateModule } from './aggregate-module';
 import { createAggregateCache, DEFAULT_AGGREGATE_CACHE_SIZE } from './aggregate-cache';
-import { retryInPlace } from '../../lib/kafka/retry-in-place';
+import { retryInPlace } from '../../lib/adapters/kafka/retry-in-place';
 import { isFenced } from './fenced';
 import { createPartitionBatches, type PartitionOwner } from './partition-batch';
 import { processorMetrics } from './processor-metrics';

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { readPartition } from '../../lib/kafka/partition-reader';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { readPartition } from '../../lib/adapters/kafka/partition-reader';
 import { OrderstreamError } from '../../lib/errors';
 import type { AggregateModule } from './aggregate-module';
 import {
@@ -11,7 +11,7 @@ import {
   type ProcessedCommand,
   type SnapshotValue,
 } from './aggregate-record';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 
 /** The log holds a version gap or fork for an aggregate: G1 is broken and we refuse to go on. */
 export class HistoryIntegrityError extends OrderstreamError {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kafka } from '../../lib/adapters/kafka';
+import type { Kafka } from '../../lib/adapters/kafka/client';
 import type { Redis } from '../../lib/adapters/redis';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { InvalidStateError } from '../../lib/errors';

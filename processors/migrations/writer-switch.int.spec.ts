@@ -8,9 +8,9 @@ import { testEndpoints } from '../../test/support/env';
 import { topicNames } from '../../topics/names';
 import { startCommandProcessor, type CommandProcessor } from '../command-side/command-processor';
 import { createOrderEventCodec } from '../../schemas/event-codec';
-import { readAggregateEvents } from '../../lib/kafka/event-reader';
+import { readAggregateEvents } from '../../lib/adapters/kafka/event-reader';
 import { ordersModule } from '../command-side/orders-module';
-import { readRange, watermarks } from '../projections/event-range-reader';
+import { readRange, watermarks } from '../../lib/adapters/kafka/event-range-reader';
 import { createUpcastMigrations } from './upcast-migrations';
 
 jest.setTimeout(120_000);

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { catalogs } from '../../schemas/catalogs';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { codecFor } from '../../schemas/event-codec';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
 import type { OrderEvent } from '../../domain/order/events';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { HEADERS } from '../../lib/kafka/headers';
+import { HEADERS } from '../../lib/adapters/kafka/headers';
 import { PROBLEM_CONTENT_TYPE } from '../../lib/http/problem';
 import { ALIAS_COLLECTION } from '../../lib/read-models/views';
 import { createReplayTracker } from './replay-tracker';

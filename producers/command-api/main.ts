@@ -1,8 +1,8 @@
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createRedis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { createOrderEventCodec } from '../../schemas/event-codec';
-import { readAggregateEvents } from '../../lib/kafka/event-reader';
+import { readAggregateEvents } from '../../lib/adapters/kafka/event-reader';
 import { verifierFromConfig } from '../../lib/auth/auth-config';
 import { ConfigError } from '../../lib/errors';
 import { rateLimitsFromConfig } from '../../lib/http/rate-limit';

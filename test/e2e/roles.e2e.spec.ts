@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage } from '../../lib/kafka/command-protocol';
-import { commandProcessorGroupId } from '../../lib/kafka/group-ids';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage } from '../../lib/adapters/kafka/command-protocol';
+import { commandProcessorGroupId } from '../../lib/adapters/kafka/group-ids';
 import { createOrderEventCodec } from '../../schemas/event-codec';
 import { PIPELINE_PARTS } from '../../processors/pipeline';
-import { followEvents } from '../../lib/kafka/event-follower';
+import { followEvents } from '../../lib/adapters/kafka/event-follower';
 import { topicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../support/env';
 import { startRole } from '../support/roles';

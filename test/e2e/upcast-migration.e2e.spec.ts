@@ -1,12 +1,12 @@
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { PROBLEM_CONTENT_TYPE } from '../../lib/http/problem';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { createLogger } from '../../lib/observability/logger';
 import { createMetrics } from '../../lib/observability/metrics';
 import { createOrderEventCodec } from '../../schemas/event-codec';

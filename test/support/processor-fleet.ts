@@ -7,16 +7,16 @@ import type { PaymentCommand } from '../../domain/payment/commands';
 import type { PaymentState } from '../../domain/payment/state';
 import type { ShipmentCommand } from '../../domain/shipment/commands';
 import type { ShipmentState } from '../../domain/shipment/state';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
 import {
   commandMessage,
   parseReply,
   type CommandLike,
   type CommandReply,
-} from '../../lib/kafka/command-protocol';
-import { partitionForKey } from '../../lib/kafka/murmur2';
+} from '../../lib/adapters/kafka/command-protocol';
+import { partitionForKey } from '../../lib/adapters/kafka/murmur2';
 import { createMetrics } from '../../lib/observability/metrics';
 import type { AggregateModule } from '../../processors/command-side/aggregate-module';
 import { sagaModules, type Effects } from '../../processors/command-side/aggregate-modules';

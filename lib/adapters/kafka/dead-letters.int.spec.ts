@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { commandMessage } from './command-protocol';
 import { HEADERS } from './headers';
 import { readDeadLetters, redriveDeadLetters } from './dead-letters';
-import { commandSideHarness } from '../../test/support/command-side';
-import { testEndpoints } from '../../test/support/env';
+import { commandSideHarness } from '../../../test/support/command-side';
+import { testEndpoints } from '../../../test/support/env';
 
 jest.setTimeout(90_000);
 

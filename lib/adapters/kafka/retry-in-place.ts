@@ -1,4 +1,4 @@
-import { fullJitterDelay } from '../clients/backoff';
+import { fullJitterDelay } from '../../clients/backoff';
 
 export interface RetryInPlaceOptions {
   /** False once the partition is no longer ours (consumer stopping, seek, rebalance): give up. */

@@ -1,7 +1,7 @@
 import type { IHeaders, Message } from 'kafkajs';
-import type { FieldError } from '../errors';
+import type { FieldError } from '../../errors';
 import { HEADERS } from './headers';
-import { traceHeaders } from '../observability/tracing';
+import { traceHeaders } from '../../observability/tracing';
 
 /**
  * The contract between the command API and a command processor. Commands and replies are

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { HEADERS, headerString, headersToObject } from './headers';
 import { partitionForKey } from './murmur2';
 import { readPartition } from './partition-reader';
-import type { EventCodec } from '../../schemas/event-codec';
+import type { EventCodec } from '../../../schemas/event-codec';
 
 export interface StoredEvent {
   aggregateId: string;

@@ -1,5 +1,5 @@
 import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../../errors';
 import { murmur2, toPositive } from './murmur2';
 
 export interface AggregatePartitionerOptions {

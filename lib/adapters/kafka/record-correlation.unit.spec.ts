@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../observability/logger';
+import { createLogger } from '../../observability/logger';
 import { HEADERS } from './headers';
 import { recordCorrelation, withRecordContext } from './record-correlation';
 

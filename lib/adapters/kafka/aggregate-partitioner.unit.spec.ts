@@ -1,5 +1,5 @@
 import type { PartitionMetadata } from 'kafkajs';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../../errors';
 import { aggregatePartitioner, createAggregatePartitioner } from './aggregate-partitioner';
 import { partitionForKey } from './murmur2';
 

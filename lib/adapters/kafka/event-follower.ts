@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { isRetriable } from '../errors';
+import { isRetriable } from '../../errors';
 import { readDeadLetters } from './dead-letters';
 import { HEADERS, headerString } from './headers';
 import { withRecordContext } from './record-correlation';

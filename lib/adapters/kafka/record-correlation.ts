@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import type { Attributes } from '@opentelemetry/api';
-import { withCorrelation, type CorrelationContext } from '../observability/correlation-context';
-import { inRecordSpan, recordTraceContext, withTraceContext } from '../observability/tracing';
+import { withCorrelation, type CorrelationContext } from '../../observability/correlation-context';
+import { inRecordSpan, recordTraceContext, withTraceContext } from '../../observability/tracing';
 import { HEADERS, headerString } from './headers';
 
 /** The correlation a record carries in its headers (DESIGN §9), or undefined if it has none. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { DependencyError } from '../../lib/errors';
+import { DependencyError } from '../../errors';
 
 /** Offsets by `topic:partition`. */
 export type Offsets = Map<string, bigint>;
@@ -44,7 +44,7 @@ export interface ReadRangeOptions {
 
 /**
  * Reads committed records of several topics between two offset maps with a throwaway group
- * (kafkajs has no `assign()`), like lib/kafka/partition-reader.ts but for every partition at
+ * (kafkajs has no `assign()`), like partition-reader.ts but for every partition at
  * once: one group join instead of one per partition. A partition is done when a batch, which
  * may hold only transaction markers, reaches `to - 1`.
  */

@@ -1,4 +1,4 @@
-import type { AggregateType, TopicNames } from '../../topics/names';
+import type { AggregateType, TopicNames } from '../../../topics/names';
 
 /**
  * The consumer group of an aggregate's command processors. The pipeline joins it; the command

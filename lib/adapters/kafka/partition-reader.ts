@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { DependencyError } from '../errors';
+import { DependencyError } from '../../errors';
 
 export interface ReadPartitionOptions {
   topic: string;
