@@ -6,7 +6,7 @@ import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
 import { HEADERS } from '../lib/adapters/kafka/headers';
 import { partitionForKey } from '../lib/adapters/kafka/murmur2';
-import { createUpcastMigrations, type MigrationJob } from '../processors/migrations/upcast-migrations';
+import { createUpcastMigrations, type MigrationJob } from '../lib/migrations/upcast-migrations';
 import { watermarks } from '../lib/adapters/kafka/event-range-reader';
 import { findSchema } from '../schemas/catalog';
 import { subjectFor } from '../schemas/register-schemas';

@@ -6,14 +6,14 @@ import type { ExistingOrder } from '../domain/order/state';
 import { isRetriable } from '../lib/errors';
 import { VIEWS, type ViewName } from '../lib/read-models/views';
 import { readRange, watermarks } from '../lib/adapters/kafka/event-range-reader';
-import type { ProjectionDecoders } from '../processors/projections/projection-decoders';
+import type { ProjectionDecoders } from '../lib/read-models/projections/projection-decoders';
 import {
   foldEvents,
   type ProjectionEvent,
   type ViewDocument,
-} from '../processors/projections/projection-views';
-import { resolveCollections } from '../processors/projections/view-store';
-import { AGGREGATES } from '../processors/projections/projection-decoders';
+} from '../lib/read-models/projections/projection-views';
+import { resolveCollections } from '../lib/read-models/view-store';
+import { AGGREGATES } from '../lib/read-models/projections/projection-decoders';
 import type { TopicNames } from '../topics/names';
 import type { ClientOrder } from './load';
 import type { OrderRecord } from './observer';

@@ -8,7 +8,7 @@ import type { OrderEvent } from '../domain/order/events';
 import type { OrderState } from '../domain/order/state';
 import { isRetriable } from '../lib/errors';
 import { HEADERS, headerString } from '../lib/adapters/kafka/headers';
-import type { ProjectionDecoders } from '../processors/projections/projection-decoders';
+import type { ProjectionDecoders } from '../lib/read-models/projections/projection-decoders';
 import type { TopicNames } from '../topics/names';
 
 /**

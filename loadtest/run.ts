@@ -8,7 +8,7 @@ import { createKafka } from '../lib/adapters/kafka/client';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
-import { createProjectionDecoders } from '../processors/projections/projection-decoders';
+import { createProjectionDecoders } from '../lib/read-models/projections/projection-decoders';
 import { sagaStepOf } from './saga-step';
 import { overloadStepOf } from './overload-step';
 import type { ApiStep, LoadtestResult, OverloadStep, SagaStep } from './model';

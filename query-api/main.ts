@@ -12,7 +12,7 @@ import { createQueryApi, SERVICE } from './query-api';
 import type { ReplayControl } from './replay-routes';
 import { createKafka } from '../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
-import { createReplayTracker } from '../processors/projections/replay-tracker';
+import { createReplayTracker } from '../lib/read-models/replay/replay-tracker';
 import { topicNamesFromConfig } from '../topics/events-topic-overrides';
 import { exitWithParent } from '../lib/process/exit-with-parent';
 import definitions from '../topics/topics.json';

@@ -15,7 +15,7 @@ import { topicNames, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../../test/support/env';
 import { createOrderEventCodec } from '../../schemas/event-codec';
 import { PROJECTIONS_DEAD_LETTER_GROUP, startProjections, type Projections } from './projection-runner';
-import { VIEW_SPECS } from './projection-views';
+import { VIEW_SPECS } from '../../lib/read-models/projections/projection-views';
 
 // The first consumer group on a young broker waits for its coordinator: as long as projections.e2e allows.
 jest.setTimeout(240_000);

@@ -12,13 +12,22 @@ import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics
 import { VIEWS, type ViewName } from '../../lib/read-models/views';
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { deadLetterMessage } from '../../lib/adapters/kafka/dead-letter-message';
-import { publishChanges } from './change-publisher';
-import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
-import type { EvolveFailure, ProjectionEvent, ViewDocument } from './projection-views';
+import { publishChanges } from '../../lib/read-models/change-publisher';
+import { AGGREGATES, createProjectionDecoders } from '../../lib/read-models/projections/projection-decoders';
+import type {
+  EvolveFailure,
+  ProjectionEvent,
+  ViewDocument,
+} from '../../lib/read-models/projections/projection-views';
 import { retryInPlace, type InPlace } from '../../lib/adapters/kafka/retry-in-place';
 import { createStallTracker, type Dependency, type Stall } from './stall-tracker';
-import { swapInProgress } from './replay-lease';
-import { ensureIndexes, projectInto, resolveCollections, type PhysicalCollections } from './view-store';
+import { swapInProgress } from '../../lib/read-models/replay/replay-lease';
+import {
+  ensureIndexes,
+  projectInto,
+  resolveCollections,
+  type PhysicalCollections,
+} from '../../lib/read-models/view-store';
 
 export interface ProjectionsOptions {
   kafka: Kafka;

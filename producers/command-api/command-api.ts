@@ -14,7 +14,7 @@ import { createResilienceRegistry } from '../../lib/observability/resilience-reg
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { createAdminRouter, type ReadEvents } from './admin-routes';
 import { createMigrationRouter } from './migration-routes';
-import type { UpcastMigrations } from '../../processors/migrations/upcast-migrations';
+import type { UpcastMigrations } from '../../lib/migrations/upcast-migrations';
 import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';

@@ -14,7 +14,7 @@ import { topicNamesFromConfig } from '../../topics/events-topic-overrides';
 import { codecFor } from '../../schemas/event-codec';
 import { catalogs } from '../../schemas/catalogs';
 import { createCommandApi, SERVICE } from './command-api';
-import { createUpcastMigrations } from '../../processors/migrations/upcast-migrations';
+import { createUpcastMigrations } from '../../lib/migrations/upcast-migrations';
 import { startLiveCatalog, type LiveCatalog } from './live-catalog';
 import { readCommandApiConfig } from './config';
 import { exitWithParent } from '../../lib/process/exit-with-parent';

@@ -11,9 +11,16 @@ import { codecFor } from '../../../schemas/event-codec';
 import { createOrderEventCodec, type EncodedEvent } from '../../../schemas/event-codec';
 import { eventRecord } from '../../command-side/event-record';
 import { readRange, watermarks } from '../../../lib/adapters/kafka/event-range-reader';
-import { AGGREGATES, createProjectionDecoders } from '../projection-decoders';
-import { foldEvents, type ProjectionEvent, type ViewDocument } from '../projection-views';
-import { resolveCollections } from '../view-store';
+import {
+  AGGREGATES,
+  createProjectionDecoders,
+} from '../../../lib/read-models/projections/projection-decoders';
+import {
+  foldEvents,
+  type ProjectionEvent,
+  type ViewDocument,
+} from '../../../lib/read-models/projections/projection-views';
+import { resolveCollections } from '../../../lib/read-models/view-store';
 
 const at = (n: number) => new Date(Date.UTC(2025, 0, 1) + n).toISOString();
 

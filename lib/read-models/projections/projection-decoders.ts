@@ -1,10 +1,10 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
-import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
-import { catalogs } from '../../schemas/catalogs';
-import type { AggregateType, TopicNames } from '../../topics/names';
-import { codecFor } from '../../schemas/event-codec';
-import { createOrderEventCodec } from '../../schemas/event-codec';
+import type { SchemaRegistryAdapter } from '../../adapters/schema-registry';
+import { HEADERS, headerString } from '../../adapters/kafka/headers';
+import { catalogs } from '../../../schemas/catalogs';
+import type { AggregateType, TopicNames } from '../../../topics/names';
+import { codecFor } from '../../../schemas/event-codec';
+import { createOrderEventCodec } from '../../../schemas/event-codec';
 import { VIEW_OF_AGGREGATE, type ProjectionEvent } from './projection-views';
 
 type Decode = (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;

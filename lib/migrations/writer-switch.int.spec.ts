@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { createRedis, type Redis } from '../../lib/adapters/redis';
-import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { createMetrics } from '../../lib/observability/metrics';
+import { createRedis, type Redis } from '../adapters/redis';
+import { createSchemaRegistry } from '../adapters/schema-registry';
+import { createMetrics } from '../observability/metrics';
 import { commandSideHarness, type CommandSideHarness } from '../../test/support/command-side';
 import { testEndpoints } from '../../test/support/env';
 import { topicNames } from '../../topics/names';
-import { startCommandProcessor, type CommandProcessor } from '../command-side/command-processor';
+import {
+  startCommandProcessor,
+  type CommandProcessor,
+} from '../../processors/command-side/command-processor';
 import { createOrderEventCodec } from '../../schemas/event-codec';
-import { readAggregateEvents } from '../../lib/adapters/kafka/event-reader';
-import { ordersModule } from '../command-side/orders-module';
-import { readRange, watermarks } from '../../lib/adapters/kafka/event-range-reader';
+import { readAggregateEvents } from '../adapters/kafka/event-reader';
+import { ordersModule } from '../../processors/command-side/orders-module';
+import { readRange, watermarks } from '../adapters/kafka/event-range-reader';
 import { createUpcastMigrations } from './upcast-migrations';
 
 jest.setTimeout(120_000);

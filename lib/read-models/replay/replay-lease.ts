@@ -1,5 +1,5 @@
 import { MongoServerError, type Db } from 'mongodb';
-import { OrderstreamError } from '../../lib/errors';
+import { OrderstreamError } from '../../errors';
 
 /** A second replay was asked for while one holds the lease. */
 export class ReplayInProgressError extends OrderstreamError {

@@ -1,6 +1,6 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { InvalidStateError } from '../../lib/errors';
-import { partitionKey, readRange, watermarks, type Offsets } from '../../lib/adapters/kafka/event-range-reader';
+import { InvalidStateError } from '../errors';
+import { partitionKey, readRange, watermarks, type Offsets } from '../adapters/kafka/event-range-reader';
 import { parseSource } from './upcast-record';
 
 /** Records read back from the end of a target partition to find its last one (markers sit between). */

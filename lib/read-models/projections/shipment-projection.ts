@@ -1,5 +1,5 @@
-import type { ShipmentEvent } from '../../domain/shipment/events';
-import type { ShipmentView } from '../../lib/read-models/views';
+import type { ShipmentEvent } from '../../../domain/shipment/events';
+import type { ShipmentView } from '../views';
 import { alreadyApplied, unknownEvent, type EventEnvelope } from './envelope';
 
 const blank = (orderId: string): Omit<ShipmentView, 'version' | 'updatedAt' | 'status'> => ({

@@ -1,5 +1,5 @@
-import { PAYMENT_EVENT_TYPES, type PaymentEvent } from '../../domain/payment/events';
-import type { PaymentView } from '../../lib/read-models/views';
+import { PAYMENT_EVENT_TYPES, type PaymentEvent } from '../../../domain/payment/events';
+import type { PaymentView } from '../views';
 import { evolvePaymentView } from './payment-projection';
 
 const at = (n: number): string => `2025-01-01T00:00:0${n}.000Z`;

@@ -1,5 +1,5 @@
-import { SHIPMENT_EVENT_TYPES, type ShipmentEvent } from '../../domain/shipment/events';
-import type { ShipmentView } from '../../lib/read-models/views';
+import { SHIPMENT_EVENT_TYPES, type ShipmentEvent } from '../../../domain/shipment/events';
+import type { ShipmentView } from '../views';
 import { evolveShipmentView } from './shipment-projection';
 
 const at = (n: number): string => `2025-01-01T00:00:0${n}.000Z`;

@@ -1,5 +1,5 @@
-import type { NotificationEvent } from '../../domain/notification/events';
-import type { NotificationView } from '../../lib/read-models/views';
+import type { NotificationEvent } from '../../../domain/notification/events';
+import type { NotificationView } from '../views';
 import { alreadyApplied, unknownEvent, type EventEnvelope } from './envelope';
 
 /**

@@ -1,5 +1,5 @@
-import type { PaymentEvent } from '../../domain/payment/events';
-import type { PaymentView } from '../../lib/read-models/views';
+import type { PaymentEvent } from '../../../domain/payment/events';
+import type { PaymentView } from '../views';
 import { alreadyApplied, unknownEvent, type EventEnvelope } from './envelope';
 
 const blank = (orderId: string): Omit<PaymentView, 'version' | 'updatedAt' | 'status'> => ({

@@ -1,7 +1,7 @@
-import type { OrderEvent } from '../../domain/order/events';
-import { orderTotal, type OrderLine } from '../../domain/order/money';
-import { STATUS_AFTER } from '../../domain/order/state';
-import type { OrderView } from '../../lib/read-models/views';
+import type { OrderEvent } from '../../../domain/order/events';
+import { orderTotal, type OrderLine } from '../../../domain/order/money';
+import { STATUS_AFTER } from '../../../domain/order/state';
+import type { OrderView } from '../views';
 import { alreadyApplied, unknownEvent, type EventEnvelope } from './envelope';
 
 const addLine = (items: readonly OrderLine[], line: OrderLine): OrderLine[] =>

@@ -5,14 +5,14 @@ import {
   type Collection,
   type Db,
 } from 'mongodb';
-import { ALIAS_COLLECTION, VIEWS, defaultCollection, type ViewName } from '../../lib/read-models/views';
+import { ALIAS_COLLECTION, VIEWS, defaultCollection, type ViewName } from './views';
 import {
   foldEvents,
   VIEW_SPECS,
   type EvolveFailure,
   type ProjectionEvent,
   type ViewDocument,
-} from './projection-views';
+} from './projections/projection-views';
 
 /**
  * FerretDB v1 (SQLite) keeps each statement's result open, holding one of a database's 100

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { partitionKey, readRange, watermarks, type Offsets } from '../../lib/adapters/kafka/event-range-reader';
+import { partitionKey, readRange, watermarks, type Offsets } from '../adapters/kafka/event-range-reader';
 import { parseSource } from './upcast-record';
 
 export interface OffsetTranslation {

@@ -1,5 +1,5 @@
-import { ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/order/events';
-import type { OrderView } from '../../lib/read-models/views';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../../../domain/order/events';
+import type { OrderView } from '../views';
 import { evolveOrderView } from './order-projection';
 
 const at = (n: number): string => `2025-01-01T00:00:${String(n).padStart(2, '0')}.000Z`;

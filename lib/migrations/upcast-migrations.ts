@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kafka } from '../../lib/adapters/kafka/client';
-import type { Redis } from '../../lib/adapters/redis';
-import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
-import { InvalidStateError } from '../../lib/errors';
-import type { Logger } from '../../lib/observability/logger';
+import type { Kafka } from '../adapters/kafka/client';
+import type { Redis } from '../adapters/redis';
+import type { SchemaRegistryAdapter } from '../adapters/schema-registry';
+import { InvalidStateError } from '../errors';
+import type { Logger } from '../observability/logger';
 import { catalogs, type AggregateSchemas } from '../../schemas/catalogs';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import type { AggregateType, TopicNames } from '../../topics/names';

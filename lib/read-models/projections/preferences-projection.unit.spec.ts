@@ -1,4 +1,4 @@
-import type { PreferencesEvent } from '../../domain/preferences/events';
+import type { PreferencesEvent } from '../../../domain/preferences/events';
 import { evolvePreferencesView } from './preferences-projection';
 
 const chosen = (data: Omit<PreferencesEvent['data'], 'occurredAt'>, at: string): PreferencesEvent => ({

@@ -3,15 +3,15 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { MongoError, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
-import { ALIAS_COLLECTION, cacheKey, CHANGES_CHANNEL, VIEWS } from '../../lib/read-models/views';
-import type { TopicNames } from '../../topics/names';
-import type { ViewChange } from './change-publisher';
-import { readRange, watermarks, type Offsets } from '../../lib/adapters/kafka/event-range-reader';
-import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
-import type { ProjectionEvent } from './projection-views';
-import { retryInPlace } from '../../lib/adapters/kafka/retry-in-place';
-import { isRetriable } from '../../lib/errors';
+import type { SchemaRegistryAdapter } from '../../adapters/schema-registry';
+import { ALIAS_COLLECTION, cacheKey, CHANGES_CHANNEL, VIEWS } from '../views';
+import type { TopicNames } from '../../../topics/names';
+import type { ViewChange } from '../change-publisher';
+import { readRange, watermarks, type Offsets } from '../../adapters/kafka/event-range-reader';
+import { AGGREGATES, createProjectionDecoders } from '../projections/projection-decoders';
+import type { ProjectionEvent } from '../projections/projection-views';
+import { retryInPlace } from '../../adapters/kafka/retry-in-place';
+import { isRetriable } from '../../errors';
 import { acquireReplayLease, type ReplayLease } from './replay-lease';
 import { progressMeter, type ReplayProgress } from './replay-progress';
 import {
@@ -20,7 +20,7 @@ import {
   resolveCollections,
   type AliasDocument,
   type PhysicalCollections,
-} from './view-store';
+} from '../view-store';
 
 export interface ReplayOptions {
   kafka: Kafka;

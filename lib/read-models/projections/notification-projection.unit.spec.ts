@@ -1,5 +1,5 @@
-import { NOTIFICATION_EVENT_TYPES, type NotificationEvent } from '../../domain/notification/events';
-import type { NotificationView } from '../../lib/read-models/views';
+import { NOTIFICATION_EVENT_TYPES, type NotificationEvent } from '../../../domain/notification/events';
+import type { NotificationView } from '../views';
 import { evolveNotificationView } from './notification-projection';
 
 const at = (n: number): string => `2025-01-01T00:00:0${n}.000Z`;

@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { HEADERS, headerString } from '../adapters/kafka/headers';
 import type { EncodedEvent } from '../../schemas/event-codec';
 
 /**

@@ -1,9 +1,9 @@
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import { ValidationError } from '../../lib/errors';
-import { sendAll } from '../../lib/adapters/kafka/chunked-send';
-import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { ValidationError } from '../errors';
+import { sendAll } from '../adapters/kafka/chunked-send';
+import { HEADERS, headerString } from '../adapters/kafka/headers';
 import type { EncodedEvent, EventCodec } from '../../schemas/event-codec';
-import { readRange, watermarks, type Offsets } from '../../lib/adapters/kafka/event-range-reader';
+import { readRange, watermarks, type Offsets } from '../adapters/kafka/event-range-reader';
 import { resumeOffsets } from './target-position';
 import { upcastRecord } from './upcast-record';
 

@@ -1,5 +1,5 @@
-import { INVENTORY_EVENT_TYPES, type InventoryEvent } from '../../domain/inventory/events';
-import type { ProductView } from '../../lib/read-models/views';
+import { INVENTORY_EVENT_TYPES, type InventoryEvent } from '../../../domain/inventory/events';
+import type { ProductView } from '../views';
 import { evolveProductView } from './product-projection';
 
 const at = (n: number): string => `2025-01-01T00:00:${String(n).padStart(2, '0')}.000Z`;

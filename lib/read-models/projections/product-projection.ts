@@ -1,5 +1,5 @@
-import type { InventoryEvent } from '../../domain/inventory/events';
-import type { ProductView } from '../../lib/read-models/views';
+import type { InventoryEvent } from '../../../domain/inventory/events';
+import type { ProductView } from '../views';
 import { alreadyApplied, unknownEvent, type EventEnvelope } from './envelope';
 
 type Stock = Pick<ProductView, 'onHand' | 'reserved' | 'shipped'>;

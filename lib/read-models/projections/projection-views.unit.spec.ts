@@ -1,5 +1,5 @@
 import { foldEvents, type ProjectionEvent, type ViewDocument } from './projection-views';
-import { progressMeter } from './replay-progress';
+import { progressMeter } from '../replay/replay-progress';
 
 const event = (version: number, type: string, data: object): ProjectionEvent => ({
   view: 'payments',

@@ -1,5 +1,5 @@
-import type { PreferencesEvent } from '../../domain/preferences/events';
-import type { PreferencesView } from '../../lib/read-models/views';
+import type { PreferencesEvent } from '../../../domain/preferences/events';
+import type { PreferencesView } from '../views';
 import { alreadyApplied, unknownEvent, type EventEnvelope } from './envelope';
 
 /** A customer's notification preferences: every event carries the whole set, so it writes it in full. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { cacheKey, CHANGES_CHANNEL, orderChannel, type ViewName } from '../../lib/read-models/views';
-import type { ViewDocument } from './projection-views';
+import { cacheKey, CHANGES_CHANNEL, orderChannel, type ViewName } from './views';
+import type { ViewDocument } from './projections/projection-views';
 
 export interface ViewChange {
   view: ViewName | '*';
