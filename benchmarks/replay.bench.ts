@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Message } from 'kafkajs';
+import type { Message } from '../lib/adapters/kafka/types';
 import { catalog } from '../domain/catalog/catalog';
 import type { OrderEvent } from '../domain/order/events';
 import { connectMongo } from '../lib/adapters/mongo';

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Message } from 'kafkajs';
+import type { Message } from '../lib/adapters/kafka/types';
 import { createRedis } from '../lib/adapters/redis';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';

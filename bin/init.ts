@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import { createKafka } from '../lib/adapters/kafka/client';
 import { createSchemaRegistry, type SchemaRegistryAdapter } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import type { RegisterProduct } from '../domain/inventory/commands';
 import { listProducts } from '../domain/catalog/catalog';
 import { aggregatePartitioner } from '../lib/adapters/kafka/aggregate-partitioner';

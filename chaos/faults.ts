@@ -1,4 +1,4 @@
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from '../lib/adapters/kafka/types';
 import { aggregatePartitioner } from '../lib/adapters/kafka/aggregate-partitioner';
 import { commandMessage } from '../lib/adapters/kafka/command-protocol';
 import type { ServiceName } from '../stack/local-stack';

@@ -1,5 +1,5 @@
-import type { Db } from 'mongodb';
-import type { Kafka } from 'kafkajs';
+import type { Db } from '../lib/adapters/mongo';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import { listProducts } from '../domain/catalog/catalog';
 import type { InventoryState, Product } from '../domain/inventory/state';
 import type { ExistingOrder } from '../domain/order/state';

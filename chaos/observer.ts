@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from '../lib/adapters/kafka/types';
 import { inventoryDecider } from '../domain/inventory/decider';
 import type { InventoryEvent } from '../domain/inventory/events';
 import type { InventoryState } from '../domain/inventory/state';

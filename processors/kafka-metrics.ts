@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from '../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { readGroupLag } from '../lib/adapters/kafka/consumer-lag';
 import type { Metrics } from '../lib/observability/metrics';

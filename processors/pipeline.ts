@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import type { InventoryEvent } from '../domain/inventory/events';
 import type { OrderEvent } from '../domain/order/events';

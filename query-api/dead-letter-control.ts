@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import { NotFoundError } from '../lib/errors';
 import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/adapters/kafka/dead-letters';
 import { HEADERS, headerString, headersToObject } from '../lib/adapters/kafka/headers';

@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoError, MongoServerError, type Db } from 'mongodb';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Metrics } from '../observability/metrics';
 import { startSpan, tracingStarted } from '../observability/tracing';
@@ -107,7 +107,30 @@ export const connectMongo = async (
   return { client, db: client.db(database), close: () => client.close() };
 };
 
-export type { Db, Collection, AnyBulkWriteOperation } from 'mongodb';
+export type { Db, Collection, AnyBulkWriteOperation, Document, Filter } from 'mongodb';
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * A write refused only for duplicate keys: a server error with that code, or a bulk write whose
+ * every write error is one. A bulk error with no write errors (a write concern error, a
+ * connection lost mid-batch) says nothing about duplicates; `every` on an empty list would call
+ * it one and hide the failure.
+ */
+export const isDuplicateKeyError = (err: unknown): boolean =>
+  (err instanceof MongoServerError && err.code === DUPLICATE_KEY) ||
+  (err instanceof MongoBulkWriteError &&
+    writeErrorsOf(err).length > 0 &&
+    writeErrorsOf(err).every((w) => w.code === DUPLICATE_KEY));
+
+const writeErrorsOf = (err: MongoBulkWriteError): readonly { code: number }[] => {
+  const errors = err.writeErrors as readonly { code: number }[] | { code: number } | undefined;
+  if (errors === undefined) return [];
+  return Array.isArray(errors) ? errors : [errors as { code: number }];
+};
+
+/** Any error the driver raised (a server's answer or the connection's), as opposed to ours. */
+export const isMongoError = (err: unknown): boolean => err instanceof MongoError;
 
 export interface WedgeWatchOptions {
   uri: string;

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from '../adapters/kafka/types';
 import { InvalidStateError } from '../errors';
 import { partitionKey, readRange, watermarks, type Offsets } from '../adapters/kafka/event-range-reader';
 import { parseSource } from './upcast-record';

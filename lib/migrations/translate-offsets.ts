@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../adapters/kafka/types';
 import { partitionKey, readRange, watermarks, type Offsets } from '../adapters/kafka/event-range-reader';
 import { parseSource } from './upcast-record';
 

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message } from '../adapters/kafka/types';
 import { ValidationError } from '../errors';
 import { sendAll } from '../adapters/kafka/chunked-send';
 import { HEADERS, headerString } from '../adapters/kafka/headers';

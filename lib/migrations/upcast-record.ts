@@ -1,4 +1,4 @@
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message } from '../adapters/kafka/types';
 import { HEADERS, headerString } from '../adapters/kafka/headers';
 import type { EncodedEvent } from '../../schemas/event-codec';
 

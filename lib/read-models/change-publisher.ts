@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from '../adapters/redis';
 import { cacheKey, CHANGES_CHANNEL, orderChannel, type ViewName } from './views';
 import type { ViewDocument } from './projections/projection-views';
 

@@ -1,10 +1,4 @@
-import {
-  MongoBulkWriteError,
-  MongoServerError,
-  type AnyBulkWriteOperation,
-  type Collection,
-  type Db,
-} from 'mongodb';
+import { isDuplicateKeyError, type AnyBulkWriteOperation, type Collection, type Db } from '../adapters/mongo';
 import { ALIAS_COLLECTION, VIEWS, defaultCollection, type ViewName } from './views';
 import {
   foldEvents,
@@ -21,7 +15,6 @@ import {
  * slices small enough that 5 of them stay well under that (5 × 15 = 75).
  */
 const WRITE_SLICE = 15;
-const DUPLICATE_KEY = 11000;
 
 export interface AliasDocument {
   _id: ViewName;
@@ -42,22 +35,6 @@ export const resolveCollections = async (db: Db): Promise<PhysicalCollections> =
 
 export const ensureIndexes = async (db: Db, view: ViewName, collection: string): Promise<void> => {
   for (const key of VIEW_SPECS[view].indexes) await db.collection(collection).createIndex(key);
-};
-
-const isDuplicateKey = (err: unknown): boolean =>
-  (err instanceof MongoServerError && err.code === DUPLICATE_KEY) ||
-  (err instanceof MongoBulkWriteError &&
-    writeErrorsOf(err).length > 0 &&
-    writeErrorsOf(err).every((w) => w.code === DUPLICATE_KEY));
-
-/**
- * A bulk error with no write errors (a write concern error, a connection lost mid-batch) says
- * nothing about duplicates; `every` on an empty list would call it one and hide the failure.
- */
-const writeErrorsOf = (err: MongoBulkWriteError): readonly { code: number }[] => {
-  const errors = err.writeErrors as readonly { code: number }[] | { code: number } | undefined;
-  if (errors === undefined) return [];
-  return Array.isArray(errors) ? errors : [errors as { code: number }];
 };
 
 const guardedReplace = (doc: ViewDocument, upsert: boolean): AnyBulkWriteOperation<ViewDocument> => ({
@@ -82,10 +59,10 @@ export const writeGuarded = async (
     try {
       await collection.bulkWrite(slice, { ordered: true });
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       for (const op of slice) {
         await collection.bulkWrite([op], { ordered: true }).catch((one: unknown) => {
-          if (!isDuplicateKey(one)) throw one;
+          if (!isDuplicateKeyError(one)) throw one;
         });
       }
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../lib/adapters/kafka/types';
 import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { startProcessorFleet, type ProcessorFleet } from '../../test/support/processor-fleet';
 

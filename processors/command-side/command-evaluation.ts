@@ -1,4 +1,4 @@
-import type { KafkaMessage, Message } from 'kafkajs';
+import type { KafkaMessage, Message } from '../../lib/adapters/kafka/types';
 import type { Counter } from 'prom-client';
 import { OrderstreamError, ValidationError, VersionConflictError, type FieldError } from '../../lib/errors';
 import {

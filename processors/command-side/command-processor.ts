@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
 import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';

@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import type { Message } from '../../lib/adapters/kafka/types';
 import { HEADERS } from '../../lib/adapters/kafka/headers';
 import { traceHeaders } from '../../lib/observability/tracing';
 import type { EncodedEvent } from '../../schemas/event-codec';

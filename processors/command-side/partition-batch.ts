@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message, Producer } from '../../lib/adapters/kafka/types';
 import { firstOffset, sendAll } from '../../lib/adapters/kafka/chunked-send';
 import { replyMessage, type CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';

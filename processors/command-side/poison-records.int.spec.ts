@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../lib/adapters/kafka/types';
 import type { ShipmentCommand } from '../../domain/shipment/commands';
 import { DependencyError } from '../../lib/errors';
 import type { CommandReply } from '../../lib/adapters/kafka/command-protocol';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../lib/adapters/kafka/types';
 import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { readPartition } from '../../lib/adapters/kafka/partition-reader';
 import { OrderstreamError } from '../../lib/errors';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { OrderEvent } from '../../domain/order/events';
 import { createKafka } from '../../lib/adapters/kafka/client';

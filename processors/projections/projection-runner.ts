@@ -1,6 +1,6 @@
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import type { Db } from 'mongodb';
-import type { Redis } from 'ioredis';
+import type { Kafka, KafkaMessage, Message } from '../../lib/adapters/kafka/types';
+import type { Db } from '../../lib/adapters/mongo';
+import type { Redis } from '../../lib/adapters/redis';
 import type { Logger } from 'pino';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { isRetriable } from '../../lib/errors';

@@ -1,4 +1,4 @@
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { OrderEvent } from '../../domain/order/events';
 import { react } from '../../domain/saga/reactions';

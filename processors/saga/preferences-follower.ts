@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { preferencesDecider, preferencesOf } from '../../domain/preferences/decider';
 import type { PreferencesEvent } from '../../domain/preferences/events';

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message, Producer } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { isRetriable } from '../../lib/errors';
 import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';

@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from '../../lib/adapters/kafka/types';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../../lib/adapters/kafka/types';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { WriteSideSaturatedError } from '../../lib/errors';

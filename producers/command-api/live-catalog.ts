@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { priceOnSale, type Catalog, type Product } from '../../domain/catalog/catalog';
 import { evolveCatalogProduct } from '../../domain/catalog/evolve-product';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from '../../lib/adapters/kafka/types';
 import type { Page } from 'playwright-core';
 import { listProducts } from '../../domain/catalog/catalog';
 import { createKafka } from '../../lib/adapters/kafka/client';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from '../../lib/adapters/kafka/types';
 import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message } from '../../lib/adapters/kafka/types';
 import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';

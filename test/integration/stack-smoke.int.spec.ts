@@ -1,5 +1,5 @@
 import { ensureTopics } from '../../topics/ensure-topics';
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../lib/adapters/kafka/types';
 import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo } from '../../lib/adapters/mongo';
 import { createRedis } from '../../lib/adapters/redis';

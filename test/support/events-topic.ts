@@ -1,4 +1,4 @@
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from '../../lib/adapters/kafka/types';
 import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage, Producer } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { NotificationCommand } from '../../domain/notification/commands';
 import type { NotificationState } from '../../domain/notification/state';

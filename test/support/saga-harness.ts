@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { InventoryCommand } from '../../domain/inventory/commands';
 import { inventoryDecider } from '../../domain/inventory/decider';

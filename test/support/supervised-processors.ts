@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from '../../lib/adapters/kafka/types';
 import { catalog } from '../../domain/catalog/catalog';
 import type { CreateOrder } from '../../domain/order/commands';
 import { createKafka } from '../../lib/adapters/kafka/client';

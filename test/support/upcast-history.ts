@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message } from '../../lib/adapters/kafka/types';
 import type { OrderEvent } from '../../domain/order/events';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';

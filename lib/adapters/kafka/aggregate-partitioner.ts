@@ -1,4 +1,4 @@
-import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
+import type { ICustomPartitioner, PartitionerArgs } from './types';
 import { ValidationError } from '../../errors';
 import { murmur2, toPositive } from './murmur2';
 

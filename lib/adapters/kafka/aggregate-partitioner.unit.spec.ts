@@ -1,4 +1,4 @@
-import type { PartitionMetadata } from 'kafkajs';
+import type { PartitionMetadata } from './types';
 import { ValidationError } from '../../errors';
 import { aggregatePartitioner, createAggregatePartitioner } from './aggregate-partitioner';
 import { partitionForKey } from './murmur2';

@@ -1,4 +1,4 @@
-import type { Message, RecordMetadata, TopicMessages, Transaction } from 'kafkajs';
+import type { Message, RecordMetadata, TopicMessages, Transaction } from './types';
 
 /** Adds to the list under a key without copying it: these run once per record produced. */
 export const append = <K, V>(map: Map<K, V[]>, key: K, value: V): void => {

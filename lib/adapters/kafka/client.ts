@@ -1,4 +1,5 @@
-import { AssignerProtocol, Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { AssignerProtocol, Kafka as KafkaJs, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Kafka } from './types';
 
 /**
  * The one place that builds a Kafka client. kafkajs is in maintenance; keeping its
@@ -43,7 +44,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 export const createKafka = (options: KafkaAdapterOptions): Kafka => {
-  const kafka = new Kafka({
+  const kafka = new KafkaJs({
     clientId: options.clientId,
     brokers: options.brokers
       .split(',')
@@ -83,16 +84,7 @@ export const createKafka = (options: KafkaAdapterOptions): Kafka => {
   return kafka;
 };
 
-export type {
-  Kafka,
-  Producer,
-  Consumer,
-  Admin,
-  Transaction,
-  EachBatchPayload,
-  KafkaMessage,
-  IHeaders,
-} from 'kafkajs';
+export type * from './types';
 export { ConfigResourceTypes } from 'kafkajs';
 
 /** The partitions a consumer group member was assigned, by topic, from `describeGroups`; empty mid-rebalance. */
@@ -100,5 +92,3 @@ export const memberPartitions = (memberAssignment: Buffer): Record<string, numbe
   if (memberAssignment.length === 0) return {};
   return AssignerProtocol.MemberAssignment.decode(memberAssignment)?.assignment ?? {};
 };
-
-export type { GroupDescription } from 'kafkajs';

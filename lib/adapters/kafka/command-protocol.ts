@@ -1,4 +1,4 @@
-import type { IHeaders, Message } from 'kafkajs';
+import type { IHeaders, Message } from './types';
 import type { FieldError } from '../../errors';
 import { HEADERS } from './headers';
 import { traceHeaders } from '../../observability/tracing';

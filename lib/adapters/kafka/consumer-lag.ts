@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { Admin } from './types';
 
 export interface PartitionLag {
   topic: string;

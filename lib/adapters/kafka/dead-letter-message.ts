@@ -1,4 +1,4 @@
-import type { KafkaMessage, Message } from 'kafkajs';
+import type { KafkaMessage, Message } from './types';
 import { HEADERS } from './headers';
 
 /**

@@ -1,4 +1,4 @@
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from './types';
 import { aggregatePartitioner } from './aggregate-partitioner';
 import { HEADERS, headerString, headersToObject } from './headers';
 import { readPartition } from './partition-reader';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Producer } from './types';
 import type { Logger } from 'pino';
 import { isRetriable } from '../../errors';
 import { readDeadLetters } from './dead-letters';

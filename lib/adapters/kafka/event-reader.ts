@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from './types';
 import { HEADERS, headerString, headersToObject } from './headers';
 import { partitionForKey } from './murmur2';
 import { readPartition } from './partition-reader';

@@ -1,4 +1,4 @@
-import type { IHeaders } from 'kafkajs';
+import type { IHeaders } from './types';
 
 /** Header names on every record we write (DESIGN §3). Kebab-case, as Kafka tools show them. */
 export const HEADERS = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from './types';
 import { DependencyError } from '../../errors';
 
 export interface ReadPartitionOptions {

@@ -1,4 +1,4 @@
-import type { IHeaders } from 'kafkajs';
+import type { IHeaders } from './types';
 import type { Attributes } from '@opentelemetry/api';
 import { withCorrelation, type CorrelationContext } from '../../observability/correlation-context';
 import { inRecordSpan, recordTraceContext, withTraceContext } from '../../observability/tracing';

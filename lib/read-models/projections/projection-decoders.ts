@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../adapters/kafka/types';
 import type { SchemaRegistryAdapter } from '../../adapters/schema-registry';
 import { HEADERS, headerString } from '../../adapters/kafka/headers';
 import { catalogs } from '../../../schemas/catalogs';

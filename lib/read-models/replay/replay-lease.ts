@@ -1,4 +1,4 @@
-import { MongoServerError, type Db } from 'mongodb';
+import { isDuplicateKeyError, type Db } from '../../adapters/mongo';
 import { OrderstreamError } from '../../errors';
 
 /** A second replay was asked for while one holds the lease. */
@@ -69,7 +69,7 @@ export const acquireReplayLease = async (
   try {
     await markers(db).insertOne(marker());
   } catch (err) {
-    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    if (!isDuplicateKeyError(err)) throw err;
     const held = await markers(db).findOne({ _id: MARKER_ID });
     if (held && held.leaseUntil > now()) throw new ReplayInProgressError(held.jobId);
     const taken = await markers(db).replaceOne({ _id: MARKER_ID, jobId: held?.jobId ?? '' }, marker());

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from '../../adapters/kafka/types';
 import type { OrderEvent } from '../../../domain/order/events';
 import { createKafka } from '../../adapters/kafka/client';
 import { connectMongo, type MongoAdapter } from '../../adapters/mongo';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { MongoError, type Db } from 'mongodb';
+import type { Kafka, KafkaMessage } from '../../adapters/kafka/types';
+import { isMongoError, type Db } from '../../adapters/mongo';
 import type { Logger } from 'pino';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../adapters/redis';
 import type { SchemaRegistryAdapter } from '../../adapters/schema-registry';
 import { ALIAS_COLLECTION, cacheKey, CHANGES_CHANNEL, VIEWS } from '../views';
 import type { TopicNames } from '../../../topics/names';
@@ -266,7 +266,7 @@ const retrying = async <T>(step: () => Promise<T>, forMs = 60_000): Promise<T> =
   throw lastError;
 };
 
-const isTransient = (err: unknown): boolean => isRetriable(err) || err instanceof MongoError;
+const isTransient = (err: unknown): boolean => isRetriable(err) || isMongoError(err);
 
 /** The live group's committed offsets once they have not moved for `quietMs`. */
 const quietCommits = async (

@@ -1,5 +1,5 @@
-import type { Kafka, Message } from 'kafkajs';
-import type { Db } from 'mongodb';
+import type { Kafka, Message } from '../../../lib/adapters/kafka/types';
+import type { Db } from '../../../lib/adapters/mongo';
 import type { InventoryEvent } from '../../../domain/inventory/events';
 import type { OrderEvent } from '../../../domain/order/events';
 import type { SchemaRegistryAdapter } from '../../../lib/adapters/schema-registry';

@@ -1,0 +1,130 @@
+import type * as kafkajs from 'kafkajs';
+
+/**
+ * What the rest of the code may know about a Kafka client. Records and headers are our own
+ * structural types (kafkajs' objects satisfy them); the clients are the operations we call,
+ * picked from kafkajs' interfaces so their option shapes stay the library's. Swapping the
+ * library means rewriting this file and `client.ts`, nothing outside `lib/adapters/`.
+ */
+
+/** Header values as written and as read (a header repeated on a record arrives as an array). */
+export interface IHeaders {
+  [key: string]: Buffer | string | (Buffer | string)[] | undefined;
+}
+
+/** A record as a consumer receives it. */
+export interface KafkaMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  offset: string;
+  headers?: IHeaders;
+}
+
+/** A record to produce. */
+export interface Message {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  partition?: number;
+  headers?: IHeaders;
+  timestamp?: string;
+}
+
+export interface TopicMessages {
+  topic: string;
+  messages: Message[];
+}
+
+/** Where a produce request put its records, one entry per topic partition. */
+export interface RecordMetadata {
+  topicName: string;
+  partition: number;
+  errorCode: number;
+  baseOffset?: string;
+  logAppendTime?: string;
+  logStartOffset?: string;
+}
+
+/** One fetched batch of a partition, as an `eachBatch` handler sees it. */
+export interface Batch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: KafkaMessage[];
+}
+
+/** The `eachBatch` payload fields our consumers use. */
+export interface EachBatchPayload {
+  batch: Batch;
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  pause(): () => void;
+  commitOffsetsIfNecessary(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
+export type Transaction = Pick<
+  kafkajs.Transaction,
+  'send' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort' | 'isActive'
+>;
+
+export interface Producer extends Pick<
+  kafkajs.Producer,
+  'connect' | 'disconnect' | 'send' | 'sendBatch' | 'on' | 'events'
+> {
+  transaction(): Promise<Transaction>;
+}
+
+export type Consumer = Pick<
+  kafkajs.Consumer,
+  | 'connect'
+  | 'disconnect'
+  | 'subscribe'
+  | 'run'
+  | 'stop'
+  | 'seek'
+  | 'pause'
+  | 'resume'
+  | 'paused'
+  | 'commitOffsets'
+  | 'describeGroup'
+  | 'on'
+  | 'events'
+>;
+
+export type Admin = Pick<
+  kafkajs.Admin,
+  | 'connect'
+  | 'disconnect'
+  | 'listTopics'
+  | 'createTopics'
+  | 'deleteTopics'
+  | 'createPartitions'
+  | 'fetchTopicMetadata'
+  | 'fetchTopicOffsets'
+  | 'fetchTopicOffsetsByTimestamp'
+  | 'fetchOffsets'
+  | 'setOffsets'
+  | 'resetOffsets'
+  | 'describeCluster'
+  | 'describeConfigs'
+  | 'alterConfigs'
+  | 'listGroups'
+  | 'describeGroups'
+  | 'deleteGroups'
+>;
+
+/** The client: a factory of producers, consumers and admins. */
+export interface Kafka {
+  producer(config?: kafkajs.ProducerConfig): Producer;
+  consumer(config: kafkajs.ConsumerConfig): Consumer;
+  admin(config?: kafkajs.AdminConfig): Admin;
+}
+
+export type ProducerConfig = kafkajs.ProducerConfig;
+export type ConsumerConfig = kafkajs.ConsumerConfig;
+export type GroupDescription = kafkajs.GroupDescription;
+export type PartitionMetadata = kafkajs.PartitionMetadata;
+export type ICustomPartitioner = kafkajs.ICustomPartitioner;
+export type PartitionerArgs = kafkajs.PartitionerArgs;
