@@ -1,6 +1,7 @@
 import type { Kafka } from '../../lib/adapters/kafka/types';
 import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { readPartition } from '../../lib/adapters/kafka/partition-reader';
+import { StateShapeError } from '../../domain/state-reader';
 import { OrderstreamError } from '../../lib/errors';
 import type { AggregateModule } from './aggregate-module';
 import {
@@ -72,6 +73,22 @@ const parseCheckpoint = (value: Buffer, where: string): CheckpointValue => {
   };
 };
 
+/** The snapshot's state as the aggregate's type, or a refusal naming the record and the field. */
+const stateOf = <C extends CommandLike, E extends { type: string }, S>(
+  module: AggregateModule<C, E, S>,
+  json: unknown,
+  where: string,
+): S => {
+  try {
+    return module.stateFromJson(json);
+  } catch (err) {
+    if (!(err instanceof StateShapeError)) throw err;
+    throw new HistoryIntegrityError(`${where}: snapshot is not a ${module.aggregate} state: ${err.message}`, {
+      cause: err,
+    });
+  }
+};
+
 export interface RestoredPartition<S> {
   aggregates: Map<string, AggregateRecord<S>>;
   /** Aggregates whose latest state is not in a snapshot yet. */
@@ -116,7 +133,7 @@ export const restorePartition = async <C extends CommandLike, E extends { type: 
       const known = aggregates.get(key);
       if (known && known.version >= snapshot.version) return;
       aggregates.set(key, {
-        state: module.stateFromJson(snapshot.state),
+        state: stateOf(module, snapshot.state, `${topics.snapshots}[${partition}]@${message.offset}`),
         version: snapshot.version,
         recent: snapshot.recent,
       });
