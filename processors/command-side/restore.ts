@@ -35,9 +35,10 @@ const parseJson = (value: Buffer, where: string): Record<string, unknown> => {
 };
 
 /**
- * A snapshot as this code writes it (format 1, a positive version, a state with a status), or a
- * refusal naming the record: restoring from a record of another shape would build a wrong state
- * silently, so the partition stops instead (and says where).
+ * A snapshot as this code writes it (format 1, a positive version, recent commands, and a state
+ * the aggregate's reader accepts: see stateOf), or a refusal naming the record: restoring from a
+ * record of another shape would build a wrong state silently, so the partition stops instead
+ * (and says where).
  */
 const isProcessedCommand = (value: unknown): value is ProcessedCommand =>
   isRecord(value) &&
@@ -52,8 +53,6 @@ const parseSnapshot = (value: Buffer, where: string): SnapshotValue => {
     throw new HistoryIntegrityError(
       `${where}: snapshot version ${String(version)} is not a positive integer`,
     );
-  if (!isRecord(state) || typeof state.status !== 'string')
-    throw new HistoryIntegrityError(`${where}: snapshot state has no status`);
   if (!Array.isArray(recent) || !recent.every(isProcessedCommand))
     throw new HistoryIntegrityError(`${where}: snapshot's recent commands are malformed`);
   return { format: 1, aggregateId: String(aggregateId), version, state, recent, takenAt: String(takenAt) };
