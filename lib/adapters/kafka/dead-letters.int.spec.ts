@@ -52,7 +52,7 @@ describe('dead letters: list, inspect, re-drive', () => {
       // The CLI lists it with its reason.
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        ['--import', 'tsx', join(__dirname, '..', '..', 'bin', 'deadletters.ts'), 'list', group],
+        ['--import', 'tsx', join(__dirname, '..', '..', '..', 'bin', 'deadletters.ts'), 'list', group],
         {
           env: {
             ...process.env,
