@@ -51,6 +51,8 @@ export interface Batch {
   partition: number;
   highWatermark: string;
   messages: KafkaMessage[];
+  firstOffset(): string | null;
+  lastOffset(): string;
 }
 
 /** The `eachBatch` payload fields our consumers use. */
@@ -58,10 +60,28 @@ export interface EachBatchPayload {
   batch: Batch;
   resolveOffset(offset: string): void;
   heartbeat(): Promise<void>;
+  /** Pauses this batch's partition; the function returned resumes it. */
   pause(): () => void;
-  commitOffsetsIfNecessary(): Promise<void>;
   isRunning(): boolean;
   isStale(): boolean;
+}
+
+export interface EachMessagePayload {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  heartbeat(): Promise<void>;
+}
+
+/** How a consumer is run: a handler per batch or per record, and the commit policy. */
+export interface ConsumerRunConfig {
+  autoCommit?: boolean;
+  autoCommitInterval?: number | null;
+  autoCommitThreshold?: number | null;
+  eachBatchAutoResolve?: boolean;
+  partitionsConsumedConcurrently?: number;
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>;
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>;
 }
 
 export type Transaction = Pick<
@@ -76,12 +96,11 @@ export interface Producer extends Pick<
   transaction(): Promise<Transaction>;
 }
 
-export type Consumer = Pick<
+export interface Consumer extends Pick<
   kafkajs.Consumer,
   | 'connect'
   | 'disconnect'
   | 'subscribe'
-  | 'run'
   | 'stop'
   | 'seek'
   | 'pause'
@@ -91,7 +110,9 @@ export type Consumer = Pick<
   | 'describeGroup'
   | 'on'
   | 'events'
->;
+> {
+  run(config?: ConsumerRunConfig): Promise<void>;
+}
 
 export type Admin = Pick<
   kafkajs.Admin,
