@@ -84,15 +84,40 @@ export interface ConsumerRunConfig {
   eachMessage?: (payload: EachMessagePayload) => Promise<void>;
 }
 
-export type Transaction = Pick<
-  kafkajs.Transaction,
-  'send' | 'sendBatch' | 'sendOffsets' | 'commit' | 'abort' | 'isActive'
->;
+export interface ProducerRecord {
+  topic: string;
+  messages: Message[];
+  /** -1: every in-sync replica has the records. */
+  acks?: number;
+  timeout?: number;
+}
 
-export interface Producer extends Pick<
-  kafkajs.Producer,
-  'connect' | 'disconnect' | 'send' | 'sendBatch' | 'on' | 'events'
-> {
+export interface ProducerBatch {
+  topicMessages: TopicMessages[];
+  acks?: number;
+  timeout?: number;
+}
+
+/** A consumer group's next offsets, committed inside a transaction. */
+export interface TransactionOffsets {
+  consumerGroupId: string;
+  topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+}
+
+export interface Transaction {
+  send(record: ProducerRecord): Promise<RecordMetadata[]>;
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>;
+  sendOffsets(offsets: TransactionOffsets): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+  isActive(): boolean;
+}
+
+export interface Producer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(record: ProducerRecord): Promise<RecordMetadata[]>;
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>;
   transaction(): Promise<Transaction>;
 }
 
