@@ -5,7 +5,7 @@ import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
 import { envVar, readConfig } from '../lib/config/env';
 import { defaultCollection, type OrderView } from '../lib/read-models/views';
-import { ensureIndexes } from '../processors/projections/view-store';
+import { ensureIndexes } from '../lib/read-models/view-store';
 import { findInfrastructure } from '../stack/finder';
 import { endpointsToEnv } from '../stack/layout';
 import { consoleProgress } from '../stack/progress';

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { connectMongo } from '../lib/adapters/mongo';
 import { envVar, readConfig } from '../lib/config/env';
 import { defaultCollection, type OrderView } from '../lib/read-models/views';
-import { ensureIndexes } from '../processors/projections/view-store';
+import { ensureIndexes } from '../lib/read-models/view-store';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { summarize } from './lib/latency';

@@ -8,7 +8,7 @@ import { listen } from '../lib/http/app';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { cacheKey, defaultCollection, type OrderView } from '../lib/read-models/views';
-import { ensureIndexes } from '../processors/projections/view-store';
+import { ensureIndexes } from '../lib/read-models/view-store';
 import { createQueryApi } from '../query-api/query-api';
 import { staleKey } from '../query-api/view-cache';
 import { findInfrastructure } from '../stack/finder';

@@ -1,20 +1,20 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Message } from 'kafkajs';
+import type { Message } from '../lib/adapters/kafka/types';
 import { createRedis } from '../lib/adapters/redis';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
-import { HEADERS } from '../lib/kafka/headers';
-import { partitionForKey } from '../lib/kafka/murmur2';
-import { createUpcastMigrations, type MigrationJob } from '../processors/migrations/upcast-migrations';
-import { watermarks } from '../processors/projections/event-range-reader';
+import { HEADERS } from '../lib/adapters/kafka/headers';
+import { partitionForKey } from '../lib/adapters/kafka/murmur2';
+import { createUpcastMigrations, type MigrationJob } from '../lib/migrations/upcast-migrations';
+import { watermarks } from '../lib/adapters/kafka/event-range-reader';
 import { findSchema } from '../schemas/catalog';
 import { subjectFor } from '../schemas/register-schemas';
 import { ORDER_PARTITIONS, openBenchEnvironment } from './lib/bench-environment';
 import { provenance, writeResult } from './lib/results';
 
 /**
- * The copy-and-replace upcast migration (processors/migrations/) over an orders history written
+ * The copy-and-replace upcast migration (lib/migrations/) over an orders history written
  * with v1 schemas, as a writer from before v2 stored it: every record decoded, resolved and
  * upcast, re-encoded at the latest version and written to the new topic in one transaction per
  * fetched batch. Records copied per second, end to end (the counting read included).
@@ -133,7 +133,7 @@ const main = async (): Promise<void> => {
     const file = writeResult({
       name: `upcast-migration-events-${EVENTS}`,
       description:
-        `The upcast migration (processors/migrations/) of ${EVENTS} order events written with v1 schemas ` +
+        `The upcast migration (lib/migrations/) of ${EVENTS} order events written with v1 schemas ` +
         `(${ORDERS} orders × OrderCreated v1 + OrderCancelled v1) into a new topic at the latest versions: ` +
         'counting read, then decode + resolve + upcast + encode + transactional write per fetched batch.',
       ...provenance(),

@@ -1,7 +1,7 @@
-import { createKafka } from '../lib/adapters/kafka';
-import { HEADERS, headerString, headersToObject } from '../lib/kafka/headers';
-import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/kafka/dead-letters';
-import { redriveRefusal } from '../lib/kafka/redrive-policy';
+import { createKafka } from '../lib/adapters/kafka/client';
+import { HEADERS, headerString, headersToObject } from '../lib/adapters/kafka/headers';
+import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/adapters/kafka/dead-letters';
+import { redriveRefusal } from '../lib/adapters/kafka/redrive-policy';
 import definitions from '../topics/topics.json';
 import { topicNames } from '../topics/names';
 import { envVar, readConfig } from '../lib/config/env';

@@ -1,5 +1,5 @@
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../lib/adapters/kafka';
+import type { Kafka } from '../lib/adapters/kafka/types';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { createSchemaRegistry, type SchemaRegistryAdapter } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
 import { catalogs } from '../schemas/catalogs';

@@ -1,9 +1,9 @@
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { connectMongo } from '../lib/adapters/mongo';
 import { createRedis } from '../lib/adapters/redis';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
-import { replayProjections } from '../processors/projections/replay';
-import type { ReplayProgress } from '../processors/projections/replay-progress';
+import { replayProjections } from '../lib/read-models/replay/replay';
+import type { ReplayProgress } from '../lib/read-models/replay/replay-progress';
 import { findInfrastructure } from '../stack/finder';
 import { consoleProgress } from '../stack/progress';
 import { topicNames } from '../topics/names';

@@ -1,8 +1,8 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import type { RegisterProduct } from '../domain/inventory/commands';
 import { listProducts } from '../domain/catalog/catalog';
-import { aggregatePartitioner } from '../lib/kafka/aggregate-partitioner';
-import { commandMessage } from '../lib/kafka/command-protocol';
+import { aggregatePartitioner } from '../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage } from '../lib/adapters/kafka/command-protocol';
 import type { TopicNames } from '../topics/names';
 
 /**

@@ -1,4 +1,4 @@
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { envVar, readConfig } from '../lib/config/env';
 import { topicNames } from '../topics/names';
 import { seedCatalogue } from './seed-catalogue';

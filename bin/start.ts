@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { startSupervisor, type SupervisorEvent } from '../lib/process/supervisor';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { endpointsToEnv, stackSettings } from '../stack/layout';

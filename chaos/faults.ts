@@ -1,6 +1,6 @@
-import type { Kafka, Message } from 'kafkajs';
-import { aggregatePartitioner } from '../lib/kafka/aggregate-partitioner';
-import { commandMessage } from '../lib/kafka/command-protocol';
+import type { Kafka, Message } from '../lib/adapters/kafka/types';
+import { aggregatePartitioner } from '../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage } from '../lib/adapters/kafka/command-protocol';
 import type { ServiceName } from '../stack/local-stack';
 import type { AggregateType } from '../topics/names';
 import definitions from '../topics/topics.json';

@@ -1,19 +1,19 @@
-import type { Db } from 'mongodb';
-import type { Kafka } from 'kafkajs';
+import type { Db } from '../lib/adapters/mongo';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import { listProducts } from '../domain/catalog/catalog';
 import type { InventoryState, Product } from '../domain/inventory/state';
 import type { ExistingOrder } from '../domain/order/state';
 import { isRetriable } from '../lib/errors';
 import { VIEWS, type ViewName } from '../lib/read-models/views';
-import { readRange, watermarks } from '../processors/projections/event-range-reader';
-import type { ProjectionDecoders } from '../processors/projections/projection-decoders';
+import { readRange, watermarks } from '../lib/adapters/kafka/event-range-reader';
+import type { ProjectionDecoders } from '../lib/read-models/projections/projection-decoders';
 import {
   foldEvents,
   type ProjectionEvent,
   type ViewDocument,
-} from '../processors/projections/projection-views';
-import { resolveCollections } from '../processors/projections/view-store';
-import { AGGREGATES } from '../processors/projections/projection-decoders';
+} from '../lib/read-models/projections/projection-views';
+import { resolveCollections } from '../lib/read-models/view-store';
+import { AGGREGATES } from '../lib/read-models/projections/projection-decoders';
 import type { TopicNames } from '../topics/names';
 import type { ClientOrder } from './load';
 import type { OrderRecord } from './observer';

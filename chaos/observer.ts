@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from '../lib/adapters/kafka/types';
 import { inventoryDecider } from '../domain/inventory/decider';
 import type { InventoryEvent } from '../domain/inventory/events';
 import type { InventoryState } from '../domain/inventory/state';
@@ -7,8 +7,8 @@ import { orderDecider } from '../domain/order/decider';
 import type { OrderEvent } from '../domain/order/events';
 import type { OrderState } from '../domain/order/state';
 import { isRetriable } from '../lib/errors';
-import { HEADERS, headerString } from '../lib/kafka/headers';
-import type { ProjectionDecoders } from '../processors/projections/projection-decoders';
+import { HEADERS, headerString } from '../lib/adapters/kafka/headers';
+import type { ProjectionDecoders } from '../lib/read-models/projections/projection-decoders';
 import type { TopicNames } from '../topics/names';
 
 /**

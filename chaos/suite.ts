@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { connectMongo } from '../lib/adapters/mongo';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
-import { createProjectionDecoders } from '../processors/projections/projection-decoders';
+import { createProjectionDecoders } from '../lib/read-models/projections/projection-decoders';
 import { provenance, writeResult, type BenchmarkResult, type Scalar } from '../benchmarks/lib/results';
 import type { StackPorts } from '../stack/layout';
 import type { Fault } from './faults';

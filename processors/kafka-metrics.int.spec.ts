@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { createMetrics } from '../lib/observability/metrics';
 import { testEndpoints, uniqueName } from '../test/support/env';
 import { topicNames } from '../topics/names';

@@ -1,6 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from '../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
-import { readGroupLag } from '../lib/kafka/consumer-lag';
+import { readGroupLag } from '../lib/adapters/kafka/consumer-lag';
 import type { Metrics } from '../lib/observability/metrics';
 import type { TopicNames } from '../topics/names';
 import definitions from '../topics/topics.json';

@@ -1,4 +1,4 @@
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createCarrierClient } from '../lib/clients/carrier-client';
 import { createNotificationClient } from '../lib/clients/notification-client';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import type { TokenVerifier } from '../lib/auth/token-verifier';
 import type { Logger } from 'pino';
 import { createHttpApp, listen, type HttpServerHandle } from '../lib/http/app';

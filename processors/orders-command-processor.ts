@@ -1,4 +1,4 @@
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { envVar, readConfig } from '../lib/config/env';
 import { authConfigSpec, verifierFromConfig } from '../lib/auth/auth-config';

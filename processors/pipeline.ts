@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import type { InventoryEvent } from '../domain/inventory/events';
 import type { OrderEvent } from '../domain/order/events';
@@ -24,9 +24,9 @@ import { startDeadlineWatcher } from './saga/deadline-watcher';
 import { followPreferences } from './saga/preferences-follower';
 import { startSagaRuntime, type SagaCommand, type SagaEvent } from './saga/saga-runtime';
 import { startTrackingPoller } from './saga/tracking-poller';
-import type { CommandLike } from '../lib/kafka/command-protocol';
+import type { CommandLike } from '../lib/adapters/kafka/command-protocol';
 import { startTogether, type Stoppable } from '../lib/process/start-together';
-import { sagaGroupId } from '../lib/kafka/group-ids';
+import { sagaGroupId } from '../lib/adapters/kafka/group-ids';
 
 export interface PipelineOptions {
   kafka: Kafka;

@@ -1,5 +1,5 @@
 import { parseConsoleServices } from './console-routes';
-import { redriveRefusal } from '../lib/kafka/redrive-policy';
+import { redriveRefusal } from '../lib/adapters/kafka/redrive-policy';
 import { parseMetrics, sum } from '../console/src/prometheus-text';
 
 describe('CONSOLE_SERVICES', () => {

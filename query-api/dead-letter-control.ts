@@ -1,7 +1,7 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../lib/adapters/kafka/types';
 import { NotFoundError } from '../lib/errors';
-import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/kafka/dead-letters';
-import { HEADERS, headerString, headersToObject } from '../lib/kafka/headers';
+import { readDeadLetters, redriveDeadLetters, type DeadLetter } from '../lib/adapters/kafka/dead-letters';
+import { HEADERS, headerString, headersToObject } from '../lib/adapters/kafka/headers';
 import type { TopicNames } from '../topics/names';
 
 /** One dead letter as the admin routes show it: where it came from, why, and the record itself. */

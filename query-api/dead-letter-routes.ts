@@ -3,7 +3,7 @@ import { InvalidStateError, NotFoundError } from '../lib/errors';
 import { readJsonBody } from '../lib/http/json-body';
 import { compileQueryValidator } from '../lib/http/query-validation';
 import { compileValidator } from '../lib/validation';
-import { redriveRefusal } from '../lib/kafka/redrive-policy';
+import { redriveRefusal } from '../lib/adapters/kafka/redrive-policy';
 import type { DeadLetterControl } from './dead-letter-control';
 import { NotAvailableError } from '../lib/errors';
 import { emptyQuerySchema, pathParam } from './query-schemas';

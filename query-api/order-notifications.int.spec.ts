@@ -1,4 +1,4 @@
-import { publishChanges } from '../processors/projections/change-publisher';
+import { publishChanges } from '../lib/read-models/change-publisher';
 import type { NotificationView } from '../lib/read-models/views';
 import { fetchAs } from '../test/support/auth';
 import { uniqueName } from '../test/support/env';

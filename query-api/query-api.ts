@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import type { Db } from 'mongodb';
+import type { Db } from '../lib/adapters/mongo';
 import type { Redis } from '../lib/adapters/redis';
 import type { TokenVerifier } from '../lib/auth/token-verifier';
 import { createHttpApp } from '../lib/http/app';

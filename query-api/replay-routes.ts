@@ -8,7 +8,7 @@ import { emptyQuerySchema, pathParam } from './query-schemas';
 /** Whatever the replay tracker reports about one job; passed through as JSON. */
 export type ProgressLike = object;
 
-/** The projection replay engine (processors/projections/replay.ts), injected by the process entry. */
+/** The projection replay engine (lib/read-models/replay/replay.ts), injected by the process entry. */
 export interface ReplayControl {
   start(): Promise<{ jobId: string }>;
   progress(jobId: string): ProgressLike | undefined;

@@ -1,5 +1,5 @@
-import Redis from 'ioredis';
-import { createRedis } from '../lib/adapters/redis';
+import IORedis from 'ioredis';
+import { createRedis, type Redis } from '../lib/adapters/redis';
 import { DependencyError } from '../lib/errors';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics, type Metrics } from '../lib/observability/metrics';
@@ -86,7 +86,7 @@ describe('createViewCache', () => {
 
   it('reads through to MongoDB when Redis is unreachable', async () => {
     // Nothing listens on port 1; no reconnection, so the client leaves no timer behind.
-    const deadRedis = new Redis('redis://127.0.0.1:1', {
+    const deadRedis = new IORedis('redis://127.0.0.1:1', {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,

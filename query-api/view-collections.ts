@@ -1,4 +1,4 @@
-import type { Collection, Db, Document } from 'mongodb';
+import type { Collection, Db, Document } from '../lib/adapters/mongo';
 import { ALIAS_COLLECTION, defaultCollection, type ViewName } from '../lib/read-models/views';
 import { createSingleFlight } from './single-flight';
 

@@ -1,4 +1,4 @@
-import type { Document, Filter } from 'mongodb';
+import type { Document, Filter } from '../lib/adapters/mongo';
 import { DependencyError, OrderstreamError } from '../lib/errors';
 import type { FailureInjector } from '../lib/observability/failure-injector';
 import type {

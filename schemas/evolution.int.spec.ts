@@ -1,9 +1,9 @@
 import { ensureTopics } from '../topics/ensure-topics';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { createSchemaRegistry, SchemaIncompatibleError } from '../lib/adapters/schema-registry';
-import { HEADERS } from '../lib/kafka/headers';
+import { HEADERS } from '../lib/adapters/kafka/headers';
 import { createOrderEventCodec } from './event-codec';
 import { testEndpoints, uniqueName } from '../test/support/env';
 import { consumeUntil } from '../test/support/kafka';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createKafka } from '../lib/adapters/kafka';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { TEST_NAMES_FILE } from './support/env';
 
 /**

@@ -1,5 +1,5 @@
-import { ConfigResourceTypes } from '../lib/adapters/kafka';
-import { createKafka } from '../lib/adapters/kafka';
+import { ConfigResourceTypes } from '../lib/adapters/kafka/client';
+import { createKafka } from '../lib/adapters/kafka/client';
 import { testEndpoints, uniqueName } from '../test/support/env';
 import { ensureTopics, topicDefinitions, TopicMismatchError } from './ensure-topics';
 

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from '../lib/adapters/kafka';
+import { ConfigResourceTypes, type Admin } from '../lib/adapters/kafka/client';
 import { OrderstreamError } from '../lib/errors';
 import definitions from './topics.json';
 

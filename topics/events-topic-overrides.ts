@@ -9,7 +9,7 @@ import {
 
 /**
  * A topic an aggregate's events may be switched to. It must end in `.events`: the aggregate
- * partitioner (lib/kafka/aggregate-partitioner.ts) hashes only the aggregate id of keys on such
+ * partitioner (lib/adapters/kafka/aggregate-partitioner.ts) hashes only the aggregate id of keys on such
  * topics, so a writer after the switch puts each aggregate on the partition its history is on.
  */
 export const EVENTS_TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,242}\.events$/;

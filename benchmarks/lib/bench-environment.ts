@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createKafka, type Kafka } from '../../lib/adapters/kafka';
+import { createKafka, type Kafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { createLogger, type Logger } from '../../lib/observability/logger';
 import { createMetrics, type Metrics } from '../../lib/observability/metrics';

@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoError, MongoServerError, type Db as MongoDb } from 'mongodb';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Metrics } from '../observability/metrics';
 import { startSpan, tracingStarted } from '../observability/tracing';
@@ -9,10 +9,29 @@ import { runEvery } from '../process/run-every';
  * FerretDB v1 support: no transactions, $lookup, $facet, partial or TTL indexes.
  */
 export interface MongoAdapter {
-  client: MongoClient;
+  /** Another database on the same connections (a test's own, a rebuild's). */
+  client: { db(name: string): Db; close(): Promise<void> };
   db: Db;
   close(): Promise<void>;
 }
+
+/**
+ * The database operations read models, their rebuilds and the query side use. Collections keep
+ * the driver's type: their query and update documents are MongoDB's language itself, which a
+ * replacement client would have to speak anyway.
+ */
+export type Db = Pick<
+  MongoDb,
+  | 'databaseName'
+  | 'collection'
+  | 'command'
+  | 'listCollections'
+  | 'createCollection'
+  | 'renameCollection'
+  | 'dropCollection'
+  | 'dropDatabase'
+  | 'admin'
+>;
 
 /** The commands read models use; anything else is counted as `other`, so the labels stay few. */
 const TIMED_COMMANDS = new Set([
@@ -107,7 +126,30 @@ export const connectMongo = async (
   return { client, db: client.db(database), close: () => client.close() };
 };
 
-export type { Db, Collection, AnyBulkWriteOperation } from 'mongodb';
+export type { Collection, AnyBulkWriteOperation, Document, Filter } from 'mongodb';
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * A write refused only for duplicate keys: a server error with that code, or a bulk write whose
+ * every write error is one. A bulk error with no write errors (a write concern error, a
+ * connection lost mid-batch) says nothing about duplicates; `every` on an empty list would call
+ * it one and hide the failure.
+ */
+export const isDuplicateKeyError = (err: unknown): boolean =>
+  (err instanceof MongoServerError && err.code === DUPLICATE_KEY) ||
+  (err instanceof MongoBulkWriteError &&
+    writeErrorsOf(err).length > 0 &&
+    writeErrorsOf(err).every((w) => w.code === DUPLICATE_KEY));
+
+const writeErrorsOf = (err: MongoBulkWriteError): readonly { code: number }[] => {
+  const errors = err.writeErrors as readonly { code: number }[] | { code: number } | undefined;
+  if (errors === undefined) return [];
+  return Array.isArray(errors) ? errors : [errors as { code: number }];
+};
+
+/** Any error the driver raised (a server's answer or the connection's), as opposed to ours. */
+export const isMongoError = (err: unknown): boolean => err instanceof MongoError;
 
 export interface WedgeWatchOptions {
   uri: string;

@@ -1,4 +1,4 @@
-import type { GroupSettings } from '../adapters/kafka';
+import type { GroupSettings } from '../adapters/kafka/client';
 import { InvalidConfigError } from '../errors';
 import { envVar, readConfig, type Env } from './env';
 

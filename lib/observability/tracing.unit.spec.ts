@@ -3,9 +3,9 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { commandMessage } from '../kafka/command-protocol';
-import { HEADERS } from '../kafka/headers';
-import { withRecordContext } from '../kafka/record-correlation';
+import { commandMessage } from '../adapters/kafka/command-protocol';
+import { HEADERS } from '../adapters/kafka/headers';
+import { withRecordContext } from '../adapters/kafka/record-correlation';
 import { createLogger } from './logger';
 import { activeTraceContext, inSpan, traceFields, traceHeaders } from './tracing';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import type { KafkaMessage } from '../../lib/adapters/kafka/types';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { startProcessorFleet, type ProcessorFleet } from '../../test/support/processor-fleet';
 
 jest.setTimeout(120_000);

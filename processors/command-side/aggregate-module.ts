@@ -1,6 +1,6 @@
 import type { Decider } from '../../domain/decider';
 import type { OrderstreamError } from '../../lib/errors';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import type { AggregateType } from '../../topics/names';
 import type { EventCodec } from '../../schemas/event-codec';
 
@@ -34,5 +34,6 @@ export interface AggregateModule<C extends CommandLike, E extends { type: string
   hiddenFrom?(command: C, state: S): OrderstreamError | undefined;
   /** State as stored in a snapshot (JSON) and back. */
   stateToJson(state: S): unknown;
+  /** Throws a StateShapeError naming the field when the JSON is not a state of this aggregate. */
   stateFromJson(json: unknown): S;
 }

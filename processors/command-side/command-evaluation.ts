@@ -1,4 +1,4 @@
-import type { KafkaMessage, Message } from 'kafkajs';
+import type { KafkaMessage, Message } from '../../lib/adapters/kafka/types';
 import type { Counter } from 'prom-client';
 import { OrderstreamError, ValidationError, VersionConflictError, type FieldError } from '../../lib/errors';
 import {
@@ -6,12 +6,12 @@ import {
   type CommandLike,
   type CommandReply,
   type ReplyError,
-} from '../../lib/kafka/command-protocol';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { partitionForKey } from '../../lib/kafka/murmur2';
+} from '../../lib/adapters/kafka/command-protocol';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { partitionForKey } from '../../lib/adapters/kafka/murmur2';
 import type { AggregateModule } from './aggregate-module';
 import { remember, type AggregateRecord } from './aggregate-record';
-import { deadLetterMessage } from '../../lib/kafka/dead-letter-message';
+import { deadLetterMessage } from '../../lib/adapters/kafka/dead-letter-message';
 import { eventRecord } from './event-record';
 
 /** One command's outcome inside a batch, before the transaction commits. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { partitionForKey } from '../../lib/kafka/murmur2';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { partitionForKey } from '../../lib/adapters/kafka/murmur2';
 import { consumeUntil } from '../../test/support/kafka';
-import { readAggregateEvents } from '../../lib/kafka/event-reader';
+import { readAggregateEvents } from '../../lib/adapters/kafka/event-reader';
 import { commandSideHarness, type CommandSideHarness } from '../../test/support/command-side';
 
 jest.setTimeout(90_000);

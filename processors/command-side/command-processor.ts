@@ -1,16 +1,16 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';
 import type { AggregateModule } from './aggregate-module';
-import { createAggregateCache, DEFAULT_AGGREGATE_CACHE_SIZE } from './aggregate-cache';
-import { retryInPlace } from '../../lib/kafka/retry-in-place';
+import { DEFAULT_AGGREGATE_CACHE_SIZE } from './aggregate-cache';
+import { retryInPlace } from '../../lib/adapters/kafka/retry-in-place';
 import { isFenced } from './fenced';
 import { createPartitionBatches, type PartitionOwner } from './partition-batch';
 import { processorMetrics } from './processor-metrics';
-import { restorePartition } from './restore';
+import { openPartition, type RestoreStat } from './open-partition';
+import { createPartitionOwners } from './partition-owners';
 
 export interface CommandProcessorOptions<C extends CommandLike, E extends { type: string }, S> {
   kafka: Kafka;
@@ -34,14 +34,7 @@ export interface CommandProcessorOptions<C extends CommandLike, E extends { type
   onFatal?: (error: Error) => void;
 }
 
-export interface RestoreStat {
-  partition: number;
-  aggregates: number;
-  snapshots: number;
-  eventsReplayed: number;
-  eventsFromOffset: string;
-  ms: number;
-}
+export type { RestoreStat } from './open-partition';
 
 export interface CommandProcessor {
   ownedPartitions(): number[];
@@ -84,70 +77,21 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   const retryInitialMs = options.retry?.initialMs ?? 200;
   const retryMaxMs = options.retry?.maxMs ?? 10_000;
   const commandsTopic = topics.commands(module.aggregate);
-  const eventsTopic = topics.events(module.aggregate);
-  const snapshotsTopic = topics.snapshots(module.aggregate);
-  const owners = new Map<number, Promise<PartitionOwner<S>>>();
   const restores: RestoreStat[] = [];
   const partitionCount = await countPartitions(kafka, commandsTopic);
 
   const { restoreDuration, transientFailures } = processorMetrics(metrics);
 
-  const assign = async (partition: number): Promise<PartitionOwner<S>> => {
-    const started = Date.now();
-    const producer = kafka.producer({
-      transactionalId: `${groupId}.${commandsTopic}.${partition}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: aggregatePartitioner,
-    });
-    // Connecting initialises the transactional id: a previous owner is fenced and its open
-    // transaction aborted before we read the log, so the restore sees a settled history.
-    await producer.connect();
-    try {
-      const restored = await restorePartition(
-        kafka,
-        module,
-        { events: eventsTopic, snapshots: snapshotsTopic },
-        partition,
-      );
-      restoreDuration.observe({ aggregate: module.aggregate }, (Date.now() - started) / 1000);
-      const stat: RestoreStat = {
-        partition,
-        aggregates: restored.aggregates.size,
-        snapshots: restored.snapshots,
-        eventsReplayed: restored.eventsReplayed,
-        eventsFromOffset: restored.eventsFromOffset,
-        ms: Date.now() - started,
-      };
-      restores.push(stat);
-      logger.info(stat, 'partition restored');
-      return {
-        partition,
-        producer,
-        aggregates: createAggregateCache(cacheSize, restored),
-        eventsSinceCheckpoint: restored.eventsReplayed,
-      };
-    } catch (err) {
-      await producer.disconnect().catch(() => {});
-      throw err;
-    }
-  };
-
-  const ownerFor = (partition: number): Promise<PartitionOwner<S>> => {
-    let owner = owners.get(partition);
-    if (owner === undefined) {
-      owner = assign(partition);
-      owner.catch(() => owners.delete(partition));
-      owners.set(partition, owner);
-    }
-    return owner;
-  };
-
-  const release = async (partition: number): Promise<void> => {
-    const owner = owners.get(partition);
-    owners.delete(partition);
-    if (owner) await (await owner.catch(() => undefined))?.producer.disconnect().catch(() => {});
-  };
+  const owners = createPartitionOwners<PartitionOwner<S>>({
+    open: async (partition) => {
+      const opened = await openPartition({ kafka, module, topics, groupId, cacheSize, partition });
+      restoreDuration.observe({ aggregate: module.aggregate }, opened.stat.ms / 1000);
+      restores.push(opened.stat);
+      logger.info(opened.stat, 'partition restored');
+      return opened.owner;
+    },
+    close: (owner) => owner.producer.disconnect(),
+  });
 
   const batches = createPartitionBatches({
     kafka,
@@ -171,13 +115,14 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     const assigned = new Set(payload.memberAssignment[commandsTopic] ?? []);
-    for (const partition of [...owners.keys()]) if (!assigned.has(partition)) void release(partition);
+    for (const partition of owners.owned())
+      if (!assigned.has(partition)) void owners.release(partition, 'revoked');
     logger.info({ partitions: [...assigned] }, 'partitions assigned');
     // Restore now, all partitions at once, rather than when each one's first command arrives.
     for (const partition of assigned) {
-      ownerFor(partition).catch((err: unknown) =>
-        logger.warn({ err, partition }, 'restore failed; will retry'),
-      );
+      owners
+        .claim(partition)
+        .catch((err: unknown) => logger.warn({ err, partition }, 'restore failed; will retry'));
     }
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -211,7 +156,7 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
           const started = Date.now();
           stage = 'restore';
           try {
-            const owner = await ownerFor(partition);
+            const owner = await owners.claim(partition);
             stage = 'evaluate';
             const evaluated = await batches.evaluate(owner, batch.messages);
             stage = 'commit';
@@ -222,7 +167,7 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
             // A failed commit may have left the producer unusable, or have committed after all
             // (a lost answer): start over from a new producer and the log. A failed effect or
             // restore leaves both as they were.
-            if (stage === 'commit') await release(partition);
+            if (stage === 'commit') await owners.release(partition, 'commitFailed');
             transientFailures.inc({ aggregate: module.aggregate, stage });
             throw err;
           }
@@ -245,7 +190,7 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
       if (outcome.value === 'fenced') {
         // Another member owns this partition now; our state may be stale, so forget it.
         logger.warn({ partition }, 'producer fenced: partition moved to another owner');
-        await release(partition);
+        await owners.release(partition, 'fenced');
         return;
       }
       resolveOffset(last.offset);
@@ -254,12 +199,12 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   });
 
   return {
-    ownedPartitions: () => [...owners.keys()].sort((a, b) => a - b),
+    ownedPartitions: () => owners.owned(),
     restores: () => [...restores],
     cacheMisses: () => batches.cacheMisses(),
     stop: async () => {
       await consumer.disconnect();
-      await Promise.all([...owners.keys()].map(release));
+      await Promise.all(owners.owned().map((partition) => owners.release(partition, 'stopped')));
     },
   };
 };

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AssignerProtocol } from 'kafkajs';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { readPartition } from '../../lib/kafka/partition-reader';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { readPartition } from '../../lib/adapters/kafka/partition-reader';
 import { commandSideHarness, type CommandSideHarness } from '../../test/support/command-side';
 import { testEndpoints } from '../../test/support/env';
 import { until } from '../../test/support/eventually';
-import type { CommandReply } from '../../lib/kafka/command-protocol';
+import type { CommandReply } from '../../lib/adapters/kafka/command-protocol';
 
 jest.setTimeout(180_000);
 

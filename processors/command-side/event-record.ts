@@ -1,5 +1,5 @@
-import type { Message } from 'kafkajs';
-import { HEADERS } from '../../lib/kafka/headers';
+import type { Message } from '../../lib/adapters/kafka/types';
+import { HEADERS } from '../../lib/adapters/kafka/headers';
 import { traceHeaders } from '../../lib/observability/tracing';
 import type { EncodedEvent } from '../../schemas/event-codec';
 

@@ -2,6 +2,7 @@ import type { OrderCommand } from '../../domain/order/commands';
 import { orderHiddenFrom } from '../../domain/order/access';
 import { orderDecider } from '../../domain/order/decider';
 import type { OrderEvent } from '../../domain/order/events';
+import { readOrderState } from '../../domain/order/read-state';
 import type { OrderState } from '../../domain/order/state';
 import { validateOrderCommand } from '../../domain/order/validate-command';
 import { ValidationError } from '../../lib/errors';
@@ -34,5 +35,5 @@ export const ordersModule = (
   hiddenFrom: orderHiddenFrom,
   // OrderState is plain JSON data already; the snapshot format is versioned by SnapshotValue.format.
   stateToJson: (state) => state,
-  stateFromJson: (json) => json as OrderState,
+  stateFromJson: (json) => readOrderState(json, 'state'),
 });

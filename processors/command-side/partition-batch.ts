@@ -1,8 +1,8 @@
-import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
-import { firstOffset, sendAll } from '../../lib/kafka/chunked-send';
-import { replyMessage, type CommandLike } from '../../lib/kafka/command-protocol';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { withRecordContext } from '../../lib/kafka/record-correlation';
+import type { Kafka, KafkaMessage, Message, Producer } from '../../lib/adapters/kafka/types';
+import { firstOffset, sendAll } from '../../lib/adapters/kafka/chunked-send';
+import { replyMessage, type CommandLike } from '../../lib/adapters/kafka/command-protocol';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { withRecordContext } from '../../lib/adapters/kafka/record-correlation';
 import { OrderstreamError } from '../../lib/errors';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { TopicNames } from '../../topics/names';

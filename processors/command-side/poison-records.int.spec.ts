@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../lib/adapters/kafka/types';
 import type { ShipmentCommand } from '../../domain/shipment/commands';
 import { DependencyError } from '../../lib/errors';
-import type { CommandReply } from '../../lib/kafka/command-protocol';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import type { CommandReply } from '../../lib/adapters/kafka/command-protocol';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import {
   acceptingEffects,
   startProcessorFleet,

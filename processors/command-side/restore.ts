@@ -1,6 +1,7 @@
-import type { Kafka } from 'kafkajs';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { readPartition } from '../../lib/kafka/partition-reader';
+import type { Kafka } from '../../lib/adapters/kafka/types';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { readPartition } from '../../lib/adapters/kafka/partition-reader';
+import { StateShapeError } from '../../domain/state-reader';
 import { OrderstreamError } from '../../lib/errors';
 import type { AggregateModule } from './aggregate-module';
 import {
@@ -11,7 +12,7 @@ import {
   type ProcessedCommand,
   type SnapshotValue,
 } from './aggregate-record';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 
 /** The log holds a version gap or fork for an aggregate: G1 is broken and we refuse to go on. */
 export class HistoryIntegrityError extends OrderstreamError {
@@ -34,9 +35,10 @@ const parseJson = (value: Buffer, where: string): Record<string, unknown> => {
 };
 
 /**
- * A snapshot as this code writes it (format 1, a positive version, a state with a status), or a
- * refusal naming the record: restoring from a record of another shape would build a wrong state
- * silently, so the partition stops instead (and says where).
+ * A snapshot as this code writes it (format 1, a positive version, recent commands, and a state
+ * the aggregate's reader accepts: see stateOf), or a refusal naming the record: restoring from a
+ * record of another shape would build a wrong state silently, so the partition stops instead
+ * (and says where).
  */
 const isProcessedCommand = (value: unknown): value is ProcessedCommand =>
   isRecord(value) &&
@@ -51,8 +53,6 @@ const parseSnapshot = (value: Buffer, where: string): SnapshotValue => {
     throw new HistoryIntegrityError(
       `${where}: snapshot version ${String(version)} is not a positive integer`,
     );
-  if (!isRecord(state) || typeof state.status !== 'string')
-    throw new HistoryIntegrityError(`${where}: snapshot state has no status`);
   if (!Array.isArray(recent) || !recent.every(isProcessedCommand))
     throw new HistoryIntegrityError(`${where}: snapshot's recent commands are malformed`);
   return { format: 1, aggregateId: String(aggregateId), version, state, recent, takenAt: String(takenAt) };
@@ -70,6 +70,22 @@ const parseCheckpoint = (value: Buffer, where: string): CheckpointValue => {
     ...(typeof eventsTopic === 'string' ? { eventsTopic } : {}),
     takenAt: String(takenAt),
   };
+};
+
+/** The snapshot's state as the aggregate's type, or a refusal naming the record and the field. */
+const stateOf = <C extends CommandLike, E extends { type: string }, S>(
+  module: AggregateModule<C, E, S>,
+  json: unknown,
+  where: string,
+): S => {
+  try {
+    return module.stateFromJson(json);
+  } catch (err) {
+    if (!(err instanceof StateShapeError)) throw err;
+    throw new HistoryIntegrityError(`${where}: snapshot is not a ${module.aggregate} state: ${err.message}`, {
+      cause: err,
+    });
+  }
 };
 
 export interface RestoredPartition<S> {
@@ -116,7 +132,7 @@ export const restorePartition = async <C extends CommandLike, E extends { type: 
       const known = aggregates.get(key);
       if (known && known.version >= snapshot.version) return;
       aggregates.set(key, {
-        state: module.stateFromJson(snapshot.state),
+        state: stateOf(module, snapshot.state, `${topics.snapshots}[${partition}]@${message.offset}`),
         version: snapshot.version,
         recent: snapshot.recent,
       });

@@ -1,4 +1,4 @@
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo, watchForWedgedClient } from '../../lib/adapters/mongo';
 import { createRedis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { OrderEvent } from '../../domain/order/events';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { readDeadLetters } from '../../lib/kafka/dead-letters';
-import { HEADERS, headerString, headersToObject } from '../../lib/kafka/headers';
+import { readDeadLetters } from '../../lib/adapters/kafka/dead-letters';
+import { HEADERS, headerString, headersToObject } from '../../lib/adapters/kafka/headers';
 import { createMetrics, type Metrics } from '../../lib/observability/metrics';
 import { defaultCollection, type OrderView } from '../../lib/read-models/views';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
@@ -15,7 +15,7 @@ import { topicNames, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from '../../test/support/env';
 import { createOrderEventCodec } from '../../schemas/event-codec';
 import { PROJECTIONS_DEAD_LETTER_GROUP, startProjections, type Projections } from './projection-runner';
-import { VIEW_SPECS } from './projection-views';
+import { VIEW_SPECS } from '../../lib/read-models/projections/projection-views';
 
 // The first consumer group on a young broker waits for its coordinator: as long as projections.e2e allows.
 jest.setTimeout(240_000);

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';

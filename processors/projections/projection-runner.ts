@@ -1,24 +1,33 @@
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import type { Db } from 'mongodb';
-import type { Redis } from 'ioredis';
+import type { Kafka, KafkaMessage, Message } from '../../lib/adapters/kafka/types';
+import type { Db } from '../../lib/adapters/mongo';
+import type { Redis } from '../../lib/adapters/redis';
 import type { Logger } from 'pino';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
 import { isRetriable } from '../../lib/errors';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { withRecordContext } from '../../lib/kafka/record-correlation';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { withRecordContext } from '../../lib/adapters/kafka/record-correlation';
 import { startRecordSpan, withinSpan } from '../../lib/observability/tracing';
 import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics';
 import { VIEWS, type ViewName } from '../../lib/read-models/views';
 import type { AggregateType, TopicNames } from '../../topics/names';
-import { deadLetterMessage } from '../../lib/kafka/dead-letter-message';
-import { publishChanges } from './change-publisher';
-import { AGGREGATES, createProjectionDecoders } from './projection-decoders';
-import type { EvolveFailure, ProjectionEvent, ViewDocument } from './projection-views';
-import { retryInPlace, type InPlace } from '../../lib/kafka/retry-in-place';
+import { deadLetterMessage } from '../../lib/adapters/kafka/dead-letter-message';
+import { publishChanges } from '../../lib/read-models/change-publisher';
+import { AGGREGATES, createProjectionDecoders } from '../../lib/read-models/projections/projection-decoders';
+import type {
+  EvolveFailure,
+  ProjectionEvent,
+  ViewDocument,
+} from '../../lib/read-models/projections/projection-views';
+import { retryInPlace, type InPlace } from '../../lib/adapters/kafka/retry-in-place';
 import { createStallTracker, type Dependency, type Stall } from './stall-tracker';
-import { swapInProgress } from './replay-lease';
-import { ensureIndexes, projectInto, resolveCollections, type PhysicalCollections } from './view-store';
+import { swapInProgress } from '../../lib/read-models/replay/replay-lease';
+import {
+  ensureIndexes,
+  projectInto,
+  resolveCollections,
+  type PhysicalCollections,
+} from '../../lib/read-models/view-store';
 
 export interface ProjectionsOptions {
   kafka: Kafka;

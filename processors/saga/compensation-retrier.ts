@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from '../../lib/adapters/kafka/types';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
@@ -8,14 +8,14 @@ import {
   type CompensationPolicy,
   type CompensationStep,
 } from '../../domain/saga/compensation-retry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage } from '../../lib/kafka/command-protocol';
-import { readDeadLetters } from '../../lib/kafka/dead-letters';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage } from '../../lib/adapters/kafka/command-protocol';
+import { readDeadLetters } from '../../lib/adapters/kafka/dead-letters';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import type { Metrics } from '../../lib/observability/metrics';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
-import { followEvents, type FollowedEvent } from '../../lib/kafka/event-follower';
+import { followEvents, type FollowedEvent } from '../../lib/adapters/kafka/event-follower';
 import { runEvery } from '../../lib/process/run-every';
 
 type Decode = (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;

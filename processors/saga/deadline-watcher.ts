@@ -1,13 +1,13 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from '../../lib/adapters/kafka/types';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { CancelOrder } from '../../domain/order/commands';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage } from '../../lib/kafka/command-protocol';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage } from '../../lib/adapters/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
-import { followEvents } from '../../lib/kafka/event-follower';
+import { followEvents } from '../../lib/adapters/kafka/event-follower';
 import { sagaTimings } from './saga-timings';
 import { runEvery } from '../../lib/process/run-every';
 import type { OrderEventType } from '../../domain/order/events';

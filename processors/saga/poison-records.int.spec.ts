@@ -1,13 +1,13 @@
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { OrderEvent } from '../../domain/order/events';
 import { react } from '../../domain/saga/reactions';
 import type { SagaInput } from '../../domain/saga/types';
 import type { ShipmentEvent } from '../../domain/shipment/events';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { createMetrics } from '../../lib/observability/metrics';
 import { catalogs } from '../../schemas/catalogs';
 import { testEndpoints, uniqueName } from '../../test/support/env';

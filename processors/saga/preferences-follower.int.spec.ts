@@ -1,7 +1,7 @@
 import type { PreferencesEvent } from '../../domain/preferences/events';
 import { DEFAULT_PREFERENCES } from '../../domain/preferences/preferences';
-import { readDeadLetters } from '../../lib/kafka/dead-letters';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { readDeadLetters } from '../../lib/adapters/kafka/dead-letters';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { untilPasses } from '../../test/support/eventually';
 import { catalogs } from '../../schemas/catalogs';
 import { eventsTopic, type EventsTopic } from '../../test/support/events-topic';

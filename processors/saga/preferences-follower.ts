@@ -1,11 +1,11 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { preferencesDecider, preferencesOf } from '../../domain/preferences/decider';
 import type { PreferencesEvent } from '../../domain/preferences/events';
 import type { NotificationPreferences } from '../../domain/preferences/preferences';
 import type { PreferencesState } from '../../domain/preferences/state';
 import type { TopicNames } from '../../topics/names';
-import { followEvents } from '../../lib/kafka/event-follower';
+import { followEvents } from '../../lib/adapters/kafka/event-follower';
 
 /** The dead-letter group of the saga's preferences follower (topics.json). */
 export const SAGA_PREFERENCES_GROUP = 'saga-preferences';

@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { DependencyError } from '../../lib/errors';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { createMetrics } from '../../lib/observability/metrics';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';

@@ -1,16 +1,16 @@
-import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message, Producer } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { isRetriable } from '../../lib/errors';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage, type CommandLike } from '../../lib/kafka/command-protocol';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
-import { withRecordContext } from '../../lib/kafka/record-correlation';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage, type CommandLike } from '../../lib/adapters/kafka/command-protocol';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
+import { withRecordContext } from '../../lib/adapters/kafka/record-correlation';
 import { deadLetterCounter, type Metrics } from '../../lib/observability/metrics';
 import type { AggregateType, TopicNames } from '../../topics/names';
-import { deadLetterMessage } from '../../lib/kafka/dead-letter-message';
-import { append, sendAll } from '../../lib/kafka/chunked-send';
+import { deadLetterMessage } from '../../lib/adapters/kafka/dead-letter-message';
+import { append, sendAll } from '../../lib/adapters/kafka/chunked-send';
 import definitions from '../../topics/topics.json';
-import { retryInPlace } from '../../lib/kafka/retry-in-place';
+import { retryInPlace } from '../../lib/adapters/kafka/retry-in-place';
 
 /** One event as a saga reaction sees it. */
 export interface SagaEvent {

@@ -1,12 +1,12 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from '../../lib/adapters/kafka/types';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage, type CommandLike } from '../../lib/kafka/command-protocol';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage, type CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import { withCorrelation } from '../../lib/observability/correlation-context';
 import { activeTraceContext, inSpan } from '../../lib/observability/tracing';
 import type { TopicNames } from '../../topics/names';
-import { followEvents } from '../../lib/kafka/event-follower';
+import { followEvents } from '../../lib/adapters/kafka/event-follower';
 import { runEvery } from '../../lib/process/run-every';
 
 export type TrackingStatus = 'Created' | 'InTransit' | 'OutForDelivery' | 'Delivered';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
@@ -13,7 +13,7 @@ import {
   type CommandProcessor,
 } from '../../processors/command-side/command-processor';
 import { createOrderEventCodec } from '../../schemas/event-codec';
-import { readAggregateEvents } from '../../lib/kafka/event-reader';
+import { readAggregateEvents } from '../../lib/adapters/kafka/event-reader';
 import { ordersModule } from '../../processors/command-side/orders-module';
 import { startOpsServer } from '../../processors/ops-server';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';

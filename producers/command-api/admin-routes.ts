@@ -1,7 +1,7 @@
 import { NotAvailableError, NotFoundError } from '../../lib/errors';
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
-import { CREATE_SNAPSHOT, type CommandLike } from '../../lib/kafka/command-protocol';
+import { CREATE_SNAPSHOT, type CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import type { CommandBus } from './command-bus';
 import { currentCorrelation } from '../../lib/observability/correlation-context';
 import { acceptedReply, pendingResponse } from './reply-mapping';

@@ -1,5 +1,5 @@
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka';
+import type { Kafka } from '../../lib/adapters/kafka/types';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { createLogger } from '../../lib/observability/logger';

@@ -1,8 +1,8 @@
-import type { Admin } from 'kafkajs';
+import type { Admin } from '../../lib/adapters/kafka/types';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { WriteSideSaturatedError } from '../../lib/errors';
-import { readGroupLag } from '../../lib/kafka/consumer-lag';
+import { readGroupLag } from '../../lib/adapters/kafka/consumer-lag';
 import type { Metrics } from '../../lib/observability/metrics';
 import type { OwnedTopic } from './processor-ownership';
 import { runEvery } from '../../lib/process/run-every';

@@ -1,10 +1,10 @@
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka';
+import type { Kafka } from '../../lib/adapters/kafka/types';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { PROBLEM_CONTENT_TYPE } from '../../lib/http/problem';
-import type { CommandReply } from '../../lib/kafka/command-protocol';
-import { partitionForKey } from '../../lib/kafka/murmur2';
+import type { CommandReply } from '../../lib/adapters/kafka/command-protocol';
+import { partitionForKey } from '../../lib/adapters/kafka/murmur2';
 import { createLogger } from '../../lib/observability/logger';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';

@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import { catalog as seedCatalog, type Catalog } from '../../domain/catalog/catalog';
-import type { Kafka } from '../../lib/adapters/kafka';
+import type { Kafka } from '../../lib/adapters/kafka/client';
 import type { Redis } from '../../lib/adapters/redis';
 import type { TokenVerifier } from '../../lib/auth/token-verifier';
 import { createHttpApp } from '../../lib/http/app';
@@ -14,7 +14,7 @@ import { createResilienceRegistry } from '../../lib/observability/resilience-reg
 import type { AggregateType, TopicNames } from '../../topics/names';
 import { createAdminRouter, type ReadEvents } from './admin-routes';
 import { createMigrationRouter } from './migration-routes';
-import type { UpcastMigrations } from '../../processors/migrations/upcast-migrations';
+import type { UpcastMigrations } from '../../lib/migrations/upcast-migrations';
 import { createCommandBus, type CommandBus } from './command-bus';
 import { createRedisIdempotencyStore } from './idempotency';
 import { createInventoryRouter } from './inventory-routes';
@@ -23,7 +23,7 @@ import { createReceiptRouter } from './receipt-routes';
 import { createReplyListener, type ReplyListener } from './reply-listener';
 import { processorOwnershipCheck, type OwnedTopic } from './processor-ownership';
 import { admissionControl, createAdmission } from './admission';
-import { commandProcessorGroupId, sagaGroupId } from '../../lib/kafka/group-ids';
+import { commandProcessorGroupId, sagaGroupId } from '../../lib/adapters/kafka/group-ids';
 import { createCommandRouter } from './routes';
 import { commandApiDocument } from './openapi-document';
 import { openApiRouter } from '../../lib/http/openapi/router';

@@ -1,7 +1,11 @@
-import type { Kafka, Producer } from '../../lib/adapters/kafka';
+import type { Kafka, Producer } from '../../lib/adapters/kafka/client';
 import { DependencyError } from '../../lib/errors';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage, type CommandLike, type CommandReply } from '../../lib/kafka/command-protocol';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import {
+  commandMessage,
+  type CommandLike,
+  type CommandReply,
+} from '../../lib/adapters/kafka/command-protocol';
 import type { FailureInjector } from '../../lib/observability/failure-injector';
 import type { Logger } from '../../lib/observability/logger';
 import type { Metrics } from '../../lib/observability/metrics';

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { CommandMeta } from '../../domain/order/commands';
-import type { CommandLike } from '../../lib/kafka/command-protocol';
+import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import { currentCorrelation } from '../../lib/observability/correlation-context';
 import type { CommandBus } from './command-bus';
 import { idsForRequest, type IdempotencyStore } from './idempotency';

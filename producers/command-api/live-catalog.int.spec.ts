@@ -1,6 +1,6 @@
 import type { InventoryEvent } from '../../domain/inventory/events';
-import { readDeadLetters } from '../../lib/kafka/dead-letters';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { readDeadLetters } from '../../lib/adapters/kafka/dead-letters';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { untilPasses } from '../../test/support/eventually';
 import { catalogs } from '../../schemas/catalogs';
 import { eventsTopic, type EventsTopic } from '../../test/support/events-topic';

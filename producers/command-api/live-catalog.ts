@@ -1,9 +1,9 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../lib/adapters/kafka/types';
 import type { Logger } from 'pino';
 import { priceOnSale, type Catalog, type Product } from '../../domain/catalog/catalog';
 import { evolveCatalogProduct } from '../../domain/catalog/evolve-product';
 import type { InventoryEvent } from '../../domain/inventory/events';
-import { followEvents } from '../../lib/kafka/event-follower';
+import { followEvents } from '../../lib/adapters/kafka/event-follower';
 import type { TopicNames } from '../../topics/names';
 
 /** The follower's consumer-group name for its dead-letter topic (topics.json). */

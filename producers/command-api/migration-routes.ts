@@ -5,7 +5,7 @@ import { readJsonBody } from '../../lib/http/json-body';
 import { PROBLEM_CONTENT_TYPE, problem } from '../../lib/http/problem';
 import { compileValidator } from '../../lib/validation';
 import { currentCorrelation } from '../../lib/observability/correlation-context';
-import type { UpcastMigrations, UpcastRequest } from '../../processors/migrations/upcast-migrations';
+import type { UpcastMigrations, UpcastRequest } from '../../lib/migrations/upcast-migrations';
 import { EVENTS_TOPIC_PATTERN } from '../../topics/events-topic-overrides';
 import { AGGREGATE_TYPES } from '../../topics/names';
 import { pathId } from './routes';

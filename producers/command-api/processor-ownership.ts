@@ -1,4 +1,4 @@
-import { memberPartitions, type Admin, type GroupDescription } from '../../lib/adapters/kafka';
+import { memberPartitions, type Admin, type GroupDescription } from '../../lib/adapters/kafka/client';
 import type { HealthCheck } from '../../lib/http/health';
 
 export interface OwnedTopic {

@@ -1,8 +1,8 @@
-import type { Consumer, Kafka } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka';
+import type { Consumer, Kafka } from '../../lib/adapters/kafka/types';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
-import { commandProcessorGroupId } from '../../lib/kafka/group-ids';
+import { commandProcessorGroupId } from '../../lib/adapters/kafka/group-ids';
 import { createLogger } from '../../lib/observability/logger';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
 import { topicNames } from '../../topics/names';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { CommandReply } from '../../lib/kafka/command-protocol';
+import type { CommandReply } from '../../lib/adapters/kafka/command-protocol';
 
 export interface ReplyCache {
   get(commandId: string): CommandReply | undefined;

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, KafkaMessage } from '../../lib/adapters/kafka';
+import type { Consumer, Kafka, KafkaMessage } from '../../lib/adapters/kafka/client';
 import { DependencyError } from '../../lib/errors';
 import type { Logger } from '../../lib/observability/logger';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Kafka, KafkaMessage } from '../../lib/adapters/kafka';
+import type { Consumer, Kafka, KafkaMessage } from '../../lib/adapters/kafka/client';
 import { DependencyError } from '../../lib/errors';
-import { parseReply, type CommandReply } from '../../lib/kafka/command-protocol';
+import { parseReply, type CommandReply } from '../../lib/adapters/kafka/command-protocol';
 import type { Logger } from '../../lib/observability/logger';
 import { createReplyCache } from './reply-cache';
 import { startReplyConsumer, type ReplyConsumerState } from './reply-consumer';

@@ -6,7 +6,7 @@ import {
   VersionConflictError,
   type OrderstreamError,
 } from '../../lib/errors';
-import type { CommandReply, ReplyError } from '../../lib/kafka/command-protocol';
+import type { CommandReply, ReplyError } from '../../lib/adapters/kafka/command-protocol';
 import type { SendResult } from './command-bus';
 
 /** Where a client polls for the outcome of an order command that outlived its request. */

@@ -6,7 +6,7 @@ import {
   VersionConflictError,
 } from '../../lib/errors';
 import { problemFromError } from '../../lib/http/problem';
-import type { CommandReply, ReplyError } from '../../lib/kafka/command-protocol';
+import type { CommandReply, ReplyError } from '../../lib/adapters/kafka/command-protocol';
 import { commandResponse, productResource, rejectionError } from './reply-mapping';
 import { okReply } from './testing/fake-command-bus';
 

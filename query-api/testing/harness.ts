@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { connectMongo, type Db, type MongoAdapter } from '../../lib/adapters/mongo';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { createLogger } from '../../lib/observability/logger';
@@ -36,11 +36,10 @@ export interface QueryApiHarness {
 export async function startQueryApiHarness(
   database: string,
   options: Partial<Omit<QueryApiDeps, 'db' | 'redis' | 'subscriber'>> & { db?: Db } = {},
-): Promise<QueryApiHarness & { mongo: MongoClient }> {
+): Promise<QueryApiHarness & { mongo: MongoAdapter }> {
   const { mongodbUri, redisUrl } = testEndpoints();
-  const mongo = new MongoClient(mongodbUri, { serverSelectionTimeoutMS: 5000, retryWrites: false });
-  await mongo.connect();
-  const db = mongo.db(database);
+  const mongo = await connectMongo(mongodbUri, database, { serverSelectionTimeoutMS: 5000 });
+  const { db } = mongo;
   const redis = createRedis(redisUrl, 'query-api-test');
   const subscriber = createRedis(redisUrl, 'query-api-test-sub');
   const logLines: Record<string, unknown>[] = [];

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from '../../lib/adapters/kafka/types';
 import type { Page } from 'playwright-core';
 import { listProducts } from '../../domain/catalog/catalog';
-import { createKafka } from '../../lib/adapters/kafka';
-import { readDeadLetters } from '../../lib/kafka/dead-letters';
-import { headerString } from '../../lib/kafka/headers';
+import { createKafka } from '../../lib/adapters/kafka/client';
+import { readDeadLetters } from '../../lib/adapters/kafka/dead-letters';
+import { headerString } from '../../lib/adapters/kafka/headers';
 import type { TopicNames } from '../../topics/names';
 import { testAuth } from '../support/auth';
 import { buildConsole, launchBrowser, type Browser } from '../support/browser';

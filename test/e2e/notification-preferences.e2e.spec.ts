@@ -5,7 +5,7 @@ import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { createCommandApi, type CommandApi } from '../../producers/command-api/command-api';
 import { fetchAs, testAuth } from '../support/auth';
 import { testEndpoints } from '../support/env';
-import { followEvents } from '../../lib/kafka/event-follower';
+import { followEvents } from '../../lib/adapters/kafka/event-follower';
 import { sagaHarness, type SagaHarness } from '../support/saga-harness';
 
 jest.setTimeout(180_000);

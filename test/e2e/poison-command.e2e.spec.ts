@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
-import { HEADERS, headerString } from '../../lib/kafka/headers';
+import { HEADERS, headerString } from '../../lib/adapters/kafka/headers';
 import { createMetrics } from '../../lib/observability/metrics';
 import { createCommandApi, type CommandApi } from '../../producers/command-api/command-api';
 import { AVRO_LONG } from '../../schemas/field-bounds';

@@ -15,10 +15,10 @@ import {
   type ViewName,
 } from '../../lib/read-models/views';
 import { startProjections, type Projections } from '../../processors/projections/projection-runner';
-import { replayProjections } from '../../processors/projections/replay';
-import type { ReplayProgress } from '../../processors/projections/replay-progress';
-import { acquireReplayLease, ReplayInProgressError } from '../../processors/projections/replay-lease';
-import { resolveCollections } from '../../processors/projections/view-store';
+import { replayProjections } from '../../lib/read-models/replay/replay';
+import type { ReplayProgress } from '../../lib/read-models/replay/replay-progress';
+import { acquireReplayLease, ReplayInProgressError } from '../../lib/read-models/replay/replay-lease';
+import { resolveCollections } from '../../lib/read-models/view-store';
 import { testEndpoints, uniqueName } from '../support/env';
 import { sagaHarness, type SagaHarness } from '../support/saga-harness';
 import { until } from '../support/eventually';

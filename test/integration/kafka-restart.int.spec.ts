@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { catalog, type Product } from '../../domain/catalog/catalog';
 import type { CreateOrder } from '../../domain/order/commands';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createRedis, type Redis } from '../../lib/adapters/redis';
 import { listen, type HttpServerHandle } from '../../lib/http/app';
 import { createLogger } from '../../lib/observability/logger';

@@ -1,6 +1,6 @@
 import { ensureTopics } from '../../topics/ensure-topics';
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka';
+import type { Kafka } from '../../lib/adapters/kafka/types';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { connectMongo } from '../../lib/adapters/mongo';
 import { createRedis } from '../../lib/adapters/redis';
 import { createSchemaRegistry, SchemaIncompatibleError } from '../../lib/adapters/schema-registry';

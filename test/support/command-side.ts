@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { OrderCommand } from '../../domain/order/commands';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage, parseReply, type CommandReply } from '../../lib/kafka/command-protocol';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage, parseReply, type CommandReply } from '../../lib/adapters/kafka/command-protocol';
 import { createMetrics } from '../../lib/observability/metrics';
 import {
   startCommandProcessor,

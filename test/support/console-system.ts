@@ -1,5 +1,5 @@
 import { seedCatalogue } from '../../bin/seed-catalogue';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { topicNames, type TopicNames } from '../../topics/names';
 import { testEndpoints, uniqueName } from './env';
 import { freePort } from './free-port';

@@ -1,8 +1,8 @@
-import type { Kafka, Message } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka';
+import type { Kafka, Message } from '../../lib/adapters/kafka/types';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { HEADERS } from '../../lib/kafka/headers';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { HEADERS } from '../../lib/adapters/kafka/headers';
 import { codecFor } from '../../schemas/event-codec';
 import type { EventCodec } from '../../schemas/event-codec';
 import { eventRecord } from '../../processors/command-side/event-record';

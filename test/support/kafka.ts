@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from '../../lib/adapters/kafka/types';
 import { uniqueName } from './env';
 
 /**

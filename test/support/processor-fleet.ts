@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage, Producer } from '../../lib/adapters/kafka/types';
 import pino from 'pino';
 import type { NotificationCommand } from '../../domain/notification/commands';
 import type { NotificationState } from '../../domain/notification/state';
@@ -7,16 +7,16 @@ import type { PaymentCommand } from '../../domain/payment/commands';
 import type { PaymentState } from '../../domain/payment/state';
 import type { ShipmentCommand } from '../../domain/shipment/commands';
 import type { ShipmentState } from '../../domain/shipment/state';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
 import {
   commandMessage,
   parseReply,
   type CommandLike,
   type CommandReply,
-} from '../../lib/kafka/command-protocol';
-import { partitionForKey } from '../../lib/kafka/murmur2';
+} from '../../lib/adapters/kafka/command-protocol';
+import { partitionForKey } from '../../lib/adapters/kafka/murmur2';
 import { createMetrics } from '../../lib/observability/metrics';
 import type { AggregateModule } from '../../processors/command-side/aggregate-module';
 import { sagaModules, type Effects } from '../../processors/command-side/aggregate-modules';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from '../../lib/adapters/kafka/types';
 import { catalog } from '../../domain/catalog/catalog';
 import type { CreateOrder } from '../../domain/order/commands';
-import { createKafka } from '../../lib/adapters/kafka';
+import { createKafka } from '../../lib/adapters/kafka/client';
 import { createSchemaRegistry } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { commandMessage, parseReply } from '../../lib/kafka/command-protocol';
-import { partitionForKey } from '../../lib/kafka/murmur2';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { commandMessage, parseReply } from '../../lib/adapters/kafka/command-protocol';
+import { partitionForKey } from '../../lib/adapters/kafka/murmur2';
 import { startSupervisor, type RestartPolicy, type Supervisor } from '../../lib/process/supervisor';
 import { catalogs } from '../../schemas/catalogs';
 import { registerEventSchemas } from '../../schemas/register-schemas';

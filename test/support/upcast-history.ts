@@ -1,10 +1,10 @@
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message } from '../../lib/adapters/kafka/types';
 import type { OrderEvent } from '../../domain/order/events';
 import type { SchemaRegistryAdapter } from '../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../lib/kafka/aggregate-partitioner';
-import { HEADERS } from '../../lib/kafka/headers';
+import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
+import { HEADERS } from '../../lib/adapters/kafka/headers';
 import type { EventCodec } from '../../schemas/event-codec';
-import { readRange, watermarks } from '../../processors/projections/event-range-reader';
+import { readRange, watermarks } from '../../lib/adapters/kafka/event-range-reader';
 import { findSchema } from '../../schemas/catalog';
 import { subjectFor } from '../../schemas/register-schemas';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';

@@ -1,19 +1,26 @@
-import type { Kafka, Message } from 'kafkajs';
-import type { Db } from 'mongodb';
+import type { Kafka, Message } from '../../../lib/adapters/kafka/types';
+import type { Db } from '../../../lib/adapters/mongo';
 import type { InventoryEvent } from '../../../domain/inventory/events';
 import type { OrderEvent } from '../../../domain/order/events';
 import type { SchemaRegistryAdapter } from '../../../lib/adapters/schema-registry';
-import { aggregatePartitioner } from '../../../lib/kafka/aggregate-partitioner';
+import { aggregatePartitioner } from '../../../lib/adapters/kafka/aggregate-partitioner';
 import { VIEWS, type ViewName } from '../../../lib/read-models/views';
 import { catalogs } from '../../../schemas/catalogs';
 import type { AggregateType, TopicNames } from '../../../topics/names';
 import { codecFor } from '../../../schemas/event-codec';
 import { createOrderEventCodec, type EncodedEvent } from '../../../schemas/event-codec';
 import { eventRecord } from '../../command-side/event-record';
-import { readRange, watermarks } from '../event-range-reader';
-import { AGGREGATES, createProjectionDecoders } from '../projection-decoders';
-import { foldEvents, type ProjectionEvent, type ViewDocument } from '../projection-views';
-import { resolveCollections } from '../view-store';
+import { readRange, watermarks } from '../../../lib/adapters/kafka/event-range-reader';
+import {
+  AGGREGATES,
+  createProjectionDecoders,
+} from '../../../lib/read-models/projections/projection-decoders';
+import {
+  foldEvents,
+  type ProjectionEvent,
+  type ViewDocument,
+} from '../../../lib/read-models/projections/projection-views';
+import { resolveCollections } from '../../../lib/read-models/view-store';
 
 const at = (n: number) => new Date(Date.UTC(2025, 0, 1) + n).toISOString();
 

@@ -1,4 +1,4 @@
-import type { CommandLike, CommandReply } from '../../../lib/kafka/command-protocol';
+import type { CommandLike, CommandReply } from '../../../lib/adapters/kafka/command-protocol';
 import type { CommandBus, SendResult } from '../command-bus';
 
 export interface SentCommand {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka } from 'kafkajs';
-import { replyMessage, type CommandReply } from '../../../lib/kafka/command-protocol';
-import { headersToObject } from '../../../lib/kafka/headers';
+import type { IHeaders, Kafka } from '../../../lib/adapters/kafka/types';
+import { replyMessage, type CommandReply } from '../../../lib/adapters/kafka/command-protocol';
+import { headersToObject } from '../../../lib/adapters/kafka/headers';
 import type { TopicNames } from '../../../topics/names';
 
 export interface ReceivedCommand {
