@@ -2,12 +2,7 @@ import { PROBLEM_CONTENT_TYPE } from '../lib/http/problem';
 import type { PreferencesView } from '../lib/read-models/views';
 import { fetchAs } from '../test/support/auth';
 import { uniqueName } from '../test/support/env';
-import {
-  announceChange,
-  startQueryApiHarness,
-  upsertView,
-  type QueryApiHarness,
-} from './testing/harness';
+import { announceChange, startQueryApiHarness, upsertView, type QueryApiHarness } from './testing/harness';
 import { untilPasses } from '../test/support/eventually';
 
 jest.setTimeout(30_000);

@@ -2,6 +2,7 @@
 // A suite that could not run at all (a syntax error, a failing beforeAll import) counts as failed.
 // With ORDERSTREAM_TEST_SUMMARY_FILE set, the line is also written there, so a script that runs
 // more steps after the tests (.ci/run fuzzes afterwards) can close its output with it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest loads reporters as CommonJS
 const { writeFileSync } = require('node:fs');
 
 class SummaryReporter {
@@ -11,7 +12,8 @@ class SummaryReporter {
     if (brokenSuites > 0) process.stdout.write(`suites: ${brokenSuites} could not run\n`);
     const line = `tests: ${numPassedTests} passed, ${numFailedTests + brokenSuites} failed, ${numPendingTests} skipped\n`;
     process.stdout.write(line);
-    if (process.env.ORDERSTREAM_TEST_SUMMARY_FILE) writeFileSync(process.env.ORDERSTREAM_TEST_SUMMARY_FILE, line);
+    if (process.env.ORDERSTREAM_TEST_SUMMARY_FILE)
+      writeFileSync(process.env.ORDERSTREAM_TEST_SUMMARY_FILE, line);
   }
 }
 module.exports = SummaryReporter;

@@ -14,7 +14,10 @@ describe('summarizeProfile', () => {
       { id: 4, callFrame: frame('writev', '') },
       { id: 5, callFrame: frame('evolve', 'file:///repo/processors/projections/projection-views.ts', 9) },
       { id: 6, callFrame: frame('', 'file:///repo/processors/main.ts') },
-      { id: 7, callFrame: frame('encode', 'file:///repo/node_modules/@kafkajs/confluent-schema-registry/x.js') },
+      {
+        id: 7,
+        callFrame: frame('encode', 'file:///repo/node_modules/@kafkajs/confluent-schema-registry/x.js'),
+      },
     ],
     samples: [2, 3, 3, 4, 5, 7, 2],
     timeDeltas: [5_000_000, 1_000_000, 1_000_000, 500_000, 250_000, 250_000, 2_000_000],
