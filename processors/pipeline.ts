@@ -9,7 +9,7 @@ import type { CarrierClient } from '../lib/clients/carrier-client';
 import type { NotificationClient } from '../lib/clients/notification-client';
 import type { PaymentGatewayClient } from '../lib/clients/payment-gateway-client';
 import type { Metrics } from '../lib/observability/metrics';
-import type { AggregateType, TopicNames } from '../topics/names';
+import { AGGREGATE_TYPES, type AggregateType, type TopicNames } from '../topics/names';
 import { sagaModules } from './command-side/aggregate-modules';
 import type { AggregateModule } from './command-side/aggregate-module';
 import { startCommandProcessor, type CommandProcessor } from './command-side/command-processor';
@@ -63,14 +63,6 @@ export const PIPELINE_PARTS = [
   'compensation-retrier',
 ] as const;
 export type PipelinePart = (typeof PIPELINE_PARTS)[number];
-const AGGREGATES: readonly AggregateType[] = [
-  'orders',
-  'inventory',
-  'payments',
-  'shipments',
-  'notifications',
-  'preferences',
-];
 
 export interface Pipeline {
   /** The command processors this process runs, by aggregate type. */
@@ -216,7 +208,7 @@ export const startPipeline = async (options: PipelineOptions): Promise<Pipeline>
     { logger },
   );
   const processors = Object.fromEntries(
-    AGGREGATES.flatMap((aggregate) => {
+    AGGREGATE_TYPES.flatMap((aggregate) => {
       const processor = started[`${aggregate}-processor`];
       return processor ? [[aggregate, processor as CommandProcessor]] : [];
     }),

@@ -11,7 +11,7 @@ import { createLogRingBuffer, type LogRingBuffer } from '../../lib/observability
 import { createLogger, type Logger } from '../../lib/observability/logger';
 import { createMetrics, type Metrics } from '../../lib/observability/metrics';
 import { createResilienceRegistry } from '../../lib/observability/resilience-registry';
-import type { AggregateType, TopicNames } from '../../topics/names';
+import { AGGREGATE_TYPES, type AggregateType, type TopicNames } from '../../topics/names';
 import { createAdminRouter, type ReadEvents } from './admin-routes';
 import { createMigrationRouter } from './migration-routes';
 import type { UpcastMigrations } from '../../lib/migrations/upcast-migrations';
@@ -68,14 +68,7 @@ export interface CommandApiDeps {
 }
 
 /** The aggregates whose command processors and saga input admission control watches: the write side. */
-const WRITE_SIDE: readonly AggregateType[] = [
-  'orders',
-  'inventory',
-  'payments',
-  'shipments',
-  'notifications',
-  'preferences',
-];
+const WRITE_SIDE: readonly AggregateType[] = AGGREGATE_TYPES;
 
 /** The aggregates the API sends commands to, one bus each. */
 export type CommandApiAggregate = 'orders' | 'inventory' | 'preferences' | 'notifications';

@@ -2,21 +2,14 @@ import type { KafkaMessage } from '../../adapters/kafka/types';
 import type { SchemaRegistryAdapter } from '../../adapters/schema-registry';
 import { HEADERS, headerString } from '../../adapters/kafka/headers';
 import { catalogs } from '../../../schemas/catalogs';
-import type { AggregateType, TopicNames } from '../../../topics/names';
+import { AGGREGATE_TYPES, type AggregateType, type TopicNames } from '../../../topics/names';
 import { codecFor } from '../../../schemas/event-codec';
 import { createOrderEventCodec } from '../../../schemas/event-codec';
 import { VIEW_OF_AGGREGATE, type ProjectionEvent } from './projection-views';
 
 type Decode = (type: string, value: Buffer) => Promise<{ type: string; data: unknown }>;
 
-export const AGGREGATES: readonly AggregateType[] = [
-  'orders',
-  'inventory',
-  'payments',
-  'shipments',
-  'notifications',
-  'preferences',
-];
+export const AGGREGATES: readonly AggregateType[] = AGGREGATE_TYPES;
 
 /** The registry-backed decoder of each events topic, as the pipeline builds them. */
 export interface ProjectionDecoders {
