@@ -91,6 +91,24 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
   const running = new Map<string, Promise<void>>();
   const jobKey = (jobId: string) => `orderstream:${topics.prefix}migrations:${jobId}`;
   const leaseKey = (jobId: string) => `${jobKey(jobId)}:lease`;
+  /** Which events topic a target receives copies of: one source per target, for good. */
+  const targetKey = (target: string) => `orderstream:${topics.prefix}migrations:target:${target}`;
+
+  /**
+   * A target copies one source. Another aggregate's copies, even none yet (an empty source), would
+   * meet its schemas under the target's subject and its records on the partitions: refused here,
+   * before the registry or the partitions are touched.
+   */
+  const claimTarget = async (source: string, target: string): Promise<boolean> => {
+    const claimed = (await redis.set(targetKey(target), source, 'NX')) !== null;
+    const owner = await redis.get(targetKey(target));
+    if (owner !== source) {
+      throw new InvalidStateError(
+        `${target} receives copies of ${owner ?? 'another topic'}, not of ${source}`,
+      );
+    }
+    return claimed;
+  };
 
   const read = async (jobId: string): Promise<MigrationJob | undefined> => {
     const raw = await redis.get(jobKey(jobId));
@@ -171,7 +189,9 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
         if (job !== undefined) return job;
         throw new InvalidStateError(`migration ${jobId} is being started; ask again`);
       }
+      let claimedNow = false;
       try {
+        claimedNow = await claimTarget(sourceTopic, target);
         await prepareTarget(sourceTopic, target);
         const previous = await read(jobId);
         const started = now().toISOString();
@@ -212,6 +232,8 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
         running.set(jobId, done);
         return job;
       } catch (err) {
+        // A first request refused (a target of another shape, say) leaves the name free again.
+        if (claimedNow) await redis.del(targetKey(target));
         await redis.del(leaseKey(jobId));
         throw err;
       }
