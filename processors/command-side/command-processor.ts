@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from '../../lib/adapters/kafka/types';
+import { ALL_PARTITIONS_AT_ONCE } from '../../lib/adapters/kafka/client';
 import type { Logger } from 'pino';
 import type { CommandLike } from '../../lib/adapters/kafka/command-protocol';
 import type { Metrics } from '../../lib/observability/metrics';
@@ -138,9 +139,7 @@ export const startCommandProcessor = async <C extends CommandLike, E extends { t
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    // Every partition at once: each has its own transactional producer, and kafkajs fetches again
-    // only when every batch of the last fetch is done (see the saga runtime for the measurement).
-    partitionsConsumedConcurrently: 64,
+    partitionsConsumedConcurrently: ALL_PARTITIONS_AT_ONCE,
     eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat }) => {
       if (batch.messages.length === 0) return;
       const last = batch.messages[batch.messages.length - 1] as KafkaMessage;

@@ -1,4 +1,5 @@
 import type { Kafka, KafkaMessage, Message, Producer } from '../../lib/adapters/kafka/types';
+import { ALL_PARTITIONS_AT_ONCE } from '../../lib/adapters/kafka/client';
 import type { Logger } from 'pino';
 import { isRetriable } from '../../lib/errors';
 import { aggregatePartitioner } from '../../lib/adapters/kafka/aggregate-partitioner';
@@ -179,11 +180,7 @@ export const startSagaRuntime = async (options: SagaRuntimeOptions): Promise<Sag
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    // kafkajs fetches again only once every batch of the last fetch is done, and each batch here
-    // is a transaction of its own (a producer per partition, so they never contend): a low limit
-    // queues them, and every hop of every order waits for the queue. 4 gave placed→decided p50
-    // 22 s at 5 orders/s, 64 (every partition the saga reads) 3 s.
-    partitionsConsumedConcurrently: 64,
+    partitionsConsumedConcurrently: ALL_PARTITIONS_AT_ONCE,
     eachBatch: async ({ batch, isRunning, isStale, resolveOffset, heartbeat, pause }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
       const level = levelOf(batch.topic);

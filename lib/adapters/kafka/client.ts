@@ -45,6 +45,14 @@ export interface GroupSettings {
  */
 export const FETCH_MAX_WAIT_MS = 250;
 
+/**
+ * For consumers whose batches are each a transaction with a producer of the partition's own: every
+ * partition at once. kafkajs fetches again only when every batch of the last fetch is done, so a
+ * low limit queues the transactions, and every hop of every order waits for the queue (4 gave
+ * placed→decided p50 22 s at 5 orders/s, 64 gave 3 s).
+ */
+export const ALL_PARTITIONS_AT_ONCE = 64;
+
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',
