@@ -1,5 +1,7 @@
 import { AssignerProtocol, Kafka as KafkaJs, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Kafka } from './types';
+// Before any client exists: every connection's request queue gets the fixed timer rule.
+import './request-queue-fix';
 
 /**
  * The one place that builds a Kafka client. kafkajs is in maintenance; keeping its
