@@ -1,7 +1,9 @@
 import { AssignerProtocol, Kafka as KafkaJs, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Kafka } from './types';
-// Before any client exists: every connection's request queue gets the fixed timer rule.
+// Before any client exists: every connection's request queue gets the fixed timer rule, and
+// every cluster keeps the coordinators it found.
 import './request-queue-fix';
+import './coordinator-cache';
 
 /**
  * The one place that builds a Kafka client. kafkajs is in maintenance; keeping its
