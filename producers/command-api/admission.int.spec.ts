@@ -19,7 +19,11 @@ jest.setTimeout(60_000);
  * the API takes work again by itself. The backlog is real: commands on a topic whose group has
  * not read them.
  */
-describe('admission control on the command processors’ backlog', () => {
+describe.each([
+  { bound: 'a record bound', admission: { maxLag: 3, maxWaitMs: 0 }, backlog: 8 },
+  // Nothing is handled, so the backlog would never clear: past the wait bound from its floor on.
+  { bound: 'a wait bound', admission: { maxLag: 10_000, maxWaitMs: 1_000 }, backlog: 120 },
+])('admission control on the command processors’ backlog, with $bound', ({ admission, backlog }) => {
   const topics = topicNames(`${uniqueName('admission')}.`);
   const laggingGroup = `${topics.prefix}payments-command-processor`;
   let kafka: Kafka;
@@ -55,7 +59,7 @@ describe('admission control on the command processors’ backlog', () => {
         topic: topics.commands(aggregate),
       })),
       admission: {
-        maxLag: 3,
+        ...admission,
         checkEveryMs: 100,
         owned: [{ groupId: laggingGroup, topic: topics.commands('payments') }],
       },
@@ -93,7 +97,7 @@ describe('admission control on the command processors’ backlog', () => {
     await producer.connect();
     await producer.send({
       topic: topics.commands('payments'),
-      messages: Array.from({ length: 8 }, (_, i) => ({ key: `p-${i}`, value: '{}' })),
+      messages: Array.from({ length: backlog }, (_, i) => ({ key: `p-${i}`, value: '{}' })),
     });
     await producer.disconnect();
 
@@ -107,14 +111,14 @@ describe('admission control on the command processors’ backlog', () => {
     );
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await refused.json()).toMatchObject({ status: 429, title: 'Write side saturated', lag: 8 });
+    expect(await refused.json()).toMatchObject({ status: 429, title: 'Write side saturated', lag: backlog });
     // A cancellation takes work away: it reaches the command side (here: no such order).
     expect(
       (await post('/api/commands/orders/00000000-0000-4000-8000-000000000000/cancel', {})).status,
     ).not.toBe(429);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/orderstream_admission_refusals_total\{[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/orderstream_command_backlog\{[^}]*\} 8/);
+    expect(metrics).toMatch(new RegExp(`orderstream_command_backlog\\{[^}]*\\} ${backlog}\n`));
   });
 
   it('takes work again by itself once the backlog drains', async () => {

@@ -62,9 +62,9 @@ export interface CommandApiDeps {
   /**
    * Admission control: new work is refused with 429 while the write side (every command
    * processor's group on its commands, the saga's on the events, by default) is more than
-   * `maxLag` records behind. Off without it.
+   * `maxLag` records or `maxWaitMs` of work behind. Off without it.
    */
-  admission?: { maxLag: number; checkEveryMs?: number; owned?: OwnedTopic[] };
+  admission?: { maxLag: number; maxWaitMs?: number; checkEveryMs?: number; owned?: OwnedTopic[] };
 }
 
 /** The aggregates whose command processors and saga input admission control watches: the write side. */
@@ -180,6 +180,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       ...WRITE_SIDE.map((aggregate) => ({ groupId: sagaGroupId(topics), topic: topics.events(aggregate) })),
     ],
     maxLag: deps.admission?.maxLag ?? 0,
+    ...(deps.admission?.maxWaitMs !== undefined ? { maxWaitMs: deps.admission.maxWaitMs } : {}),
     ...(deps.admission?.checkEveryMs !== undefined ? { checkEveryMs: deps.admission.checkEveryMs } : {}),
     logger,
     metrics,

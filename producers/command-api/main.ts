@@ -80,7 +80,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       migrations: createUpcastMigrations({ kafka, registry, topics, redis, logger }),
       readEvents: (aggregateId) => readAggregateEvents(kafka, codec, topics.events('orders'), aggregateId),
       replyTimeoutMs: config.COMMAND_REPLY_TIMEOUT_MS,
-      admission: { maxLag: config.ADMISSION_MAX_LAG, checkEveryMs: config.ADMISSION_CHECK_MS },
+      admission: {
+        maxLag: config.ADMISSION_MAX_LAG,
+        maxWaitMs: config.ADMISSION_MAX_WAIT_MS,
+        checkEveryMs: config.ADMISSION_CHECK_MS,
+      },
       logger,
       recentLogs,
       version: env.npm_package_version,

@@ -4,6 +4,8 @@ export interface PartitionLag {
   topic: string;
   partition: number;
   lag: number;
+  /** Where the group stands in the partition: its committed offset, or the log start if none. */
+  position: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export const readGroupLag = async (
       if (!end) continue;
       const high = BigInt(end.high);
       const from = offset === '-1' ? BigInt(end.low) : BigInt(offset);
-      lags.push({ topic, partition, lag: high > from ? Number(high - from) : 0 });
+      lags.push({ topic, partition, lag: high > from ? Number(high - from) : 0, position: Number(from) });
     }
   }
   return lags;
