@@ -6,8 +6,7 @@ const run = (
   limits = { maxLag: 2000, maxWaitMs: 3000 },
   partitions = 12,
 ) => {
-  let last: ReturnType<typeof assessBacklog> & { reading: BacklogReading };
-  let previous: typeof last | undefined;
+  let previous: (ReturnType<typeof assessBacklog> & { reading: BacklogReading }) | undefined;
   readings.forEach(([lag, position], i) => {
     const reading = { lag, position, partitions, at: 1_000 * i };
     previous = { ...assessBacklog(previous, reading, limits), reading };
