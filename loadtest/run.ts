@@ -31,6 +31,7 @@ const PROFILES = {
   quick: {
     sagaRates: [5, 15],
     sagaSeconds: 20,
+    warmupSeconds: 45,
     apiRates: [50, 200],
     apiSeconds: 10,
     watchers: 20,
@@ -39,6 +40,7 @@ const PROFILES = {
   standard: {
     sagaRates: [10, 25, 50, 100],
     sagaSeconds: 60,
+    warmupSeconds: 90,
     apiRates: [100, 250, 500, 1_000, 2_000],
     apiSeconds: 20,
     watchers: 100,
@@ -79,6 +81,9 @@ const main = async (): Promise<void> => {
   const apiRates = numbers(process.env.LOADTEST_API_RATES) ?? [...profile.apiRates];
   const apiSeconds = Number(process.env.LOADTEST_API_SECONDS ?? profile.apiSeconds);
   const settleSeconds = Number(process.env.LOADTEST_SETTLE_SECONDS ?? 180);
+  // Unmeasured orders first: a broker started moments ago runs its request paths through the JIT
+  // compiler for a minute or so, at up to twice the CPU it needs once warm (0 skips it).
+  const warmupSeconds = Number(process.env.LOADTEST_WARMUP_SECONDS ?? profile.warmupSeconds);
   // Twice the capacity the saga steps measured, for this long (0 skips it).
   const overloadSeconds = Number(process.env.LOADTEST_OVERLOAD_SECONDS ?? profile.overloadSeconds);
   const stackPorts = {
@@ -165,6 +170,17 @@ const main = async (): Promise<void> => {
       load: Load;
       usage: Awaited<ReturnType<Awaited<ReturnType<typeof measureProcesses>>['finish']>>;
     }[] = [];
+    if (warmupSeconds > 0) {
+      const rate = sagaRates[0] ?? 5;
+      say(`▶ warm-up: ${rate} orders/s for ${warmupSeconds} s, not measured`);
+      const warmup = startLoad({ commandApi: system.urls.commandApi, rate });
+      await sleep(warmupSeconds * 1_000);
+      await warmup.stop();
+      const ids = warmup.orders().flatMap((o) => (o.orderId ? [o.orderId] : []));
+      const settled = Date.now() + settleSeconds * 1_000;
+      while (Date.now() < settled && ids.some((id) => observer?.orders().get(id)?.terminalAt === undefined))
+        await sleep(500);
+    }
     for (const rate of sagaRates) {
       say(`▶ saga at ${rate} orders/s for ${sagaSeconds} s`);
       const measuring = await measureProcesses(pidsOf);
@@ -292,6 +308,7 @@ const main = async (): Promise<void> => {
       settings: {
         sagaRates: sagaRates.join(','),
         sagaSeconds,
+        warmupSeconds,
         apiRates: apiRates.join(','),
         apiSeconds,
         sseWatchers: profile.watchers,
