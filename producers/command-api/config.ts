@@ -18,7 +18,7 @@ export const commandApiConfigSpec = {
   // Admission control: past this many records the write side has not handled, new work is refused with 429 (0: off).
   ADMISSION_MAX_LAG: envVar.int({ default: 2000, min: 0 }),
   // ... and past this much work at the rate the processors get through it (0: off).
-  ADMISSION_MAX_WAIT_MS: envVar.int({ default: 3000, min: 0, max: 600_000 }),
+  ADMISSION_MAX_WAIT_MS: envVar.int({ default: 10_000, min: 0, max: 600_000 }),
   ADMISSION_CHECK_MS: envVar.int({ default: 1000, min: 100, max: 60_000 }),
   ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
   ...eventsTopicConfigSpec,
