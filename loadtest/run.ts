@@ -170,16 +170,20 @@ const main = async (): Promise<void> => {
       load: Load;
       usage: Awaited<ReturnType<Awaited<ReturnType<typeof measureProcesses>>['finish']>>;
     }[] = [];
+    const orderIdsOf = (load: Load): string[] => load.orders().flatMap((o) => (o.orderId ? [o.orderId] : []));
+    /** Until every one of these orders has ended, or the settle time is up. */
+    const settle = async (ids: readonly string[]): Promise<void> => {
+      const settleBy = Date.now() + settleSeconds * 1_000;
+      while (Date.now() < settleBy && ids.some((id) => observer?.orders().get(id)?.terminalAt === undefined))
+        await sleep(500);
+    };
     if (warmupSeconds > 0) {
       const rate = sagaRates[0] ?? 5;
       say(`▶ warm-up: ${rate} orders/s for ${warmupSeconds} s, not measured`);
       const warmup = startLoad({ commandApi: system.urls.commandApi, rate });
       await sleep(warmupSeconds * 1_000);
       await warmup.stop();
-      const ids = warmup.orders().flatMap((o) => (o.orderId ? [o.orderId] : []));
-      const settled = Date.now() + settleSeconds * 1_000;
-      while (Date.now() < settled && ids.some((id) => observer?.orders().get(id)?.terminalAt === undefined))
-        await sleep(500);
+      await settle(orderIdsOf(warmup));
     }
     for (const rate of sagaRates) {
       say(`▶ saga at ${rate} orders/s for ${sagaSeconds} s`);
@@ -199,14 +203,8 @@ const main = async (): Promise<void> => {
       say(`  ${placed} placed; CPU ${usage.reduce((s, p) => s + p.cores, 0).toFixed(2)} cores in all`);
     }
     say(`  waiting up to ${settleSeconds} s for every placed order to end`);
-    const placedIds = windows.flatMap((w) => w.load.orders().flatMap((o) => (o.orderId ? [o.orderId] : [])));
-    const settleBy = Date.now() + settleSeconds * 1_000;
-    while (
-      Date.now() < settleBy &&
-      placedIds.some((id) => observer?.orders().get(id)?.terminalAt === undefined)
-    ) {
-      await sleep(500);
-    }
+    const placedIds = windows.flatMap((w) => orderIdsOf(w.load));
+    await settle(placedIds);
     const sse = await watchers.stop(observer);
     const saga: SagaStep[] = windows.map((w) =>
       sagaStepOf({ ...w, seconds: sagaSeconds, records: (observer as Observer).orders() }),

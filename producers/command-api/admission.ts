@@ -103,9 +103,7 @@ export const assessBacklog = (
   // The backlog the limits allow at this rate; what is above it is what a client should wait out.
   const allowed = Math.min(
     limits.maxLag > 0 ? limits.maxLag : Infinity,
-    limits.maxWaitMs > 0
-      ? Math.max(MIN_LAG_FOR_WAIT, (processedPerSecond * limits.maxWaitMs) / 1000)
-      : Infinity,
+    limits.maxWaitMs > 0 ? Math.max(floor, (processedPerSecond * limits.maxWaitMs) / 1000) : Infinity,
   );
   const seconds =
     processedPerSecond > 0 ? Math.ceil(Math.max(0, lag - allowed) / processedPerSecond) : MAX_RETRY_S / 10;

@@ -102,6 +102,21 @@ describe('admission: when the write side takes no new work', () => {
     ).toBe(true);
   });
 
+  it('tells a refused client to wait until the backlog is down to the floor the wait bound starts at', () => {
+    // 288 partitions: the floor is 576 records. 700 behind at 10 a second: 124 above it, 13 s.
+    const a = run(
+      [
+        [700, 0],
+        [700, 10],
+        [700, 20],
+      ],
+      undefined,
+      288,
+    );
+    expect(a.refusing).toBe(true);
+    expect(a.retryAfterSeconds).toBe(13);
+  });
+
   it('takes a position that went back (a reset group) as no news about the rate', () => {
     const a = run([
       [400, 0],

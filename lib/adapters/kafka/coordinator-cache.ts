@@ -75,11 +75,9 @@ export const forgetCoordinatorsOn = (error: unknown): void => {
 };
 
 const send = Connection.prototype.send;
-Connection.prototype.send = async function (...args) {
-  try {
-    return await send.apply(this, args);
-  } catch (error) {
+Connection.prototype.send = function (...args) {
+  return send.apply(this, args).catch((error: unknown) => {
     forgetCoordinatorsOn(error);
     throw error;
-  }
+  });
 };
