@@ -83,6 +83,30 @@ export const run = (command: string, args: string[], options: RunOptions): Promi
     });
   });
 
+/**
+ * Runs a one-off command that must succeed (a storage format, a migration) and returns its
+ * stdout+stderr; throws saying why it did not (timed out, exit code, the last output line). A
+ * cold JVM on a busy machine (a fresh machine builds the other servers at the same time) can take
+ * far longer than a probe, hence the generous default.
+ */
+export const runToCompletion = (
+  what: string,
+  command: string,
+  args: string[],
+  timeoutMs = 180_000,
+): string => {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  if (!result.error && result.status === 0) return output;
+  const lastLine = output.trim().split('\n').pop() ?? '';
+  const why = result.error
+    ? (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+      ? `did not finish within ${timeoutMs / 1000} s`
+      : result.error.message
+    : `exited with ${result.status ?? result.signal}`;
+  throw new Error(`${what} ${why}${lastLine ? ` (last line: ${lastLine})` : ''}`);
+};
+
 /** Runs a short command and returns its stdout+stderr, or undefined when it cannot run. */
 export const capture = (command: string, args: string[]): string | undefined => {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 20_000 });

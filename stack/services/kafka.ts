@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka } from '../../lib/adapters/kafka/client';
-import { run, requireTool, capture } from '../shell';
+import { run, requireTool, runToCompletion } from '../shell';
 import type { LocalService, ServiceContext } from '../service';
 
 const home = ({ settings }: ServiceContext): string =>
@@ -104,7 +104,7 @@ export const kafkaService: LocalService = {
       const started = Date.now();
       mkdirSync(dataDir(ctx), { recursive: true });
       const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
-      const out = capture(java, [
+      runToCompletion(`kafka storage format in ${dataDir(ctx)}`, java, [
         `-Dlog4j.configuration=file:${log4j}`,
         '-cp',
         classpath,
@@ -115,7 +115,6 @@ export const kafkaService: LocalService = {
         '-c',
         properties,
       ]);
-      if (out === undefined) throw new Error(`kafka storage format failed in ${dataDir(ctx)}`);
       ctx.progress.done('kafka', `formatted KRaft storage (cluster ${clusterId})`, started);
     }
     return {
