@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectMongo } from '../lib/adapters/mongo';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
@@ -7,7 +8,8 @@ import { envVar, readConfig } from '../lib/config/env';
 import { defaultCollection, type OrderView } from '../lib/read-models/views';
 import { ensureIndexes } from '../lib/read-models/view-store';
 import { findInfrastructure } from '../stack/finder';
-import { endpointsToEnv } from '../stack/layout';
+import { endpointsToEnv, stackSettings } from '../stack/layout';
+import { installDebianPackages } from '../stack/shell';
 import { consoleProgress } from '../stack/progress';
 import { freePort } from '../test/support/free-port';
 import { orderView } from './lib/order-views';
@@ -62,6 +64,7 @@ const startProcess = async (
 
 interface WrkRun {
   requestsPerSecond: number;
+  requests: number;
   latencyAvg: string;
   non2xx: number;
 }
@@ -80,16 +83,43 @@ const wrk = (url: string, headers: Record<string, string> = {}): WrkRun => {
   if (!rps) throw new Error(`wrk printed no rate:\n${run.stdout}`);
   return {
     requestsPerSecond: Number(rps),
+    requests: Number(/(\d+) requests in/.exec(run.stdout)?.[1] ?? 0),
     latencyAvg: /Latency\s+(\S+)/.exec(run.stdout)?.[1] ?? '?',
     non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(run.stdout)?.[1] ?? 0),
   };
 };
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+const cpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat(5); after "pid (comm) " they are the 12th and 13th.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+};
+const CLOCK_TICKS = 100;
+
+/**
+ * wrk against `url` while measuring the server's CPU: the CPU per request is what a request
+ * costs the server whatever the machine's other load, so it compares two servers more steadily
+ * than requests per second on a shared machine.
+ */
+const measured = (pid: number, url: string, headers?: Record<string, string>) => {
+  const before = cpuSeconds(pid);
+  const run = wrk(url, headers);
+  const cpuMicrosPerRequest = run.requests > 0 ? ((cpuSeconds(pid) - before) * 1e6) / run.requests : NaN;
+  return { ...run, cpuMicrosPerRequest };
+};
+
 const main = async (): Promise<void> => {
+  const progress = consoleProgress();
+  const found = await findInfrastructure(progress);
   if (spawnSync('wrk', ['--version']).error) {
-    throw new Error("wrk is not installed: Debian's package is `apt-get install wrk`");
+    await installDebianPackages(['wrk'], {
+      service: 'wrk',
+      progress,
+      logDir: stackSettings().layout.logDir,
+      hint: "wrk is not installed: install Debian's package (sudo apt-get install wrk)",
+    });
   }
-  const found = await findInfrastructure(consoleProgress());
   const database = `bench_cached_get_${Date.now()}`;
   const mongo = await connectMongo(found.endpoints.mongodbUri, database);
   const children: ChildProcess[] = [];
@@ -142,30 +172,38 @@ const main = async (): Promise<void> => {
     wrk(url, { authorization: `Bearer ${token}` });
     wrk(`http://127.0.0.1:${koaPort}/`);
 
+    const [apiPid, koaPid] = children.map((c) => c.pid as number) as [number, number];
     const rows: (string | number)[][] = [];
     const api: number[] = [];
     const koa: number[] = [];
+    const apiCpu: number[] = [];
+    const koaCpu: number[] = [];
     for (let round = 1; round <= config.BENCH_ROUNDS; round += 1) {
-      const a = wrk(url, { authorization: `Bearer ${token}` });
+      const a = measured(apiPid, url, { authorization: `Bearer ${token}` });
       if (a.non2xx > 0)
         throw new Error(`${a.non2xx} answers were not 200: the measurement is not of the cached GET`);
-      const k = wrk(`http://127.0.0.1:${koaPort}/`);
+      const k = measured(koaPid, `http://127.0.0.1:${koaPort}/`);
       api.push(a.requestsPerSecond);
       koa.push(k.requestsPerSecond);
+      apiCpu.push(a.cpuMicrosPerRequest);
+      koaCpu.push(k.cpuMicrosPerRequest);
       rows.push([
         round,
         Math.round(a.requestsPerSecond),
         a.latencyAvg,
+        Math.round(a.cpuMicrosPerRequest),
         Math.round(k.requestsPerSecond),
         k.latencyAvg,
+        Math.round(k.cpuMicrosPerRequest),
       ]);
       log(
-        `round ${round}: cached GET ${Math.round(a.requestsPerSecond)} req/s, bare Koa ${Math.round(k.requestsPerSecond)} req/s`,
+        `round ${round}: cached GET ${Math.round(a.requestsPerSecond)} req/s (${Math.round(a.cpuMicrosPerRequest)} µs CPU each), bare Koa ${Math.round(k.requestsPerSecond)} req/s (${Math.round(k.cpuMicrosPerRequest)} µs CPU each)`,
       );
     }
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     const ratio = Math.round((mean(api) / mean(koa)) * 100) / 100;
-    log(`cached GET at ${ratio}× a bare Koa server (target 0.6×)`);
+    const cpuRatio = Math.round((mean(koaCpu) / mean(apiCpu)) * 100) / 100;
+    log(`cached GET at ${ratio}× a bare Koa server (target 0.6×); by CPU per request ${cpuRatio}×`);
     const file = writeResult({
       name: `cached-get-vs-koa-connections-${config.BENCH_CONNECTIONS}`,
       description:
@@ -181,18 +219,39 @@ const main = async (): Promise<void> => {
         cachedGetRequestsPerSecond: Math.round(mean(api)),
         bareKoaRequestsPerSecond: Math.round(mean(koa)),
         ratioToBareKoa: ratio,
+        cachedGetCpuMicrosPerRequest: Math.round(mean(apiCpu)),
+        bareKoaCpuMicrosPerRequest: Math.round(mean(koaCpu)),
+        ratioToBareKoaByCpu: cpuRatio,
       },
       tables: [
         {
           title: 'rounds',
-          columns: ['round', 'cached GET req/s', 'latency avg', 'bare Koa req/s', 'latency avg'],
+          columns: [
+            'round',
+            'cached GET req/s',
+            'latency avg',
+            'µs CPU per request',
+            'bare Koa req/s',
+            'latency avg',
+            'µs CPU per request',
+          ],
           rows,
         },
       ],
     });
     log(`result: ${file}`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    // Waited for: a child writes its CPU profile as it exits.
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.close();
     await found.release();

@@ -40,23 +40,22 @@ export function compression({ thresholdBytes = 1024 }: { thresholdBytes?: number
     await next();
     const body: unknown = ctx.body;
     if (body == null || ctx.status !== 200 || ctx.response.get('Content-Encoding')) return;
-    let bytes: Buffer;
-    if (Buffer.isBuffer(body)) bytes = body;
-    else if (typeof body === 'string') bytes = Buffer.from(body);
+    let text: string | Buffer;
+    if (Buffer.isBuffer(body) || typeof body === 'string') text = body;
     else if (typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
-      bytes = Buffer.from(JSON.stringify(body));
+      text = JSON.stringify(body);
     } else return;
-    // Serialized once: Koa would stringify the object again to send it.
-    if (bytes !== body) {
-      const type = ctx.type;
-      ctx.body = bytes;
-      ctx.type = type;
-    }
+    // Serialized once: Koa would stringify the object again to send it. A string body stays a
+    // string: Node sends headers and a string body in one write, a Buffer in two (writev), which
+    // costs a cached GET about a tenth of its time.
+    // (The Content-Type the object set stays: Koa only guesses one for a body without it.)
+    if (text !== body) ctx.body = text;
 
     // Vary even when not compressing: a cache must not hand this identity body to a gzip client
     // for a document that would have been compressed, or the reverse.
     ctx.vary('Accept-Encoding');
-    if (bytes.length < thresholdBytes) return;
+    if (Buffer.byteLength(text) < thresholdBytes) return;
+    const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
     const coding = negotiateEncoding(ctx.get('Accept-Encoding'));
     if (coding === 'identity') return;
     const type = ctx.type;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, createWriteStream, existsSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { PrerequisiteError } from '../lib/errors';
 import type { Progress } from './progress';
@@ -82,6 +82,35 @@ export const run = (command: string, args: string[], options: RunOptions): Promi
         );
     });
   });
+
+/**
+ * Installs Debian packages with apt-get when the machine allows it (root and apt-get present),
+ * refreshing the package lists once if a fresh machine has none; otherwise throws `hint`, which
+ * says how to install them by hand or which server to point at instead.
+ */
+export const installDebianPackages = async (
+  packages: string[],
+  { service, progress, logDir, hint }: { service: string; progress: Progress; logDir: string; hint: string },
+): Promise<void> => {
+  const aptGet = which('apt-get');
+  if (process.getuid?.() !== 0 || !aptGet) throw new PrerequisiteError(hint);
+  mkdirSync(logDir, { recursive: true });
+  const options: RunOptions = {
+    service,
+    progress,
+    logFile: join(logDir, `provision-${service}.log`),
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  };
+  progress.step(service, `installing Debian's ${packages.join(', ')} package${packages.length > 1 ? 's' : ''}`);
+  const install = () => run(aptGet, ['install', '-y', '--no-install-recommends', ...packages], options);
+  try {
+    await install();
+  } catch {
+    // A fresh machine has no package lists yet.
+    await run(aptGet, ['update'], options);
+    await install();
+  }
+};
 
 /**
  * Runs a one-off command that must succeed (a storage format, a migration) and returns its

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrerequisiteError } from '../../lib/errors';
-import { capture, run, which } from '../shell';
+import { capture, installDebianPackages, which } from '../shell';
 import type { LocalService, ServiceContext } from '../service';
 import { prometheusConfig, prometheusPaths } from './prometheus-config';
 
@@ -37,26 +37,13 @@ export const prometheusService: LocalService = {
 
   async provision(ctx) {
     if (binary('prometheus') && binary('promtool')) return;
-    const aptGet = which('apt-get');
-    if (process.getuid?.() !== 0 || !aptGet) {
-      throw new PrerequisiteError(
-        "'prometheus' is not on PATH: install it (Debian: sudo apt-get install --no-install-recommends prometheus) or set PROMETHEUS_URL to a running server",
-      );
-    }
     const started = Date.now();
-    mkdirSync(ctx.settings.layout.logDir, { recursive: true });
-    const logFile = join(ctx.settings.layout.logDir, 'provision-prometheus.log');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const options = { service: 'prometheus', progress: ctx.progress, logFile, env };
-    ctx.progress.step('prometheus', "installing Debian's prometheus package");
-    const install = () => run(aptGet, ['install', '-y', '--no-install-recommends', 'prometheus'], options);
-    try {
-      await install();
-    } catch {
-      // A fresh machine has no package lists yet.
-      await run(aptGet, ['update'], options);
-      await install();
-    }
+    await installDebianPackages(['prometheus'], {
+      service: 'prometheus',
+      progress: ctx.progress,
+      logDir: ctx.settings.layout.logDir,
+      hint: "'prometheus' is not on PATH: install it (Debian: sudo apt-get install --no-install-recommends prometheus) or set PROMETHEUS_URL to a running server",
+    });
     ctx.progress.done('prometheus', 'prometheus and promtool installed', started);
   },
 

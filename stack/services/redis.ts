@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRedis } from '../../lib/adapters/redis';
 import { PrerequisiteError } from '../../lib/errors';
-import { capture, run, which } from '../shell';
+import { capture, installDebianPackages, which } from '../shell';
 import type { LocalService, ServiceContext } from '../service';
 
 const redisBinary = (): string | undefined =>
@@ -20,32 +20,13 @@ export const redisService: LocalService = {
 
   async provision(ctx: ServiceContext) {
     if (redisBinary()) return;
-    const isRoot = process.getuid?.() === 0;
-    const aptGet = which('apt-get');
-    if (!isRoot || !aptGet) {
-      throw new PrerequisiteError(
-        "'redis-server' is not on PATH: install Redis (Debian: sudo apt-get install redis-server) or set REDIS_URL to a running server",
-      );
-    }
     const started = Date.now();
-    const logFile = join(ctx.settings.layout.logDir, 'provision-redis.log');
-    mkdirSync(ctx.settings.layout.logDir, { recursive: true });
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    ctx.progress.step('redis', "installing Debian's redis-server package");
-    const install = (): Promise<void> =>
-      run(aptGet, ['install', '-y', '--no-install-recommends', 'redis-server'], {
-        service: 'redis',
-        progress: ctx.progress,
-        logFile,
-        env,
-      });
-    try {
-      await install();
-    } catch {
-      // A fresh machine has no package lists yet.
-      await run(aptGet, ['update'], { service: 'redis', progress: ctx.progress, logFile, env });
-      await install();
-    }
+    await installDebianPackages(['redis-server'], {
+      service: 'redis',
+      progress: ctx.progress,
+      logDir: ctx.settings.layout.logDir,
+      hint: "'redis-server' is not on PATH: install Redis (Debian: sudo apt-get install redis-server) or set REDIS_URL to a running server",
+    });
     ctx.progress.done('redis', 'redis-server installed', started);
   },
 
