@@ -150,6 +150,9 @@ const main = async (): Promise<void> => {
     const pidsOf = (): Record<string, number | undefined> => ({
       ...Object.fromEntries(ROLES.map((role) => [role, system.pidOf(role)])),
       ...Object.fromEntries(Object.entries(servers).map(([name, port]) => [name, pidListeningOn(port)])),
+      // The harness shares the machine: its clients, SSE watchers and the observer decoding every
+      // event take CPU the system would otherwise have, so the report shows how much.
+      'loadtest harness': process.pid,
     });
 
     // 1. The saga, step by step.
