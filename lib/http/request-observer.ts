@@ -33,15 +33,14 @@ export function requestObserver({ logger, metrics }: { logger: Logger; metrics: 
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeTemplate(ctx);
       metrics.httpRequestDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
-      const line = {
-        method: ctx.method,
-        path: ctx.path,
-        route,
-        status,
-        durationMs: Math.round(seconds * 1e4) / 10,
-      };
-      if (QUIET_PATHS.test(ctx.path)) logger.debug(line, 'request');
-      else logger.info(line, 'request');
+      const level = QUIET_PATHS.test(ctx.path) ? 'debug' : 'info';
+      // The line is built only when it will be written (a busy API logging at warn skips it).
+      if (logger.isLevelEnabled(level)) {
+        logger[level](
+          { method: ctx.method, path: ctx.path, route, status, durationMs: Math.round(seconds * 1e4) / 10 },
+          'request',
+        );
+      }
     }
   };
 }
