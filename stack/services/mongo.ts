@@ -77,7 +77,11 @@ const buildFerret = async (ctx: ServiceContext): Promise<void> => {
     );
   }
   const moduleDir = (JSON.parse(download.stdout) as { Dir: string }).Dir;
-  const source = join(settings.layout.toolDir, `ferretdb-src-${settings.versions.ferretdb}`);
+  // Keyed by patch level as the binary is: a build of a new level never touches another's sources.
+  const source = join(
+    settings.layout.toolDir,
+    `ferretdb-src-${settings.versions.ferretdb}-${FERRETDB_PATCH_LEVEL}`,
+  );
   rmSync(source, { recursive: true, force: true });
   cpSync(moduleDir, source, { recursive: true });
   makeWritable(source);
