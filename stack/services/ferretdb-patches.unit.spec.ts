@@ -1,7 +1,8 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PrerequisiteError } from '../../lib/errors';
+import { DEFAULT_VERSIONS, stackSettings } from '../layout';
 import { applyFerretPatches, FERRETDB_EDITS } from './ferretdb-patches';
 
 describe('applyFerretPatches', () => {
@@ -46,9 +47,37 @@ describe('applyFerretPatches', () => {
     applyFerretPatches(dir);
     const collection = readFileSync(join(dir, 'internal/backends/sqlite/collection.go'), 'utf8');
     expect(collection).toContain('func filterClause(');
-    expect(collection.match(/filterClause\(params\.Filter\)/g)).toHaveLength(2);
+    expect(collection).toContain('func topClause(');
+    expect(collection).toContain('whereClause, args = queryClause(meta.TableName, params)');
+    expect(collection).toContain('whereClause, args = filterClause(params.Filter)');
+    expect(readFileSync(join(dir, 'internal/handler/msg_find.go'), 'utf8')).toContain('qp.TopN = n');
+    expect(readFileSync(join(dir, 'internal/handler/msg_count.go'), 'utf8')).toContain(
+      'n += int32(queryRes.Counted)',
+    );
     expect(readFileSync(join(dir, 'internal/backends/sqlite/metadata/metadata.go'), 'utf8')).toContain(
       `"->'_id'"`,
     );
+  });
+
+  // The edits are written against FerretDB's own files: each must match them exactly once. The
+  // sources are those the stack downloads (stack/services/mongo.ts); without them there is
+  // nothing to check against, and the build that needs them says so.
+  const sources = join(
+    stackSettings().layout.cacheDir,
+    'go',
+    'mod',
+    'github.com',
+    '!ferret!d!b',
+    `!ferret!d!b@${DEFAULT_VERSIONS.ferretdb}`,
+  );
+  (existsSync(sources) ? it : it.skip)(`applies every edit once to the real sources (${sources})`, () => {
+    for (const file of new Set(FERRETDB_EDITS.map((e) => e.file))) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), readFileSync(join(sources, file), 'utf8'));
+    }
+    applyFerretPatches(dir);
+    for (const edit of FERRETDB_EDITS) {
+      expect(readFileSync(join(dir, edit.file), 'utf8')).toContain(edit.replace);
+    }
   });
 });
