@@ -10,7 +10,7 @@ import {
   QUERY_PARAMS_FIELDS,
   QUERY_RESULT_FIELDS,
 } from './ferretdb-handler-pushdown';
-import { COUNTED_ITERATOR, QUERY_PUSHDOWN, SQLITE_PUSHDOWN } from './ferretdb-sqlite-pushdown';
+import { QUERY_PUSHDOWN, READ_COUNTED, SQLITE_PUSHDOWN } from './ferretdb-sqlite-pushdown';
 
 /**
  * FerretDB v1.24.2's SQLite backend finds a document by `_id` with a full table scan: its
@@ -94,9 +94,7 @@ export const FERRETDB_EDITS: readonly SourceEdit[] = [
   {
     file: 'internal/backends/sqlite/query_iterator.go',
     find: '// check interfaces\nvar (\n\t_ types.DocumentsIterator = (*queryIterator)(nil)\n)\n',
-    replace:
-      `${COUNTED_ITERATOR}// check interfaces\nvar (\n\t_ types.DocumentsIterator = (*queryIterator)(nil)\n` +
-      '\t_ types.DocumentsIterator = (*countedIterator)(nil)\n)\n',
+    replace: `${READ_COUNTED}// check interfaces\nvar (\n\t_ types.DocumentsIterator = (*queryIterator)(nil)\n)\n`,
   },
   {
     file: 'internal/backends/collection.go',
