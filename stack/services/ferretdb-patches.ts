@@ -11,6 +11,7 @@ import {
   QUERY_RESULT_FIELDS,
 } from './ferretdb-handler-pushdown';
 import { QUERY_PUSHDOWN, READ_COUNTED, SQLITE_PUSHDOWN } from './ferretdb-sqlite-pushdown';
+import { SQLITE_TOP_QUERY } from './ferretdb-sqlite-top';
 
 /**
  * FerretDB v1.24.2's SQLite backend finds a document by `_id` with a full table scan: its
@@ -21,9 +22,22 @@ import { QUERY_PUSHDOWN, READ_COUNTED, SQLITE_PUSHDOWN } from './ferretdb-sqlite
  * version-guarded write (`{_id, version: {$lt: v}}`), a batch read (`{_id: {$in: [...]}}`) or a
  * list by customer decodes and filters every document of the collection in Go (~0.3 ms each).
  *
- * These edits make SQLite use the `_id` index and answer `_id` and top-level string equalities
- * from the indexes the projections create. They are safe because the handler filters every
- * document a backend returns again with the whole filter, so a superset is correct.
+ * os2: these edits make SQLite use the `_id` index and answer `_id` and top-level string
+ * equalities from the indexes the projections create. They are safe because the handler filters
+ * every document a backend returns again with the whole filter, so a superset is correct.
+ *
+ * os3: a list page still decoded and sorted every document of its filter in Go (sort and limit
+ * were pushed down only for `$natural`), and its count decoded them all again. Now a sorted,
+ * limited find leaves out, in SQL, only rows that cannot be among the first skip+limit
+ * (ferretdb-sqlite-top.ts), and the handler filters, sorts, skips and limits the rest as before;
+ * `count` and countDocuments' `$match` + `$group` pipeline count in SQL the rows the filter
+ * provably matches and leave the others (arrays, other types with the same JSON text) to the
+ * handler. SQLite reads the filter and the sort key from the `{status: 1, updatedAt: -1}` index
+ * and parses no document. `npm run bench:mongo` on 10,000 orders, on 2 cores shared with other
+ * work (load ~1): page of one status (sort updatedAt, 20) + count, os2 mean 605 ms, p99 701 ms
+ * (20 runs); os3 mean 63 ms, p50 63 ms, p99 84 ms (100 runs); page of one customer + count 56 ->
+ * 20 ms.
+ *
  * Bumping PATCH_LEVEL rebuilds cached binaries.
  */
 export const FERRETDB_PATCH_LEVEL = 'os3';
@@ -89,7 +103,7 @@ export const FERRETDB_EDITS: readonly SourceEdit[] = [
   {
     file: 'internal/backends/sqlite/collection.go',
     find: '\n// check interfaces\n',
-    replace: `${SQLITE_PUSHDOWN}\n// check interfaces\n`,
+    replace: `${SQLITE_PUSHDOWN}${SQLITE_TOP_QUERY}\n// check interfaces\n`,
   },
   {
     file: 'internal/backends/sqlite/query_iterator.go',

@@ -50,7 +50,7 @@ const makeWritable = (dir: string): void => {
 /**
  * `go install …@version` is refused by the module proxy here (its version list is not
  * served), so we download the exact module version, stamp the version file its build
- * embeds, apply the `_id` index fixes of ferretdb-patches.ts, and build the binary ourselves.
+ * embeds, apply the pushdown edits of ferretdb-patches.ts, and build the binary ourselves.
  */
 const buildFerret = async (ctx: ServiceContext): Promise<void> => {
   const { settings, progress } = ctx;
