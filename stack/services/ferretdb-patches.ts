@@ -1,6 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrerequisiteError } from '../../lib/errors';
+import {
+  AGGREGATE_COUNT_EXACT,
+  AGGREGATE_STAGES,
+  COUNT_EXACT,
+  COUNT_PIPELINE,
+  FIND_TOP_N,
+  QUERY_PARAMS_FIELDS,
+  QUERY_RESULT_FIELDS,
+} from './ferretdb-handler-pushdown';
+import { QUERY_PUSHDOWN, READ_COUNTED, SQLITE_PUSHDOWN } from './ferretdb-sqlite-pushdown';
+import { SQLITE_TOP_QUERY } from './ferretdb-sqlite-top';
 
 /**
  * FerretDB v1.24.2's SQLite backend finds a document by `_id` with a full table scan: its
@@ -11,12 +22,25 @@ import { PrerequisiteError } from '../../lib/errors';
  * version-guarded write (`{_id, version: {$lt: v}}`), a batch read (`{_id: {$in: [...]}}`) or a
  * list by customer decodes and filters every document of the collection in Go (~0.3 ms each).
  *
- * These edits make SQLite use the `_id` index and answer `_id` and top-level string equalities
- * from the indexes the projections create. They are safe because the handler filters every
- * document a backend returns again with the whole filter, so a superset is correct.
+ * os2: these edits make SQLite use the `_id` index and answer `_id` and top-level string
+ * equalities from the indexes the projections create. They are safe because the handler filters
+ * every document a backend returns again with the whole filter, so a superset is correct.
+ *
+ * os3: a list page still decoded and sorted every document of its filter in Go (sort and limit
+ * were pushed down only for `$natural`), and its count decoded them all again. Now a sorted,
+ * limited find leaves out, in SQL, only rows that cannot be among the first skip+limit
+ * (ferretdb-sqlite-top.ts), and the handler filters, sorts, skips and limits the rest as before;
+ * `count` and countDocuments' `$match` + `$group` pipeline count in SQL the rows the filter
+ * provably matches and leave the others (arrays, other types with the same JSON text) to the
+ * handler. SQLite reads the filter and the sort key from the `{status: 1, updatedAt: -1}` index
+ * and parses no document. `npm run bench:mongo` on 10,000 orders, on 2 cores shared with other
+ * work (load ~1): page of one status (sort updatedAt, 20) + count, os2 mean 605 ms, p99 701 ms
+ * (20 runs); os3 mean 63 ms, p50 63 ms, p99 84 ms (100 runs); page of one customer + count 56 ->
+ * 20 ms.
+ *
  * Bumping PATCH_LEVEL rebuilds cached binaries.
  */
-export const FERRETDB_PATCH_LEVEL = 'os2';
+export const FERRETDB_PATCH_LEVEL = 'os3';
 
 interface SourceEdit {
   file: string;
@@ -34,6 +58,20 @@ const ID_PUSHDOWN_QUERY = `	if params.Filter.Len() == 1 {
 	}
 `;
 
+const FIND_LIMIT_PUSHDOWN = `	if !h.DisablePushdown && params.Filter.Len() == 0 && params.Sort.Len() == 0 && params.Skip == 0 {
+		qp.Limit = params.Limit
+	}
+`;
+
+const AGGREGATE_STAGES_LOOP = `	iter := queryRes.Iter
+
+	for _, s := range p.stages {
+		if iter, err = s.Process(ctx, iter, closer); err != nil {
+			return nil, err
+		}
+	}
+`;
+
 const ID_PUSHDOWN_EXPLAIN = `	if params.Filter.Len() == 1 {
 		v, _ := params.Filter.Get("_id")
 		switch v.(type) {
@@ -43,108 +81,6 @@ const ID_PUSHDOWN_EXPLAIN = `	if params.Filter.Len() == 1 {
 			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
 		}
 	}
-`;
-
-const FILTER_CLAUSE = `
-// filterClause pushes down the parts of a filter SQLite can answer from an index: _id equal to
-// (or $in) strings or ObjectIDs, and top-level fields equal to a string. A field equal to a
-// string also matches an array holding it, so arrays are kept too ("[" starts every JSON
-// array). The handler filters the returned documents again with the whole filter, so a
-// superset is correct. (Added when building for orderstream.)
-func filterClause(filter *types.Document) (string, []any) {
-	if filter == nil {
-		return "", nil
-	}
-
-	var conditions []string
-	var args []any
-
-	for _, key := range filter.Keys() {
-		value := must.NotFail(filter.Get(key))
-
-		if key == "_id" {
-			if condition, values := idCondition(value); condition != "" {
-				conditions = append(conditions, condition)
-				args = append(args, values...)
-			}
-
-			continue
-		}
-
-		s, ok := value.(string)
-		if !ok || !plainField(key) {
-			continue
-		}
-
-		column := fmt.Sprintf("%s->'%s'", metadata.DefaultColumn, key)
-		conditions = append(conditions, fmt.Sprintf("(%[1]s = ? OR (%[1]s >= '[' AND %[1]s < '\\\\'))", column))
-		args = append(args, string(must.NotFail(sjson.MarshalSingleValue(s))))
-	}
-
-	if len(conditions) == 0 {
-		return "", nil
-	}
-
-	return " WHERE " + strings.Join(conditions, " AND "), args
-}
-
-// plainField tells whether a key is a top-level field name safe to put in SQL as it is.
-func plainField(key string) bool {
-	if key == "" {
-		return false
-	}
-
-	for _, r := range key {
-		if !(r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
-			return false
-		}
-	}
-
-	return true
-}
-
-// idCondition is the SQL condition for an _id equal to, or $in, strings or ObjectIDs.
-func idCondition(v any) (string, []any) {
-	switch v := v.(type) {
-	case string, types.ObjectID:
-		return fmt.Sprintf(\`%s = ?\`, metadata.IDColumn), []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
-
-	case *types.Document:
-		if v.Len() != 1 {
-			return "", nil
-		}
-
-		in, err := v.Get("$in")
-		if err != nil {
-			return "", nil
-		}
-
-		values, ok := in.(*types.Array)
-		if !ok || values.Len() == 0 || values.Len() > 1000 {
-			return "", nil
-		}
-
-		placeholders := make([]string, values.Len())
-		args := make([]any, values.Len())
-
-		for i := 0; i < values.Len(); i++ {
-			e := must.NotFail(values.Get(i))
-
-			switch e.(type) {
-			case string, types.ObjectID:
-			default:
-				return "", nil
-			}
-
-			placeholders[i] = "?"
-			args[i] = string(must.NotFail(sjson.MarshalSingleValue(e)))
-		}
-
-		return fmt.Sprintf(\`%s IN (%s)\`, metadata.IDColumn, strings.Join(placeholders, ", ")), args
-	}
-
-	return "", nil
-}
 `;
 
 export const FERRETDB_EDITS: readonly SourceEdit[] = [
@@ -157,7 +93,7 @@ export const FERRETDB_EDITS: readonly SourceEdit[] = [
   {
     file: 'internal/backends/sqlite/collection.go',
     find: ID_PUSHDOWN_QUERY,
-    replace: '\twhereClause, args = filterClause(params.Filter)\n',
+    replace: QUERY_PUSHDOWN,
   },
   {
     file: 'internal/backends/sqlite/collection.go',
@@ -167,7 +103,52 @@ export const FERRETDB_EDITS: readonly SourceEdit[] = [
   {
     file: 'internal/backends/sqlite/collection.go',
     find: '\n// check interfaces\n',
-    replace: `${FILTER_CLAUSE}\n// check interfaces\n`,
+    replace: `${SQLITE_PUSHDOWN}${SQLITE_TOP_QUERY}\n// check interfaces\n`,
+  },
+  {
+    file: 'internal/backends/sqlite/query_iterator.go',
+    find: '// check interfaces\nvar (\n\t_ types.DocumentsIterator = (*queryIterator)(nil)\n)\n',
+    replace: `${READ_COUNTED}// check interfaces\nvar (\n\t_ types.DocumentsIterator = (*queryIterator)(nil)\n)\n`,
+  },
+  {
+    file: 'internal/backends/collection.go',
+    find: '\tOnlyRecordIDs bool\n\tComment       string\n}\n',
+    replace: QUERY_PARAMS_FIELDS,
+  },
+  {
+    file: 'internal/backends/collection.go',
+    find: '\tIter types.DocumentsIterator\n}\n',
+    replace: QUERY_RESULT_FIELDS,
+  },
+  {
+    file: 'internal/handler/msg_find.go',
+    find: FIND_LIMIT_PUSHDOWN,
+    replace: `${FIND_LIMIT_PUSHDOWN}${FIND_TOP_N}`,
+  },
+  {
+    file: 'internal/handler/msg_count.go',
+    find: '\tvar qp backends.QueryParams\n\tif !h.DisablePushdown {\n\t\tqp.Filter = params.Filter\n\t}\n',
+    replace: COUNT_EXACT,
+  },
+  {
+    file: 'internal/handler/msg_count.go',
+    find: '\tn, _ := count.(int32)\n',
+    replace: '\tn, _ := count.(int32)\n\tn += int32(queryRes.Counted)\n',
+  },
+  {
+    file: 'internal/handler/msg_aggregate.go',
+    find: '\t\titer, err = processStagesDocuments(ctx, closer, &stagesDocumentsParams{c, qp, stagesDocuments})\n',
+    replace: AGGREGATE_COUNT_EXACT,
+  },
+  {
+    file: 'internal/handler/msg_aggregate.go',
+    find: AGGREGATE_STAGES_LOOP,
+    replace: AGGREGATE_STAGES,
+  },
+  {
+    file: 'internal/handler/msg_aggregate.go',
+    find: '// stagesDocumentsParams contains the parameters for processStagesDocuments.\n',
+    replace: `${COUNT_PIPELINE}// stagesDocumentsParams contains the parameters for processStagesDocuments.\n`,
   },
 ];
 

@@ -46,7 +46,13 @@ describe('applyFerretPatches', () => {
     applyFerretPatches(dir);
     const collection = readFileSync(join(dir, 'internal/backends/sqlite/collection.go'), 'utf8');
     expect(collection).toContain('func filterClause(');
-    expect(collection.match(/filterClause\(params\.Filter\)/g)).toHaveLength(2);
+    expect(collection).toContain('func topQuery(');
+    expect(collection).toContain('topQuery(meta.TableName, params)');
+    expect(collection).toContain('whereClause, args = filterClause(params.Filter)');
+    expect(readFileSync(join(dir, 'internal/handler/msg_find.go'), 'utf8')).toContain('qp.TopN = n');
+    expect(readFileSync(join(dir, 'internal/handler/msg_count.go'), 'utf8')).toContain(
+      'n += int32(queryRes.Counted)',
+    );
     expect(readFileSync(join(dir, 'internal/backends/sqlite/metadata/metadata.go'), 'utf8')).toContain(
       `"->'_id'"`,
     );

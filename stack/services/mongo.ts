@@ -50,7 +50,7 @@ const makeWritable = (dir: string): void => {
 /**
  * `go install …@version` is refused by the module proxy here (its version list is not
  * served), so we download the exact module version, stamp the version file its build
- * embeds, apply the `_id` index fixes of ferretdb-patches.ts, and build the binary ourselves.
+ * embeds, apply the pushdown edits of ferretdb-patches.ts, and build the binary ourselves.
  */
 const buildFerret = async (ctx: ServiceContext): Promise<void> => {
   const { settings, progress } = ctx;
@@ -77,7 +77,11 @@ const buildFerret = async (ctx: ServiceContext): Promise<void> => {
     );
   }
   const moduleDir = (JSON.parse(download.stdout) as { Dir: string }).Dir;
-  const source = join(settings.layout.toolDir, `ferretdb-src-${settings.versions.ferretdb}`);
+  // Keyed by patch level as the binary is: a build of a new level never touches another's sources.
+  const source = join(
+    settings.layout.toolDir,
+    `ferretdb-src-${settings.versions.ferretdb}-${FERRETDB_PATCH_LEVEL}`,
+  );
   rmSync(source, { recursive: true, force: true });
   cpSync(moduleDir, source, { recursive: true });
   makeWritable(source);
