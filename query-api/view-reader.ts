@@ -10,6 +10,7 @@ import type {
   ShipmentView,
   ViewName,
 } from '../lib/read-models/views';
+import { createSingleFlight } from './single-flight';
 import type { ViewCollections } from './view-collections';
 
 export interface Page<T> {
@@ -87,12 +88,29 @@ export function createViewReader({
   collections: ViewCollections;
   failures?: FailureInjector;
 }): ViewReader {
+  // Identical list reads in flight share one query: a page and its count cost the MongoDB-wire
+  // server far more than a read by id, and a burst of the same list (a console, a dashboard,
+  // many clients polling one status) otherwise queues every read behind it. A joined request
+  // gets a page at most one query old, within the read model's own lag.
+  const lists = createSingleFlight<Page<Document>>();
+
   async function page<T extends Document>(
     view: ViewName,
     filter: Filter<T>,
     sort: Record<string, 1 | -1>,
-    { page, pageSize }: PageRequest,
+    request: PageRequest,
   ): Promise<Page<T>> {
+    const key = JSON.stringify([view, filter, sort, request.page, request.pageSize]);
+    // The key names the view, so the shared page is of the view's documents (`_id` projected out).
+    return (await lists.run(key, () => readPage(view, filter, sort, request))) as Page<T>;
+  }
+
+  async function readPage<T extends Document>(
+    view: ViewName,
+    filter: Filter<T>,
+    sort: Record<string, 1 | -1>,
+    { page, pageSize }: PageRequest,
+  ): Promise<Page<Document>> {
     return fromMongo(failures, async () => {
       const collection = await collections.collection<T>(view);
       const [items, total] = await Promise.all([
@@ -104,7 +122,7 @@ export function createViewReader({
           .toArray(),
         collection.countDocuments(filter),
       ]);
-      return { items: items as unknown as T[], page, pageSize, total };
+      return { items, page, pageSize, total };
     });
   }
 

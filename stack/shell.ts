@@ -101,7 +101,10 @@ export const installDebianPackages = async (
     logFile: join(logDir, `provision-${service}.log`),
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   };
-  progress.step(service, `installing Debian's ${packages.join(', ')} package${packages.length > 1 ? 's' : ''}`);
+  progress.step(
+    service,
+    `installing Debian's ${packages.join(', ')} package${packages.length > 1 ? 's' : ''}`,
+  );
   const install = () => run(aptGet, ['install', '-y', '--no-install-recommends', ...packages], options);
   try {
     await install();

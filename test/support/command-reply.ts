@@ -19,7 +19,10 @@ export async function settledCommand(
   timeoutMs = 60_000,
 ): Promise<CommandAnswer> {
   const first = await send();
-  const answer: CommandAnswer = { status: first.status, json: (await first.json()) as Record<string, unknown> };
+  const answer: CommandAnswer = {
+    status: first.status,
+    json: (await first.json()) as Record<string, unknown>,
+  };
   if (answer.status !== 202 || typeof answer.json.statusUrl !== 'string') return answer;
   const statusUrl = answer.json.statusUrl;
   return eventually(
