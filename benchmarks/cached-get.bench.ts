@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pidusage from 'pidusage';
 import { connectMongo } from '../lib/adapters/mongo';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
@@ -89,23 +89,19 @@ const wrk = (url: string, headers: Record<string, string> = {}): WrkRun => {
   };
 };
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-const cpuSeconds = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of stat(5); after "pid (comm) " they are the 12th and 13th.
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-};
-const CLOCK_TICKS = 100;
+/** CPU seconds (user + system) a process has used so far (pidusage, as the load test reads it). */
+const cpuSeconds = async (pid: number): Promise<number> => (await pidusage(pid)).ctime / 1000;
 
 /**
  * wrk against `url` while measuring the server's CPU: the CPU per request is what a request
  * costs the server whatever the machine's other load, so it compares two servers more steadily
  * than requests per second on a shared machine.
  */
-const measured = (pid: number, url: string, headers?: Record<string, string>) => {
-  const before = cpuSeconds(pid);
+const measured = async (pid: number, url: string, headers?: Record<string, string>) => {
+  const before = await cpuSeconds(pid);
   const run = wrk(url, headers);
-  const cpuMicrosPerRequest = run.requests > 0 ? ((cpuSeconds(pid) - before) * 1e6) / run.requests : NaN;
+  const cpuMicrosPerRequest =
+    run.requests > 0 ? (((await cpuSeconds(pid)) - before) * 1e6) / run.requests : NaN;
   return { ...run, cpuMicrosPerRequest };
 };
 
@@ -179,10 +175,10 @@ const main = async (): Promise<void> => {
     const apiCpu: number[] = [];
     const koaCpu: number[] = [];
     for (let round = 1; round <= config.BENCH_ROUNDS; round += 1) {
-      const a = measured(apiPid, url, { authorization: `Bearer ${token}` });
+      const a = await measured(apiPid, url, { authorization: `Bearer ${token}` });
       if (a.non2xx > 0)
         throw new Error(`${a.non2xx} answers were not 200: the measurement is not of the cached GET`);
-      const k = measured(koaPid, `http://127.0.0.1:${koaPort}/`);
+      const k = await measured(koaPid, `http://127.0.0.1:${koaPort}/`);
       api.push(a.requestsPerSecond);
       koa.push(k.requestsPerSecond);
       apiCpu.push(a.cpuMicrosPerRequest);
