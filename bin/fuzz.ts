@@ -1,12 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
 import { stackSettings } from '../stack/layout';
 import { consoleProgress } from '../stack/progress';
 import { run } from '../stack/shell';
 import { envVar, readConfig } from '../lib/config/env';
+import { plainBanner } from './fuzz-output';
 
 /**
  * `npm run fuzz`: schemathesis over both OpenAPI documents against the whole system as
@@ -154,9 +156,24 @@ const main = async (): Promise<void> => {
             '--header',
             `Authorization: Bearer ${token}`,
           ],
-          { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } },
+          { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } },
         );
-        child.on('exit', (c) => resolve(c ?? 1));
+        const lines = createInterface({ input: child.stdout });
+        lines.on('line', (line) => process.stdout.write(`${plainBanner(line)}\n`));
+        // 'close' comes after the last line, so the report is whole before the step's verdict.
+        let exitCode: number | undefined;
+        let drained = false;
+        const settle = () => {
+          if (exitCode !== undefined && drained) resolve(exitCode);
+        };
+        lines.on('close', () => {
+          drained = true;
+          settle();
+        });
+        child.on('exit', (c) => {
+          exitCode = c ?? 1;
+          settle();
+        });
       });
       if (code !== 0) failed += 1;
       progress[code === 0 ? 'done' : 'fail']('fuzz', `${name}: schemathesis exited with ${code}`, t1);
