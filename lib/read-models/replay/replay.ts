@@ -4,16 +4,17 @@ import { isMongoError, type Db } from '../../adapters/mongo';
 import type { Logger } from 'pino';
 import type { Redis } from '../../adapters/redis';
 import type { SchemaRegistryAdapter } from '../../adapters/schema-registry';
-import { ALIAS_COLLECTION, cacheKey, CHANGES_CHANNEL, VIEWS } from '../views';
+import { ALIAS_COLLECTION, cacheKey, CHANGES_CHANNEL, VIEWS, type ViewName } from '../views';
 import type { TopicNames } from '../../../topics/names';
 import type { ViewChange } from '../change-publisher';
 import { readRange, watermarks, type Offsets } from '../../adapters/kafka/event-range-reader';
 import { AGGREGATES, createProjectionDecoders } from '../projections/projection-decoders';
-import type { ProjectionEvent } from '../projections/projection-views';
+import type { EvolveFailure, ProjectionEvent } from '../projections/projection-views';
 import { retryInPlace } from '../../adapters/kafka/retry-in-place';
 import { isRetriable } from '../../errors';
 import { acquireReplayLease, type ReplayLease } from './replay-lease';
 import { progressMeter, type ReplayProgress } from './replay-progress';
+import { createReplayWriter } from './replay-writer';
 import {
   ensureIndexes,
   projectInto,
@@ -35,6 +36,8 @@ export interface ReplayOptions {
   /** How long the live runner's commits must stand still before the swap (default 2 s). */
   quietMs?: number;
   leaseMs?: number;
+  /** Folded documents held in memory before they are written (default 20,000; see replay-writer). */
+  bufferDocuments?: number;
   /** How long a transient failure (registry, MongoDB) is retried before the replay fails (default 60 s). */
   retryForMs?: number;
   logger?: Logger;
@@ -50,6 +53,7 @@ export interface ReplayResult {
 }
 
 const MAX_SKIPPED_REPORTED = 20;
+type ViewWrite = (view: ViewName, events: ProjectionEvent[], onFailure: EvolveFailure) => Promise<void>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sum = (values: Iterable<bigint>): bigint => [...values].reduce((a, b) => a + b, 0n);
 
@@ -113,8 +117,23 @@ const runReplay = async (
     );
     report({ undecodable, unprojectable, skipped: [...skipped] }, true);
   };
+  const writer = createReplayWriter({
+    db,
+    collections: fresh,
+    ...(options.bufferDocuments !== undefined ? { maxDocuments: options.bufferDocuments } : {}),
+    retrying: (step) => retrying(step, options.retryForMs),
+  });
+  /** Phase 1 folds into the writer's buffer; the catch-up after it writes as the live side does. */
+  const buffered: ViewWrite = (view, events, onFailure) => writer.project(view, events, onFailure);
+  const direct: ViewWrite = (view, events, onFailure) =>
+    retrying(() => projectInto(db, fresh[view], events, onFailure), options.retryForMs).then(() => {});
   /** One batch into the new collections; a transient failure is retried, then fails the replay. */
-  const project = async (topic: string, partition: number, messages: KafkaMessage[]): Promise<void> => {
+  const project = async (
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    write: ViewWrite,
+  ): Promise<void> => {
     lease.assertHeld();
     const aggregate = decoders.aggregateOfTopic(topic);
     if (!aggregate) return;
@@ -136,19 +155,16 @@ const runReplay = async (
     if (events[0]) {
       const view = events[0].view;
       const failed = new Map<ProjectionEvent, unknown>();
-      await retrying(
-        () => projectInto(db, fresh[view], events, (event, err) => failed.set(event, err)),
-        options.retryForMs,
-      );
+      await write(view, events, (event, err) => failed.set(event, err));
       for (const [event, err] of failed)
         skip(offsets.get(event) ?? topic, err instanceof Error ? err.message : String(err), 'evolve');
     }
     eventsDone += messages.length;
   };
   try {
-    // 1. Stream every partition into new physical collections, one batch at a time: memory
-    //    holds one batch and its documents, whatever the history's size. The _id lookups are
-    //    served by the primary key; secondary indexes come after the data.
+    // 1. Stream every partition into new physical collections, one batch at a time, through the
+    //    replay writer: memory holds one batch and at most its buffer of documents, whatever the
+    //    history's size. Secondary indexes come after the data.
     for (const view of VIEWS) await db.createCollection(fresh[view]);
     report({ collections: fresh }, true);
     await readRange(kafka, {
@@ -159,8 +175,9 @@ const runReplay = async (
         if (offset > (positions.get(key) ?? -1n)) positions.set(key, offset);
         report();
       },
-      onBatch: (topic, partition, messages) => project(topic, partition, messages),
+      onBatch: (topic, partition, messages) => project(topic, partition, messages, buffered),
     });
+    await writer.flush();
 
     // 2. Indexes, once the bulk of the data is in.
     await lease.setPhase('writing');
@@ -175,7 +192,7 @@ const runReplay = async (
         topics: eventTopics,
         from,
         to,
-        onBatch: (topic, partition, messages) => project(topic, partition, messages),
+        onBatch: (topic, partition, messages) => project(topic, partition, messages, direct),
       });
       const merged = new Map(from);
       for (const [k, t] of to) if (t > (merged.get(k) ?? 0n)) merged.set(k, t);
