@@ -135,3 +135,62 @@ export const compare = (current: LoadtestResult, previous: LoadtestResult | unde
     return { metric, before: was, after, ratio: was ? after / was : undefined };
   });
 };
+
+/** The load generator's own row in the per-process table: measured, but not part of the system. */
+export const HARNESS_PROCESS = 'loadtest harness';
+
+/** 10,000 orders a minute, the target, per second. */
+export const TARGET_ORDERS_PER_SECOND = 10_000 / 60;
+
+/** One process's CPU per decided order, and the cores it would need at the target rate. */
+export interface ProcessProjection {
+  name: string;
+  /** At the busiest step: the process's CPU over the orders decided in it (its idle cost included). */
+  averageMsPerOrder: number;
+  /** Between the first and the busiest step: the extra CPU per extra decided order (idle cost left out). */
+  marginalMsPerOrder: number | undefined;
+  coresAtTarget: { average: number; marginal: number | undefined };
+}
+
+/**
+ * What the measured CPU says the same design needs at `targetPerSecond` decided orders: each
+ * process's cores from its CPU per decided order, once with the idle cost spread over the orders
+ * (an upper bound) and once from the slope between the first and the busiest step (a lower bound,
+ * negative slopes counted as zero). Decided rather than placed orders, since a saturated step
+ * places more than it decides. The load generator is left out. Undefined when no step decided anything.
+ */
+export const projectCores = (
+  steps: readonly SagaStep[],
+  targetPerSecond = TARGET_ORDERS_PER_SECOND,
+): { targetPerSecond: number; processes: ProcessProjection[] } | undefined => {
+  const decidedPerSecond = (s: SagaStep) => s.decidedPerMinute / 60;
+  const busiest = [...steps].sort((a, b) => decidedPerSecond(b) - decidedPerSecond(a))[0];
+  const first = steps[0];
+  if (!busiest || !first || decidedPerSecond(busiest) <= 0) return undefined;
+  const span = decidedPerSecond(busiest) - decidedPerSecond(first);
+  const processes = busiest.processes
+    .filter((p) => p.name !== HARNESS_PROCESS)
+    .map((p): ProcessProjection => {
+      const averageMsPerOrder = (p.cores * 1000) / decidedPerSecond(busiest);
+      const before = first.processes.find((x) => x.name === p.name);
+      const marginalMsPerOrder =
+        before && span > 0 ? Math.max(0, ((p.cores - before.cores) * 1000) / span) : undefined;
+      const idle =
+        before && marginalMsPerOrder !== undefined
+          ? Math.max(0, before.cores - (marginalMsPerOrder * decidedPerSecond(first)) / 1000)
+          : undefined;
+      return {
+        name: p.name,
+        averageMsPerOrder,
+        marginalMsPerOrder,
+        coresAtTarget: {
+          average: (averageMsPerOrder * targetPerSecond) / 1000,
+          marginal:
+            marginalMsPerOrder === undefined || idle === undefined
+              ? undefined
+              : idle + (marginalMsPerOrder * targetPerSecond) / 1000,
+        },
+      };
+    });
+  return { targetPerSecond, processes: processes.sort((a, b) => b.averageMsPerOrder - a.averageMsPerOrder) };
+};

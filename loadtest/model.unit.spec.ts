@@ -1,6 +1,13 @@
 import type { OrderRecord } from '../chaos/observer';
 import { orderDecider } from '../domain/order/decider';
-import { compare, saturationOf, type LoadtestResult, type SagaStep } from './model';
+import {
+  compare,
+  HARNESS_PROCESS,
+  projectCores,
+  saturationOf,
+  type LoadtestResult,
+  type SagaStep,
+} from './model';
 import { sagaStepOf } from './saga-step';
 
 const latency = (p99: number) => ({ count: 1, p50: p99 / 2, p95: p99, p99, max: p99 });
@@ -109,5 +116,43 @@ describe('a saga step from the event store', () => {
     expect(s.placedToDecidedMs).toMatchObject({ count: 2, max: expect.closeTo(2_000, -1) });
     expect(s.placedToCompletedMs).toMatchObject({ count: 1, p50: expect.closeTo(2_000, -1) });
     expect(s.cpuMsPerOrder).toBeCloseTo(100);
+  });
+});
+
+describe('cores projected to the target rate', () => {
+  const usage = (name: string, cores: number) => ({ name, cpuSeconds: cores * 60, cores, rssMiB: 100 });
+  // 3 and 6 decided orders/s; "saga" costs 0.1 cores idle and 50 ms per order, "kafka" drops a little.
+  const steps = [
+    {
+      ...step(5, 180, 1_000),
+      processes: [usage('saga', 0.25), usage('kafka', 0.5), usage(HARNESS_PROCESS, 0.1)],
+    },
+    {
+      ...step(15, 360, 9_000),
+      processes: [usage('saga', 0.4), usage('kafka', 0.45), usage(HARNESS_PROCESS, 0.2)],
+    },
+  ];
+
+  it('gives each process its CPU per decided order at the busiest step, idle cost included', () => {
+    const projection = projectCores(steps, 100);
+    const saga = projection?.processes.find((p) => p.name === 'saga');
+    expect(saga?.averageMsPerOrder).toBeCloseTo(400 / 6);
+    expect(saga?.coresAtTarget.average).toBeCloseTo((400 / 6) * 0.1);
+  });
+
+  it('takes the slope between steps as the marginal cost, on top of the idle cost', () => {
+    const saga = projectCores(steps, 100)?.processes.find((p) => p.name === 'saga');
+    expect(saga?.marginalMsPerOrder).toBeCloseTo(50);
+    expect(saga?.coresAtTarget.marginal).toBeCloseTo(0.1 + 5);
+  });
+
+  it('counts a falling process as costing nothing per extra order, lists the costliest first, leaves out the load generator', () => {
+    const projection = projectCores(steps, 100);
+    expect(projection?.processes.map((p) => p.name)).toEqual(['kafka', 'saga']);
+    expect(projection?.processes[0]?.marginalMsPerOrder).toBe(0);
+  });
+
+  it('has nothing to say when no step decided an order', () => {
+    expect(projectCores([step(5, 0, 0)])).toBeUndefined();
   });
 });

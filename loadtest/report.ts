@@ -1,5 +1,5 @@
 import { profileMarkdown } from '../benchmarks/lib/cpu-profile';
-import { compare, saturationOf, type LoadtestResult } from './model';
+import { compare, projectCores, saturationOf, type LoadtestResult } from './model';
 
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
 const row = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
@@ -78,6 +78,7 @@ export const renderMarkdown = (
     ),
     '',
     ...(charts['CPU per process'] ? [`![CPU per process](${charts['CPU per process']})`, ''] : []),
+    ...coresSection(result),
     '## Query API: reads at a constant arrival rate',
     '',
     'Latency is measured from when each request was due, so a stall shows in every request behind it.',
@@ -167,6 +168,48 @@ export const renderMarkdown = (
     '',
   );
   return lines.join('\n');
+};
+
+/**
+ * The measured ceiling turned into what more cores would give: each process's CPU per decided
+ * order and the cores it would need at 10,000 orders a minute (loadtest/model.ts projectCores).
+ */
+const coresSection = (result: LoadtestResult): string[] => {
+  const projection = projectCores(result.saga);
+  if (!projection) return [];
+  const { processes } = projection;
+  const perMinute = Math.round(projection.targetPerSecond * 60).toLocaleString('en');
+  const cores = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
+  const total = (pick: (p: (typeof processes)[number]) => number | undefined) => {
+    const values = processes.map(pick);
+    return values.some((v) => v === undefined) ? undefined : values.reduce<number>((a, v) => a + (v ?? 0), 0);
+  };
+  return [
+    `### What the same design needs for ${perMinute} orders a minute`,
+    '',
+    'Each process is one role (the saga processors share one process here). Its CPU per order decided at the busiest step, idle cost included, ' +
+      'gives an upper bound; the extra CPU per extra order between the first and the busiest step, on top of the idle cost, a lower one ' +
+      '(steps this short are noisy: a process that used less at the busier step counts as costing nothing more). ' +
+      'A Node process runs on one core, so a role that needs more than one is run as more instances: the processors and projections ' +
+      'split the partitions, the APIs sit behind a load balancer; Kafka and the MongoDB-wire server use every core they are given.',
+    '',
+    ...table(
+      [
+        'process',
+        'CPU ms per decided order (busiest step)',
+        'extra CPU ms per extra order',
+        `cores at ${perMinute}/min: upper / lower`,
+      ],
+      processes.map((p) => [
+        p.name,
+        Math.round(p.averageMsPerOrder),
+        p.marginalMsPerOrder === undefined ? '—' : Math.round(p.marginalMsPerOrder),
+        `${cores(p.coresAtTarget.average)} / ${cores(p.coresAtTarget.marginal)}`,
+      ]),
+    ),
+    `| **all** | ${Math.round(total((p) => p.averageMsPerOrder) ?? 0)} | ${cores(total((p) => p.marginalMsPerOrder))} | ${cores(total((p) => p.coresAtTarget.average))} / ${cores(total((p) => p.coresAtTarget.marginal))} |`,
+    '',
+  ];
 };
 
 type Spec = Record<string, unknown>;

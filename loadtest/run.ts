@@ -13,7 +13,13 @@ import { createSchemaRegistry } from '../lib/adapters/schema-registry';
 import { createProjectionDecoders } from '../lib/read-models/projections/projection-decoders';
 import { sagaStepOf } from './saga-step';
 import { overloadStepOf } from './overload-step';
-import type { ApiStep, LoadtestResult, OverloadStep, SagaStep } from './model';
+import {
+  HARNESS_PROCESS,
+  type ApiStep,
+  type LoadtestResult,
+  type OverloadStep,
+  type SagaStep,
+} from './model';
 import { runOpenModel } from './open-model';
 import { measureProcesses, pidListeningOn } from './process-usage';
 import { chartSpecs, renderMarkdown, renderSvg } from './report';
@@ -152,7 +158,7 @@ const main = async (): Promise<void> => {
       ...Object.fromEntries(Object.entries(servers).map(([name, port]) => [name, pidListeningOn(port)])),
       // The harness shares the machine: its clients, SSE watchers and the observer decoding every
       // event take CPU the system would otherwise have, so the report shows how much.
-      'loadtest harness': process.pid,
+      [HARNESS_PROCESS]: process.pid,
     });
 
     // 1. The saga, step by step.
