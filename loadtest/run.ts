@@ -335,7 +335,10 @@ const main = async (): Promise<void> => {
   }
   if (profileDir) {
     result.cpuProfiles = summarizeProfiles(profileDir, 8);
-    rmSync(profileDir, { recursive: true, force: true });
+    // LOADTEST_KEEP_CPU_PROFILES=1 keeps the .cpuprofile files, to open as flame graphs (Chrome
+    // DevTools, speedscope) or to summarise again with `npm run profile:summary -- <dir>`.
+    if (process.env.LOADTEST_KEEP_CPU_PROFILES === '1') say(`CPU profiles kept in ${profileDir}`);
+    else rmSync(profileDir, { recursive: true, force: true });
   }
   {
     mkdirSync(join(OUT, 'runs'), { recursive: true });
