@@ -99,12 +99,14 @@ export const FERRETDB_EDITS: readonly SourceEdit[] = [
     // builds track; Untrack must match, or it panics on an untracked object.
     file: 'internal/util/resource/resource.go',
     find: 'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)\n',
-    replace: 'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)\n\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n',
+    replace:
+      'func Track(obj any, token *Token) {\n\tcheckArgs(obj, token)\n\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n',
   },
   {
     file: 'internal/util/resource/resource.go',
     find: 'func Untrack(obj any, token *Token) {\n\tcheckArgs(obj, token)\n',
-    replace: 'func Untrack(obj any, token *Token) {\n\tcheckArgs(obj, token)\n\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n',
+    replace:
+      'func Untrack(obj any, token *Token) {\n\tcheckArgs(obj, token)\n\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n',
   },
   {
     file: 'internal/backends/sqlite/collection.go',
