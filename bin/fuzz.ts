@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -160,20 +161,14 @@ const main = async (): Promise<void> => {
         );
         const lines = createInterface({ input: child.stdout });
         lines.on('line', (line) => process.stdout.write(`${plainBanner(line)}\n`));
-        // 'close' comes after the last line, so the report is whole before the step's verdict.
-        let exitCode: number | undefined;
-        let drained = false;
-        const settle = () => {
-          if (exitCode !== undefined && drained) resolve(exitCode);
-        };
-        lines.on('close', () => {
-          drained = true;
-          settle();
-        });
-        child.on('exit', (c) => {
-          exitCode = c ?? 1;
-          settle();
-        });
+        // The verdict waits for the last line too, so the report is whole before it.
+        Promise.all([once(lines, 'close'), once(child, 'exit')]).then(
+          ([, [c]]) => resolve(typeof c === 'number' ? c : 1),
+          (err: unknown) => {
+            process.stderr.write(`schemathesis did not run: ${String(err)}\n`);
+            resolve(1);
+          },
+        );
       });
       if (code !== 0) failed += 1;
       progress[code === 0 ? 'done' : 'fail']('fuzz', `${name}: schemathesis exited with ${code}`, t1);

@@ -124,7 +124,7 @@ const runReplay = async (
     retrying: (step) => retrying(step, options.retryForMs),
   });
   /** Phase 1 folds into the writer's buffer; the catch-up after it writes as the live side does. */
-  const buffered: ViewWrite = (view, events, onFailure) => writer.project(view, events, onFailure);
+  const buffered: ViewWrite = writer.project;
   const direct: ViewWrite = (view, events, onFailure) =>
     retrying(() => projectInto(db, fresh[view], events, onFailure), options.retryForMs).then(() => {});
   /** One batch into the new collections; a transient failure is retried, then fails the replay. */
