@@ -14,6 +14,7 @@ import { signToken } from '../lib/auth/sign-token';
 import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
 import { catalogs } from '../schemas/catalogs';
+import { PIPELINE_PARTS } from '../processors/pipeline';
 
 /**
  * `npm start`: find or start the servers (DESIGN §8), apply topics/ and schemas/, then run
@@ -27,6 +28,8 @@ import { catalogs } from '../schemas/catalogs';
 interface ServiceSpec {
   name: string;
   entry: string;
+  /** Arguments after the entry (a pipeline part's name for bin/role.ts). */
+  args?: readonly string[];
   env: Record<string, string>;
   url: string;
   ready: string;
@@ -42,6 +45,10 @@ const startConfigSpec = {
   NOTIFICATIONS_PORT: envVar.port({ default: 8093 }),
   PROCESSORS_PORT: envVar.port({ default: 9100 }),
   PROJECTIONS_PORT: envVar.port({ default: 9101 }),
+  // `one`: every pipeline part in the processors process. `per-part`: each part (processors/pipeline.ts)
+  // in a process of its own, as a deployment runs them, on PIPELINE_PARTS_PORT and the ports after it.
+  PIPELINE_PROCESSES: envVar.oneOf(['one', 'per-part'] as const)({ default: 'one' }),
+  PIPELINE_PARTS_PORT: envVar.port({ default: 9110 }),
   QUERY_API_PORT: envVar.port({ default: 8080 }),
   COMMAND_API_PORT: envVar.port({ default: 8081 }),
   DELIVERY_AFTER_MS: envVar.int({ default: 5000, min: 0 }),
@@ -65,6 +72,33 @@ const services = (config: StartConfig, receiptToken: string | undefined): Servic
   const projections = String(config.PROJECTIONS_PORT);
   const query = String(config.QUERY_API_PORT);
   const api = String(config.COMMAND_API_PORT);
+  const clients = {
+    PAYMENT_GATEWAY_URL: `http://127.0.0.1:${gateway}`,
+    CARRIER_URL: `http://127.0.0.1:${carrier}`,
+    NOTIFICATIONS_URL: `http://127.0.0.1:${notifications}`,
+  };
+  const pipelineProcesses: ServiceSpec[] =
+    config.PIPELINE_PROCESSES === 'one'
+      ? [
+          {
+            name: 'processors',
+            entry: 'processors/main.ts',
+            env: { HEALTH_PORT: processors, ORDERSTREAM_TOPIC_PREFIX: prefix, ...clients },
+            url: `http://localhost:${processors}  (command processors, saga, deadlines, tracking: /health, /metrics, /api/resilience/state)`,
+            ready: `http://127.0.0.1:${processors}/health/ready`,
+          },
+        ]
+      : PIPELINE_PARTS.map((part, i) => {
+          const at = String(config.PIPELINE_PARTS_PORT + i);
+          return {
+            name: part,
+            entry: 'bin/role.ts',
+            args: [part],
+            env: { HEALTH_PORT: at, ORDERSTREAM_TOPIC_PREFIX: prefix, ...clients },
+            url: `http://localhost:${at}  (${part}, alone: /health, /metrics, /api/resilience/state)`,
+            ready: `http://127.0.0.1:${at}/health/ready`,
+          };
+        });
   const simulator = (
     name: string,
     entry: string,
@@ -95,19 +129,7 @@ const services = (config: StartConfig, receiptToken: string | undefined): Servic
         ...(receiptToken !== undefined ? { RECEIPT_WEBHOOK_TOKEN: receiptToken } : {}),
       },
     ),
-    {
-      name: 'processors',
-      entry: 'processors/main.ts',
-      env: {
-        HEALTH_PORT: processors,
-        ORDERSTREAM_TOPIC_PREFIX: prefix,
-        PAYMENT_GATEWAY_URL: `http://127.0.0.1:${gateway}`,
-        CARRIER_URL: `http://127.0.0.1:${carrier}`,
-        NOTIFICATIONS_URL: `http://127.0.0.1:${notifications}`,
-      },
-      url: `http://localhost:${processors}  (command processors, saga, deadlines, tracking: /health, /metrics, /api/resilience/state)`,
-      ready: `http://127.0.0.1:${processors}/health/ready`,
-    },
+    ...pipelineProcesses,
     {
       name: 'projections',
       entry: 'processors/projections/main.ts',
@@ -125,7 +147,7 @@ const services = (config: StartConfig, receiptToken: string | undefined): Servic
         CONSOLE_SERVICES: [
           `query-api=http://127.0.0.1:${query}`,
           `command-api=http://127.0.0.1:${api}`,
-          `processors=http://127.0.0.1:${processors}`,
+          ...pipelineProcesses.map((p) => `${p.name}=${new URL(p.ready).origin}`),
           `projections=http://127.0.0.1:${projections}`,
         ].join(','),
       },
@@ -208,17 +230,27 @@ const main = async (): Promise<void> => {
     prefix === '' ? 'npm-start' : prefix.replace(/\.$/, ''),
     specs.map((s) => ({ process: s.name, port: Number(new URL(s.ready).port) })),
   );
-  // ORDERSTREAM_CPU_PROFILE_DIR=<dir>: every process writes a V8 CPU profile there when it stops
-  // (Ctrl-C), to open in Chrome's DevTools or speedscope.
+  // ORDERSTREAM_CPU_PROFILE_DIR=<dir>: every process writes a V8 CPU profile into <dir>/<process>
+  // when it stops (Ctrl-C), to open in Chrome's DevTools or speedscope.
   const profileDir = config.ORDERSTREAM_CPU_PROFILE_DIR;
-  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  // A folder per process, so the summary names each one (the pipeline's parts share an entry file).
+  const profiling = (name: string): string[] =>
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
   let stopping = false;
   const supervisor = startSupervisor({
     children: specs.map((service) => ({
       name: service.name,
       command: process.execPath,
       // The preload starts tracing before the entry loads (lib/observability/tracing-preload.ts).
-      args: [...profiling, '--import', 'tsx', '--import', TRACING_PRELOAD, join(ROOT, service.entry)],
+      args: [
+        ...profiling(service.name),
+        '--import',
+        'tsx',
+        '--import',
+        TRACING_PRELOAD,
+        join(ROOT, service.entry),
+        ...(service.args ?? []),
+      ],
       cwd: ROOT,
       env: {
         ...process.env,

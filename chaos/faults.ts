@@ -4,7 +4,8 @@ import { commandMessage } from '../lib/adapters/kafka/command-protocol';
 import type { ServiceName } from '../stack/local-stack';
 import type { AggregateType } from '../topics/names';
 import definitions from '../topics/topics.json';
-import type { ChaosSystem, ServiceRole } from './system';
+import type { ChaosSystem, ServiceRole, SystemProcess } from './system';
+import { PIPELINE_PARTS } from '../processors/pipeline';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
 
@@ -42,16 +43,15 @@ const waitUntil = async (
   throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
 };
 
-const ready = (system: ChaosSystem, role: ServiceRole) => async () =>
-  (
-    await fetch(system.urls.health[role].replace(/\/health(\/ready)?$/, '/health/ready'), {
-      signal: AbortSignal.timeout(2_000),
-    })
-  ).ok;
+const ready = (system: ChaosSystem, role: SystemProcess): (() => Promise<boolean>) => {
+  const url = system.urls.ready[role];
+  if (!url) throw new Error(`${role} is not one of this system's processes (${system.processes.join(', ')})`);
+  return async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
+};
 
 const ROLES_KILLED: ServiceRole[] = ['processors', 'projections', 'command-api', 'query-api'];
 
-const killRole = (role: ServiceRole): Fault => ({
+const killRole = (role: SystemProcess): Fault => ({
   name: `kill:${role}`,
   what: `SIGKILL the ${role} process repeatedly; its supervisor restarts it`,
   inject: async ({ system, kills, log }) => {
@@ -216,8 +216,21 @@ export const FAULTS: Fault[] = [
   unencodable,
 ];
 
+/**
+ * With the pipeline's parts in processes of their own (`--per-part`), each part is killed alone
+ * instead of the processors process as a whole.
+ */
+export const PART_KILLS: Fault[] = PIPELINE_PARTS.map(killRole);
+
+/** Every fault for the layout: `kill:processors` becomes one kill per part when the parts run apart. */
+export const faultsFor = (pipelineProcesses: 'one' | 'per-part'): Fault[] =>
+  pipelineProcesses === 'one'
+    ? FAULTS
+    : FAULTS.flatMap((f) => (f.name === 'kill:processors' ? PART_KILLS : [f]));
+
 export const faultByName = (name: string): Fault => {
-  const fault = FAULTS.find((f) => f.name === name);
-  if (!fault) throw new Error(`no fault '${name}'; known: ${FAULTS.map((f) => f.name).join(', ')}`);
+  const known = [...FAULTS, ...PART_KILLS];
+  const fault = known.find((f) => f.name === name);
+  if (!fault) throw new Error(`no fault '${name}'; known: ${known.map((f) => f.name).join(', ')}`);
   return fault;
 };

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
-import { FAULTS, faultByName } from './faults';
+import { faultByName, faultsFor } from './faults';
 import { runChaos } from './suite';
 
 /**
- * `npm run chaos [-- --faults kill:processors,outage:mongo] [--rate 10] [--hold 30]`: every fault
- * of DESIGN §12 (or the ones named) under a sustained order load, on a private stack instance
- * ('chaos', ports 25xxx) and its own copy of `npm start`. Exits 1 when a guarantee broke;
- * the report lands in chaos/results/.
+ * `npm run chaos [-- --faults kill:processors,outage:mongo] [--rate 10] [--hold 30] [--per-part]`:
+ * every fault of DESIGN §12 (or the ones named) under a sustained order load, on a private stack
+ * instance ('chaos', ports 25xxx) and its own copy of `npm start`; `--per-part` runs each pipeline
+ * part in a process of its own and kills each one alone. Exits 1 when a guarantee broke; the
+ * report lands in chaos/results/.
  */
 const { values } = parseArgs({
   options: {
@@ -16,15 +17,19 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '3' },
     name: { type: 'string' },
     list: { type: 'boolean', default: false },
+    'per-part': { type: 'boolean', default: false },
   },
 });
+const pipelineProcesses = values['per-part'] ? 'per-part' : 'one';
 
 if (values.list) {
-  for (const f of FAULTS) process.stdout.write(`${f.name.padEnd(24)} ${f.what}\n`);
+  for (const f of faultsFor(pipelineProcesses)) process.stdout.write(`${f.name.padEnd(24)} ${f.what}\n`);
   process.exit(0);
 }
 
-const faults = values.faults ? values.faults.split(',').map((n) => faultByName(n.trim())) : FAULTS;
+const faults = values.faults
+  ? values.faults.split(',').map((n) => faultByName(n.trim()))
+  : faultsFor(pipelineProcesses);
 const number = (name: string, raw: string): number => {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) {
@@ -35,7 +40,10 @@ const number = (name: string, raw: string): number => {
 };
 
 runChaos({
-  name: values.name ?? (values.faults ? 'chaos-selected' : 'chaos-all'),
+  name:
+    values.name ??
+    `${values.faults ? 'chaos-selected' : 'chaos-all'}${pipelineProcesses === 'per-part' ? '-per-part' : ''}`,
+  pipelineProcesses,
   faults,
   rate: number('rate', values.rate),
   warmMs: 5_000,

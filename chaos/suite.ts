@@ -35,6 +35,8 @@ export interface ChaosOptions {
   instance: string;
   stackPorts: StackPorts;
   servicePorts: ServicePorts;
+  /** `per-part`: each pipeline part in a process of its own (npm start's PIPELINE_PROCESSES). */
+  pipelineProcesses?: 'one' | 'per-part';
   resultsDir?: string;
   log?: (line: string) => void;
 }
@@ -81,6 +83,7 @@ export const runChaos = async (options: ChaosOptions): Promise<FaultOutcome[]> =
     servicePorts: options.servicePorts,
     seedStock: 1_000_000,
     sagaDeadlineMs: options.sagaDeadlineMs,
+    ...(options.pipelineProcesses ? { pipelineProcesses: options.pipelineProcesses } : {}),
     log,
   });
   // Ctrl-C mid-run stops this run's npm start and servers instead of leaving them behind.

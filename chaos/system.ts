@@ -6,6 +6,7 @@ import { startStackInstance, type StackInstance } from '../stack/instance';
 import { endpointsToEnv } from '../stack/layout';
 import type { ServiceName } from '../stack/local-stack';
 import { topicNames, type TopicNames } from '../topics/names';
+import { PIPELINE_PARTS, type PipelinePart } from '../processors/pipeline';
 
 /**
  * The system under fault: a private stack instance (its own Kafka, registry, MongoDB-wire server
@@ -23,7 +24,15 @@ export type ServiceRole =
   | 'query-api'
   | 'command-api';
 
-const ENTRY: Record<ServiceRole, string> = {
+/** A process of the running system: a role, or one pipeline part when the parts run apart. */
+export type SystemProcess = ServiceRole | PipelinePart;
+
+/** How a process's command line ends, which is how its pid is found under `npm start`. */
+const ENTRY: Record<SystemProcess, string> = {
+  ...(Object.fromEntries(PIPELINE_PARTS.map((part) => [part, `bin/role.ts ${part}`])) as Record<
+    PipelinePart,
+    string
+  >),
   'payment-gateway': 'simulators/payment-gateway/main.ts',
   carrier: 'simulators/carrier/main.ts',
   notifications: 'simulators/notifications/main.ts',
@@ -41,6 +50,8 @@ export interface ServicePorts {
   projections: number;
   queryApi: number;
   commandApi: number;
+  /** The first pipeline part's health port when the parts run apart; the others follow it. */
+  parts?: number;
 }
 
 export interface ChaosSystemOptions {
@@ -50,6 +61,8 @@ export interface ChaosSystemOptions {
   /** Units of every catalogue SKU at the start: plenty, so faults, not stock, decide outcomes. */
   seedStock: number;
   sagaDeadlineMs: number;
+  /** `one` (npm start's default): the pipeline in the processors process; `per-part`: a process per part. */
+  pipelineProcesses?: 'one' | 'per-part';
   log?: (line: string) => void;
 }
 
@@ -68,12 +81,14 @@ export interface ChaosSystem {
     gateway: string;
     carrier: string;
     notifications: string;
-    /** What the chaos run samples while a fault lasts. */
-    health: Record<ServiceRole, string>;
-    ready: Record<ServiceRole, string>;
+    /** What the chaos run samples while a fault lasts: the processes running, by name. */
+    health: Partial<Record<SystemProcess, string>>;
+    ready: Partial<Record<SystemProcess, string>>;
   };
-  pidOf(role: ServiceRole): number | undefined;
-  signal(role: ServiceRole, signal: NodeJS.Signals): boolean;
+  /** The processes this system runs (the pipeline's parts by name when they run apart). */
+  readonly processes: readonly SystemProcess[];
+  pidOf(process: SystemProcess): number | undefined;
+  signal(process: SystemProcess, signal: NodeJS.Signals): boolean;
   /** What the supervisor said about restarts and give-ups, in order. */
   supervisorLines(): SupervisorLine[];
   stopServer(service: ServiceName): Promise<void>;
@@ -109,27 +124,32 @@ export const startChaosSystem = async (options: ChaosSystemOptions): Promise<Cha
   });
   const prefix = `chaos-${Date.now().toString(36)}.`;
   const p = options.servicePorts;
+  const perPart = options.pipelineProcesses === 'per-part';
+  const partsFrom = p.parts ?? p.processors + 10;
   const local = (port: number) => `http://127.0.0.1:${port}`;
+  const health: Partial<Record<SystemProcess, string>> = {
+    'payment-gateway': `${local(p.gateway)}/health/ready`,
+    carrier: `${local(p.carrier)}/health/ready`,
+    notifications: `${local(p.notifications)}/health/ready`,
+    ...(perPart
+      ? Object.fromEntries(PIPELINE_PARTS.map((part, i) => [part, `${local(partsFrom + i)}/health`]))
+      : { processors: `${local(p.processors)}/health` }),
+    projections: `${local(p.projections)}/health`,
+    'query-api': `${local(p.queryApi)}/health`,
+    'command-api': `${local(p.commandApi)}/health`,
+  };
+  const processes = Object.keys(health) as SystemProcess[];
+  const ready: Partial<Record<SystemProcess, string>> = {};
+  for (const name of processes) ready[name] = health[name]?.replace(/\/health(\/ready)?$/, '/health/ready');
   const urls = {
     commandApi: local(p.commandApi),
     queryApi: local(p.queryApi),
     gateway: local(p.gateway),
     carrier: local(p.carrier),
     notifications: local(p.notifications),
-    health: {
-      'payment-gateway': `${local(p.gateway)}/health/ready`,
-      carrier: `${local(p.carrier)}/health/ready`,
-      notifications: `${local(p.notifications)}/health/ready`,
-      processors: `${local(p.processors)}/health`,
-      projections: `${local(p.projections)}/health`,
-      'query-api': `${local(p.queryApi)}/health`,
-      'command-api': `${local(p.commandApi)}/health`,
-    } as Record<ServiceRole, string>,
-    ready: {} as Record<ServiceRole, string>,
+    health,
+    ready,
   };
-  for (const [role, url] of Object.entries(urls.health)) {
-    urls.ready[role as ServiceRole] = url.replace(/\/health(\/ready)?$/, '/health/ready');
-  }
 
   const lines: SupervisorLine[] = [];
   const start: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'start.ts')], {
@@ -142,6 +162,8 @@ export const startChaosSystem = async (options: ChaosSystemOptions): Promise<Cha
       CARRIER_PORT: String(p.carrier),
       NOTIFICATIONS_PORT: String(p.notifications),
       PROCESSORS_PORT: String(p.processors),
+      PIPELINE_PROCESSES: options.pipelineProcesses ?? 'one',
+      PIPELINE_PARTS_PORT: String(partsFrom),
       PROJECTIONS_PORT: String(p.projections),
       QUERY_API_PORT: String(p.queryApi),
       COMMAND_API_PORT: String(p.commandApi),
@@ -183,8 +205,9 @@ export const startChaosSystem = async (options: ChaosSystemOptions): Promise<Cha
     return check();
   };
   try {
-    for (const role of Object.keys(urls.health) as ServiceRole[]) {
-      await waitFor(`${role} ready`, () => alive(healthy(urls.ready[role])), 240_000);
+    for (const name of processes) {
+      const url = urls.ready[name];
+      if (url) await waitFor(`${name} ready`, () => alive(healthy(url)), 240_000);
     }
     await waitFor('catalogue seeded', async () => alive(async () => seeded), 120_000);
   } catch (err) {
@@ -194,15 +217,16 @@ export const startChaosSystem = async (options: ChaosSystemOptions): Promise<Cha
   }
   log(`system up: npm start (pid ${start.pid}), topic prefix ${prefix}`);
 
-  const pidOf = (role: ServiceRole): number | undefined => childPid(start.pid, ENTRY[role]);
+  const pidOf = (name: SystemProcess): number | undefined => childPid(start.pid, ENTRY[name]);
 
   return {
     stack,
     topics: topicNames(prefix),
     urls,
+    processes,
     pidOf,
-    signal: (role, signal) => {
-      const pid = pidOf(role);
+    signal: (name, signal) => {
+      const pid = pidOf(name);
       if (pid === undefined) return false;
       try {
         process.kill(pid, signal);

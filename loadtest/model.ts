@@ -64,6 +64,12 @@ export interface OverloadStep {
   clientErrors: Record<string, number>;
 }
 
+/** A window with nothing offered: what each process costs with no orders to handle. */
+export interface IdleWindow {
+  seconds: number;
+  processes: ProcessUsage[];
+}
+
 export interface LoadtestResult extends Pick<BenchmarkResult, 'date' | 'commit' | 'dirty' | 'machine'> {
   profile: string;
   settings: Record<string, string | number | boolean>;
@@ -71,6 +77,8 @@ export interface LoadtestResult extends Pick<BenchmarkResult, 'date' | 'commit' 
   api: ApiStep[];
   sse?: SseResult;
   overload?: OverloadStep;
+  /** Every process with no load at all, after the warm-up's orders had ended: the idle cost. */
+  idle?: IdleWindow;
   /** Where each service's CPU went over the whole run, from V8 CPU profiles (busiest first). */
   cpuProfiles?: ProfileSummary[];
 }
@@ -155,13 +163,16 @@ export interface ProcessProjection {
 /**
  * What the measured CPU says the same design needs at `targetPerSecond` decided orders: each
  * process's cores from its CPU per decided order, once with the idle cost spread over the orders
- * (an upper bound) and once from the slope between the first and the busiest step (a lower bound,
- * negative slopes counted as zero). Decided rather than placed orders, since a saturated step
- * places more than it decides. The load generator is left out. Undefined when no step decided anything.
+ * (an upper bound) and once as its idle cost plus the extra CPU each order adds (a lower bound).
+ * The extra CPU per order is the busiest step's CPU above the measured idle window, per decided
+ * order; without an idle window, the slope between the first and the busiest step (negative
+ * slopes counted as zero). Decided rather than placed orders, since a saturated step places more
+ * than it decides. The load generator is left out. Undefined when no step decided anything.
  */
 export const projectCores = (
   steps: readonly SagaStep[],
   targetPerSecond = TARGET_ORDERS_PER_SECOND,
+  idle?: IdleWindow,
 ): { targetPerSecond: number; processes: ProcessProjection[] } | undefined => {
   const decidedPerSecond = (s: SagaStep) => s.decidedPerMinute / 60;
   const busiest = [...steps].sort((a, b) => decidedPerSecond(b) - decidedPerSecond(a))[0];
@@ -172,13 +183,20 @@ export const projectCores = (
     .filter((p) => p.name !== HARNESS_PROCESS)
     .map((p): ProcessProjection => {
       const averageMsPerOrder = (p.cores * 1000) / decidedPerSecond(busiest);
-      const before = first.processes.find((x) => x.name === p.name);
-      const marginalMsPerOrder =
-        before && span > 0 ? Math.max(0, ((p.cores - before.cores) * 1000) / span) : undefined;
-      const idle =
-        before && marginalMsPerOrder !== undefined
-          ? Math.max(0, before.cores - (marginalMsPerOrder * decidedPerSecond(first)) / 1000)
-          : undefined;
+      // The idle cost and the extra CPU per order: measured with no load, or from the slope.
+      let idleCores: number | undefined;
+      let marginalMsPerOrder: number | undefined;
+      if (idle) {
+        idleCores = idle.processes.find((x) => x.name === p.name)?.cores;
+        if (idleCores !== undefined)
+          marginalMsPerOrder = Math.max(0, ((p.cores - idleCores) * 1000) / decidedPerSecond(busiest));
+      } else {
+        const before = first.processes.find((x) => x.name === p.name);
+        if (before && span > 0) {
+          marginalMsPerOrder = Math.max(0, ((p.cores - before.cores) * 1000) / span);
+          idleCores = Math.max(0, before.cores - (marginalMsPerOrder * decidedPerSecond(first)) / 1000);
+        }
+      }
       return {
         name: p.name,
         averageMsPerOrder,
@@ -186,9 +204,9 @@ export const projectCores = (
         coresAtTarget: {
           average: (averageMsPerOrder * targetPerSecond) / 1000,
           marginal:
-            marginalMsPerOrder === undefined || idle === undefined
+            marginalMsPerOrder === undefined || idleCores === undefined
               ? undefined
-              : idle + (marginalMsPerOrder * targetPerSecond) / 1000,
+              : idleCores + (marginalMsPerOrder * targetPerSecond) / 1000,
         },
       };
     });

@@ -155,4 +155,24 @@ describe('cores projected to the target rate', () => {
   it('has nothing to say when no step decided an order', () => {
     expect(projectCores([step(5, 0, 0)])).toBeUndefined();
   });
+
+  it('takes the measured idle window, when there is one, as the idle cost instead of the slope', () => {
+    // Idle: saga 0.1 cores, kafka 0.3; at the busiest step (6 decided/s) 0.4 and 0.45.
+    const idle = { seconds: 20, processes: [usage('saga', 0.1), usage('kafka', 0.3)] };
+    const projection = projectCores(steps, 100, idle);
+    const saga = projection?.processes.find((p) => p.name === 'saga');
+    expect(saga?.marginalMsPerOrder).toBeCloseTo(300 / 6);
+    expect(saga?.coresAtTarget.marginal).toBeCloseTo(0.1 + 5);
+    const kafka = projection?.processes.find((p) => p.name === 'kafka');
+    expect(kafka?.marginalMsPerOrder).toBeCloseTo(150 / 6);
+    expect(kafka?.coresAtTarget.marginal).toBeCloseTo(0.3 + 2.5);
+  });
+
+  it('leaves the lower bound open for a process the idle window did not see', () => {
+    const idle = { seconds: 20, processes: [usage('saga', 0.1)] };
+    const kafka = projectCores(steps, 100, idle)?.processes.find((p) => p.name === 'kafka');
+    expect(kafka?.marginalMsPerOrder).toBeUndefined();
+    expect(kafka?.coresAtTarget.marginal).toBeUndefined();
+    expect(kafka?.coresAtTarget.average).toBeCloseTo((450 / 6) * 0.1);
+  });
 });

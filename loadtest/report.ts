@@ -16,6 +16,7 @@ export const renderMarkdown = (
   charts: Record<string, string>,
 ): string => {
   const saturation = saturationOf(result.saga);
+  const { idle } = result;
   const m = result.machine;
   const lines: string[] = [
     '# Load test report',
@@ -67,10 +68,10 @@ export const renderMarkdown = (
     '### CPU per process (cores, averaged over each step)',
     '',
     ...table(
-      ['process', ...result.saga.map((s) => `${s.offeredPerSecond}/s`)],
+      ['process', ...(idle ? ['idle'] : []), ...result.saga.map((s) => `${s.offeredPerSecond}/s`)],
       [...new Set(result.saga.flatMap((s) => s.processes.map((p) => p.name)))].map((name) => [
         name,
-        ...result.saga.map((s) => {
+        ...[...(idle ? [idle] : []), ...result.saga].map((s) => {
           const p = s.processes.find((x) => x.name === name);
           return p ? `${p.cores.toFixed(2)} (${Math.round(p.rssMiB)} MiB)` : '—';
         }),
@@ -175,7 +176,7 @@ export const renderMarkdown = (
  * order and the cores it would need at 10,000 orders a minute (loadtest/model.ts projectCores).
  */
 const coresSection = (result: LoadtestResult): string[] => {
-  const projection = projectCores(result.saga);
+  const projection = projectCores(result.saga, undefined, result.idle);
   if (!projection) return [];
   const { processes } = projection;
   const perMinute = Math.round(projection.targetPerSecond * 60).toLocaleString('en');
@@ -187,9 +188,15 @@ const coresSection = (result: LoadtestResult): string[] => {
   return [
     `### What the same design needs for ${perMinute} orders a minute`,
     '',
-    'Each process is one role (the saga processors share one process here). Its CPU per order decided at the busiest step, idle cost included, ' +
-      'gives an upper bound; the extra CPU per extra order between the first and the busiest step, on top of the idle cost, a lower one ' +
-      '(steps this short are noisy: a process that used less at the busier step counts as costing nothing more). ' +
+    (result.settings.pipelineProcesses === 'per-part'
+      ? 'Each process is one role, each part of the pipeline in a process of its own. '
+      : "Each process is one role (the pipeline's parts share the processors process here; `npm run loadtest -- quick --per-part` runs them apart). ") +
+      'Its CPU per order decided at the busiest step, idle cost included, ' +
+      'gives an upper bound. ' +
+      (result.idle
+        ? `Its idle cost (the ${result.idle.seconds} s with nothing offered) plus the extra CPU per order above it at the busiest step gives a lower one. `
+        : 'The extra CPU per extra order between the first and the busiest step, on top of the idle cost, gives a lower one ' +
+          '(steps this short are noisy: a process that used less at the busier step counts as costing nothing more). ') +
       'A Node process runs on one core, so a role that needs more than one is run as more instances: the processors and projections ' +
       'split the partitions, the APIs sit behind a load balancer; Kafka and the MongoDB-wire server use every core they are given.',
     '',

@@ -5,7 +5,7 @@ import { summarizeProfiles } from '../benchmarks/lib/cpu-profile';
 import { provenance } from '../benchmarks/lib/results';
 import { startLoad, type Load } from '../chaos/load';
 import { startObserver, type Observer } from '../chaos/observer';
-import { startChaosSystem, type ChaosSystem, type ServiceRole } from '../chaos/system';
+import { startChaosSystem, type ChaosSystem } from '../chaos/system';
 import { createKafka } from '../lib/adapters/kafka/client';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
@@ -16,6 +16,7 @@ import { overloadStepOf } from './overload-step';
 import {
   HARNESS_PROCESS,
   type ApiStep,
+  type IdleWindow,
   type LoadtestResult,
   type OverloadStep,
   type SagaStep,
@@ -38,6 +39,7 @@ const PROFILES = {
     sagaRates: [5, 15],
     sagaSeconds: 20,
     warmupSeconds: 45,
+    idleSeconds: 20,
     apiRates: [50, 200],
     apiSeconds: 10,
     watchers: 20,
@@ -47,6 +49,7 @@ const PROFILES = {
     sagaRates: [10, 25, 50, 100],
     sagaSeconds: 60,
     warmupSeconds: 90,
+    idleSeconds: 30,
     apiRates: [100, 250, 500, 1_000, 2_000],
     apiSeconds: 20,
     watchers: 100,
@@ -67,21 +70,22 @@ const OUT = join(__dirname, '..', 'benchmarks', 'results', 'loadtest');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const ROLES: ServiceRole[] = [
-  'payment-gateway',
-  'carrier',
-  'notifications',
-  'processors',
-  'projections',
-  'query-api',
-  'command-api',
-];
-
 const main = async (): Promise<void> => {
-  const profileName = (process.argv[2] ?? process.env.LOADTEST_PROFILE ?? 'quick') as ProfileName;
+  const args = process.argv.slice(2);
+  const profileName = (args.find((a) => !a.startsWith('--')) ??
+    process.env.LOADTEST_PROFILE ??
+    'quick') as ProfileName;
   const profile = PROFILES[profileName];
   if (!profile)
     throw new Error(`unknown profile '${profileName}'; use ${Object.keys(PROFILES).join(' or ')}`);
+  // --per-part: each pipeline part in a process of its own, as a deployment runs them, so the report
+  // gives each part's CPU per order (the default runs them in one process, as npm start does).
+  const perPart = args.includes('--per-part') || process.env.LOADTEST_PROCESSES === 'per-part';
+  const unknown = args.filter((a) => a.startsWith('--') && a !== '--per-part');
+  if (unknown.length > 0)
+    throw new Error(`unknown option ${unknown.join(' ')}; the one option is --per-part`);
+  // A run's report and its before/after compare like with like: one file per profile and layout.
+  const runName = perPart ? `${profileName}-per-part` : profileName;
   const sagaRates = numbers(process.env.LOADTEST_SAGA_RATES) ?? [...profile.sagaRates];
   const sagaSeconds = Number(process.env.LOADTEST_SAGA_SECONDS ?? profile.sagaSeconds);
   const apiRates = numbers(process.env.LOADTEST_API_RATES) ?? [...profile.apiRates];
@@ -90,6 +94,8 @@ const main = async (): Promise<void> => {
   // Unmeasured orders first: a broker started moments ago runs its request paths through the JIT
   // compiler for a minute or so, at up to twice the CPU it needs once warm (0 skips it).
   const warmupSeconds = Number(process.env.LOADTEST_WARMUP_SECONDS ?? profile.warmupSeconds);
+  // With nothing offered, once the warm-up's orders have ended: each process's idle cost (0 skips it).
+  const idleSeconds = Number(process.env.LOADTEST_IDLE_SECONDS ?? profile.idleSeconds);
   // Twice the capacity the saga steps measured, for this long (0 skips it).
   const overloadSeconds = Number(process.env.LOADTEST_OVERLOAD_SECONDS ?? profile.overloadSeconds);
   const stackPorts = {
@@ -107,7 +113,7 @@ const main = async (): Promise<void> => {
     process.env.LOADTEST_CPU_PROFILE === 'off' ? undefined : mkdtempSync(join(tmpdir(), 'loadtest-cpu-'));
   if (profileDir) process.env.ORDERSTREAM_CPU_PROFILE_DIR = profileDir;
   say(
-    `load test, profile ${profileName}: saga ${sagaRates.join(', ')} orders/s × ${sagaSeconds} s; query API ${apiRates.join(', ')} req/s × ${apiSeconds} s`,
+    `load test, profile ${profileName}${perPart ? ', a process per pipeline part' : ''}: saga ${sagaRates.join(', ')} orders/s × ${sagaSeconds} s; ${apiRates.length > 0 ? `query API ${apiRates.join(', ')} req/s × ${apiSeconds} s` : 'no query API steps'}`,
   );
   const system: ChaosSystem = await startChaosSystem({
     instance: 'loadtest',
@@ -118,11 +124,13 @@ const main = async (): Promise<void> => {
       notifications: 28193,
       processors: 28100,
       projections: 28101,
+      parts: 28110,
       queryApi: 28180,
       commandApi: 28181,
     },
     seedStock: 10_000_000,
     sagaDeadlineMs: 600_000,
+    pipelineProcesses: perPart ? 'per-part' : 'one',
     log: say,
   });
   const interrupted = (): void => {
@@ -154,7 +162,7 @@ const main = async (): Promise<void> => {
       redis: stackPorts.redis,
     };
     const pidsOf = (): Record<string, number | undefined> => ({
-      ...Object.fromEntries(ROLES.map((role) => [role, system.pidOf(role)])),
+      ...Object.fromEntries(system.processes.map((name) => [name, system.pidOf(name)])),
       ...Object.fromEntries(Object.entries(servers).map(([name, port]) => [name, pidListeningOn(port)])),
       // The harness shares the machine: its clients, SSE watchers and the observer decoding every
       // event take CPU the system would otherwise have, so the report shows how much.
@@ -193,6 +201,14 @@ const main = async (): Promise<void> => {
       await sleep(warmupSeconds * 1_000);
       await warmup.stop();
       await settle(orderIdsOf(warmup));
+    }
+    let idle: IdleWindow | undefined;
+    if (idleSeconds > 0) {
+      say(`▶ idle: nothing offered for ${idleSeconds} s, each process's cost with no orders`);
+      const measuring = await measureProcesses(pidsOf);
+      await sleep(idleSeconds * 1_000);
+      idle = { seconds: idleSeconds, processes: await measuring.finish() };
+      say(`  CPU ${idle.processes.reduce((s, p) => s + p.cores, 0).toFixed(2)} cores in all`);
     }
     for (const rate of sagaRates) {
       say(`▶ saga at ${rate} orders/s for ${sagaSeconds} s`);
@@ -316,18 +332,23 @@ const main = async (): Promise<void> => {
         sagaRates: sagaRates.join(','),
         sagaSeconds,
         warmupSeconds,
+        idleSeconds,
         apiRates: apiRates.join(','),
         apiSeconds,
         sseWatchers: profile.watchers,
         gatewayDeclineRate: knobs.declineRate,
         gatewayErrorRate: knobs.errorRate,
         overloadSeconds,
-        deployment: 'npm start on a private stack instance: processors in one process',
+        deployment: perPart
+          ? 'npm start on a private stack instance: each pipeline part in a process of its own'
+          : 'npm start on a private stack instance: processors in one process',
+        pipelineProcesses: perPart ? 'per-part' : 'one',
       },
       saga,
       api,
       sse,
       ...(overload ? { overload } : {}),
+      ...(idle ? { idle } : {}),
     };
   } finally {
     await observer?.stop();
@@ -342,23 +363,23 @@ const main = async (): Promise<void> => {
   }
   {
     mkdirSync(join(OUT, 'runs'), { recursive: true });
-    const latestFile = join(OUT, `latest-${profileName}.json`);
+    const latestFile = join(OUT, `latest-${runName}.json`);
     const previous = existsSync(latestFile)
       ? (JSON.parse(readFileSync(latestFile, 'utf8')) as LoadtestResult)
       : undefined;
     const charts: Record<string, string> = {};
     for (const [title, spec] of Object.entries(chartSpecs(result))) {
-      const file = `${profileName}-${title.replace(/\s+/g, '-').toLowerCase()}.svg`;
+      const file = `${runName}-${title.replace(/\s+/g, '-').toLowerCase()}.svg`;
       writeFileSync(join(OUT, file), await renderSvg(spec));
       charts[title] = file;
     }
     writeFileSync(
-      join(OUT, 'runs', `${result.date.replace(/[:.]/g, '-')}-${profileName}.json`),
+      join(OUT, 'runs', `${result.date.replace(/[:.]/g, '-')}-${runName}.json`),
       `${JSON.stringify(result, null, 2)}\n`,
     );
     writeFileSync(latestFile, `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(OUT, `REPORT-${profileName}.md`), renderMarkdown(result, previous, charts));
-    say(`report: ${join(OUT, `REPORT-${profileName}.md`)}`);
+    writeFileSync(join(OUT, `REPORT-${runName}.md`), renderMarkdown(result, previous, charts));
+    say(`report: ${join(OUT, `REPORT-${runName}.md`)}`);
   }
 };
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -24,6 +24,8 @@ export interface ProfileShare {
 }
 
 export interface ProfileSummary {
+  /** The process's name, when its profile sits in a folder named after it (npm start writes them so). */
+  process?: string;
   /** The entry file of the profiled process, relative to the repository (e.g. `processors/main.ts`). */
   entry: string;
   wallMs: number;
@@ -72,7 +74,7 @@ export const summarizeProfile = (profile: CpuProfile, top = 12): ProfileSummary 
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000) }));
   return {
-    entry: [...entries].sort((a, b) => b.length - a.length)[0] ?? '(unknown)',
+    entry: [...entries].sort((a, b) => b.length - a.length)[0] ?? UNKNOWN_ENTRY,
     wallMs: Math.round((profile.endTime - profile.startTime) / 1000),
     busyMs: Math.round(busyUs / 1000),
     byPackage: ranked(packages),
@@ -80,18 +82,40 @@ export const summarizeProfile = (profile: CpuProfile, top = 12): ProfileSummary 
   };
 };
 
-/** Every `.cpuprofile` in `dir`, summarised, busiest first. */
-export const summarizeProfiles = (dir: string, top?: number): ProfileSummary[] =>
+const profilesIn = (dir: string, top: number | undefined, process?: string): ProfileSummary[] =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => summarizeProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, top))
-    .sort((a, b) => b.busyMs - a.busyMs);
+    .map((f) => ({
+      ...(process ? { process } : {}),
+      ...summarizeProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, top),
+    }));
 
-export const profileMarkdown = (summaries: readonly ProfileSummary[], top = 8): string =>
-  summaries
+/**
+ * Every `.cpuprofile` in `dir` and in its folders, summarised, busiest first. A folder names the
+ * process whose profiles it holds (`npm start` gives each process its own), which tells apart
+ * processes with the same entry file, such as the pipeline's parts run apart.
+ */
+export const summarizeProfiles = (dir: string, top?: number): ProfileSummary[] =>
+  [
+    ...profilesIn(dir, top),
+    ...readdirSync(dir)
+      .filter((f) => statSync(join(dir, f)).isDirectory())
+      .flatMap((sub) => profilesIn(join(dir, sub), top, sub)),
+  ].sort((a, b) => b.busyMs - a.busyMs);
+
+const UNKNOWN_ENTRY = '(unknown)';
+
+/**
+ * One table per process. Profiles without an entry file (threads beside the main one, such as the
+ * TypeScript loader's, busy only while modules load) are counted in one line instead.
+ */
+export const profileMarkdown = (summaries: readonly ProfileSummary[], top = 8): string => {
+  const threads = summaries.filter((s) => s.entry === UNKNOWN_ENTRY);
+  const tables = summaries
+    .filter((s) => s.entry !== UNKNOWN_ENTRY)
     .map((s) =>
       [
-        `#### ${s.entry}: ${(s.busyMs / 1000).toFixed(1)} s busy in ${(s.wallMs / 1000).toFixed(0)} s`,
+        `#### ${s.process ? `${s.process} (${s.entry})` : s.entry}: ${(s.busyMs / 1000).toFixed(1)} s busy in ${(s.wallMs / 1000).toFixed(0)} s`,
         '',
         '| self time by package | ms | self time by function | ms |',
         '| --- | --- | --- | --- |',
@@ -103,3 +127,7 @@ export const profileMarkdown = (summaries: readonly ProfileSummary[], top = 8): 
       ].join('\n'),
     )
     .join('\n\n');
+  if (threads.length === 0) return tables;
+  const busy = threads.reduce((sum, s) => sum + s.busyMs, 0);
+  return `${tables}\n\n${threads.length} more profiles have no entry file (threads beside a process's main one, such as the TypeScript loader's): ${(busy / 1000).toFixed(1)} s busy in all.`;
+};

@@ -1,4 +1,7 @@
-import { profileMarkdown, summarizeProfile } from './cpu-profile';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { profileMarkdown, summarizeProfile, summarizeProfiles } from './cpu-profile';
 
 const frame = (functionName: string, url: string, lineNumber = 0) => ({ functionName, url, lineNumber });
 
@@ -42,5 +45,52 @@ describe('summarizeProfile', () => {
     expect(markdown).toContain('#### processors/main.ts: 3.0 s busy in 10 s');
     expect(markdown).toContain('| `kafkajs` | 2000 | `send kafkajs:378` | 2000 |');
     expect(markdown.split('\n').filter((l) => l.startsWith('| `'))).toHaveLength(2);
+  });
+});
+
+describe('summarizeProfiles', () => {
+  const profileOf = (entry: string | undefined, busyUs: number) => ({
+    startTime: 0,
+    endTime: 10_000_000,
+    nodes: [
+      { id: 1, callFrame: frame('(root)', '') },
+      { id: 2, callFrame: frame('work', `file:///repo/${entry ?? 'node_modules/tsx/dist/loader.js'}`) },
+    ],
+    samples: [2],
+    timeDeltas: [busyUs],
+  });
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'profiles-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names each process after its folder, so processes with one entry file are told apart, and counts entry-less threads in one line', () => {
+    // given the saga and the orders processor (one entry file), a loader thread, and a loose profile
+    for (const [folder, entry, us] of [
+      ['saga', 'bin/role.ts', 3_000_000],
+      ['orders-processor', 'bin/role.ts', 2_000_000],
+      ['saga', undefined, 500_000],
+    ] as const) {
+      mkdirSync(join(dir, folder), { recursive: true });
+      writeFileSync(join(dir, folder, `CPU.${us}.cpuprofile`), JSON.stringify(profileOf(entry, us)));
+    }
+    writeFileSync(join(dir, 'CPU.1.cpuprofile'), JSON.stringify(profileOf('query-api/main.ts', 1_000_000)));
+    // when
+    const summaries = summarizeProfiles(dir);
+    const markdown = profileMarkdown(summaries);
+    // then
+    expect(summaries.map((s) => [s.process, s.entry, s.busyMs])).toEqual([
+      ['saga', 'bin/role.ts', 3_000],
+      ['orders-processor', 'bin/role.ts', 2_000],
+      [undefined, 'query-api/main.ts', 1_000],
+      ['saga', '(unknown)', 500],
+    ]);
+    expect(markdown).toContain('#### saga (bin/role.ts): 3.0 s busy in 10 s');
+    expect(markdown).toContain('#### orders-processor (bin/role.ts): 2.0 s busy in 10 s');
+    expect(markdown).toContain('#### query-api/main.ts: 1.0 s busy in 10 s');
+    expect(markdown).not.toContain('(unknown)');
+    expect(markdown).toContain('1 more profiles have no entry file');
+    expect(markdown).toContain('0.5 s busy in all');
   });
 });
