@@ -58,6 +58,9 @@ const startConfigSpec = {
   AUTH_JWKS_URL: envVar.string({ default: '' }),
   AUTH_PUBLIC_KEY_FILE: envVar.string({ default: '' }),
   ORDERSTREAM_CPU_PROFILE_DIR: envVar.string({ default: '' }),
+  // V8 samples every 1 ms by default, which costs an idle process about 5 % of a core: twenty
+  // processes on two cores would spend half the machine on it. Every 10 ms costs about 0.6 %.
+  ORDERSTREAM_CPU_PROFILE_INTERVAL_US: envVar.int({ default: 10_000, min: 100 }),
   ORDERSTREAM_TOPIC_PREFIX: envVar.string({ default: '' }),
   ...eventsTopicConfigSpec,
 };
@@ -235,7 +238,13 @@ const main = async (): Promise<void> => {
   const profileDir = config.ORDERSTREAM_CPU_PROFILE_DIR;
   // A folder per process, so the summary names each one (the pipeline's parts share an entry file).
   const profiling = (name: string): string[] =>
-    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
+    profileDir
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${join(profileDir, name)}`,
+          `--cpu-prof-interval=${config.ORDERSTREAM_CPU_PROFILE_INTERVAL_US}`,
+        ]
+      : [];
   let stopping = false;
   const supervisor = startSupervisor({
     children: specs.map((service) => ({
