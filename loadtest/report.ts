@@ -181,6 +181,7 @@ const coresSection = (result: LoadtestResult): string[] => {
   const { processes } = projection;
   const perMinute = Math.round(projection.targetPerSecond * 60).toLocaleString('en');
   const cores = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
+  const msOrDash = (v: number | undefined) => (v === undefined ? '—' : Math.round(v));
   const total = (pick: (p: (typeof processes)[number]) => number | undefined) => {
     const values = processes.map(pick);
     return values.some((v) => v === undefined) ? undefined : values.reduce<number>((a, v) => a + (v ?? 0), 0);
@@ -214,7 +215,7 @@ const coresSection = (result: LoadtestResult): string[] => {
         `${cores(p.coresAtTarget.average)} / ${cores(p.coresAtTarget.marginal)}`,
       ]),
     ),
-    `| **all** | ${Math.round(total((p) => p.averageMsPerOrder) ?? 0)} | ${cores(total((p) => p.marginalMsPerOrder))} | ${cores(total((p) => p.coresAtTarget.average))} / ${cores(total((p) => p.coresAtTarget.marginal))} |`,
+    `| **all** | ${Math.round(total((p) => p.averageMsPerOrder) ?? 0)} | ${msOrDash(total((p) => p.marginalMsPerOrder))} | ${cores(total((p) => p.coresAtTarget.average))} / ${cores(total((p) => p.coresAtTarget.marginal))} |`,
     '',
   ];
 };
