@@ -6,11 +6,6 @@ import { runChaos } from './suite';
 
 jest.setTimeout(20 * 60_000);
 
-/**
- * The fast subset of `npm run chaos` that every `npm test` runs: a SIGKILLed processor, a MongoDB
- * outage, poison on every input topic and the request the processors once could not encode, each
- * under a steady order load on a private stack, with every guarantee checked after each fault.
- */
 const stackPorts = {
   kafka: 26092,
   kafkaController: 26093,
@@ -30,6 +25,11 @@ const servicePorts = {
   parts: 26110,
 };
 
+/**
+ * The fast subset of `npm run chaos` that every `npm test` runs: a SIGKILLed processor, a MongoDB
+ * outage, poison on every input topic and the request the processors once could not encode, each
+ * under a steady order load on a private stack, with every guarantee checked after each fault.
+ */
 it('keeps every guarantee through a killed processor, a MongoDB outage, poison records and an unencodable command', async () => {
   const outcomes = await runChaos({
     name: 'chaos-fast-subset',
