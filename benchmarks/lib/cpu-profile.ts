@@ -9,6 +9,7 @@ import { join } from 'node:path';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -32,6 +33,12 @@ export interface ProfileSummary {
   busyMs: number;
   byPackage: ProfileShare[];
   byFunction: ProfileShare[];
+  /**
+   * Self time charged to the nearest file of ours on the stack (the sample's own frame or the
+   * closest caller that is not a package or Node): what each of our middlewares and handlers
+   * costs with the library and runtime work it asks for. `(none of ours)` when no frame is ours.
+   */
+  byOwnFile: ProfileShare[];
 }
 
 const ROOT_PATTERN =
@@ -46,8 +53,22 @@ const packageOf = (url: string, fn: string): string => {
   return url.replace(/^file:\/\//, '').replace(ROOT_PATTERN, '');
 };
 
+/** A frame of this repository's code: a file URL outside node_modules. */
+const isOwn = (url: string): boolean =>
+  url.startsWith('file://') && !url.includes('/node_modules/') && ROOT_PATTERN.test(url);
+
 export const summarizeProfile = (profile: CpuProfile, top = 12): ProfileSummary => {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const ownFileOf = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const url = byId.get(at)?.callFrame.url ?? '';
+      if (isOwn(url)) return url.replace(/^file:\/\//, '').replace(ROOT_PATTERN, '');
+    }
+    return '(none of ours)';
+  };
+  const ownFiles = new Map<string, number>();
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const packages = new Map<string, number>();
@@ -63,6 +84,8 @@ export const summarizeProfile = (profile: CpuProfile, top = 12): ProfileSummary 
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
     const where = frame.url ? ` ${packageOf(frame.url, fn)}:${frame.lineNumber + 1}` : '';
     functions.set(`${fn}${where}`, (functions.get(`${fn}${where}`) ?? 0) + us);
+    const own = ownFileOf(id);
+    ownFiles.set(own, (ownFiles.get(own) ?? 0) + us);
   }
   for (const node of profile.nodes) {
     const url = node.callFrame.url.replace(/^file:\/\//, '').replace(ROOT_PATTERN, '');
@@ -79,6 +102,7 @@ export const summarizeProfile = (profile: CpuProfile, top = 12): ProfileSummary 
     busyMs: Math.round(busyUs / 1000),
     byPackage: ranked(packages),
     byFunction: ranked(functions),
+    byOwnFile: ranked(ownFiles),
   };
 };
 

@@ -48,6 +48,39 @@ describe('summarizeProfile', () => {
   });
 });
 
+describe('self time by the nearest file of ours', () => {
+  it('charges library and runtime work to the file of ours that called it', () => {
+    // given: root → access-control.ts → @koa/router → view-routes.ts → JSON work (native, no url),
+    // and root → writev (no file of ours on the stack)
+    const profile = {
+      startTime: 0,
+      endTime: 10_000_000,
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 6] },
+        { id: 2, callFrame: frame('', 'file:///repo/lib/http/access-control.ts'), children: [3] },
+        {
+          id: 3,
+          callFrame: frame('dispatch', 'file:///repo/node_modules/@koa/router/lib/router.js'),
+          children: [4],
+        },
+        { id: 4, callFrame: frame('', 'file:///repo/query-api/view-routes.ts'), children: [5] },
+        { id: 5, callFrame: frame('stringify', '') },
+        { id: 6, callFrame: frame('writev', '') },
+      ],
+      samples: [2, 3, 3, 4, 5, 5, 5, 6],
+      timeDeltas: [1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000],
+    };
+    // when
+    const { byOwnFile } = summarizeProfile(profile);
+    // then the router's time is access control's, the JSON work the route's
+    expect(byOwnFile).toEqual([
+      { name: 'query-api/view-routes.ts', ms: 4 },
+      { name: 'lib/http/access-control.ts', ms: 3 },
+      { name: '(none of ours)', ms: 1 },
+    ]);
+  });
+});
+
 describe('summarizeProfiles', () => {
   const profileOf = (entry: string | undefined, busyUs: number) => ({
     startTime: 0,
