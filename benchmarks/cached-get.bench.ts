@@ -31,9 +31,9 @@ const config = readConfig(process.env, {
   BENCH_THREADS: envVar.int({ default: 2, min: 1, max: 64 }),
   BENCH_DURATION_S: envVar.int({ default: 10, min: 1, max: 3600 }),
   BENCH_ROUNDS: envVar.int({ default: 3, min: 1, max: 20 }),
-  // The query API is profiled (V8, sampled every 10 ms) and the result says where its CPU went. The
-  // cost is within the spread between runs: 111–154 µs of CPU per request without, 134–143 with. Set, the profile is kept
-  // there (open it in DevTools or speedscope, or `npm run profile:summary -- <dir>`).
+  // The query API is profiled (V8, sampled every 10 ms) and the result says where its CPU went; the
+  // cost is within the spread between runs (111–154 µs of CPU per request without, 134–143 with).
+  // Set, the profile is kept there (DevTools, speedscope, or `npm run profile:summary -- <dir>`).
   BENCH_CPU_PROFILE_DIR: envVar.string({ default: '' }),
 });
 const ROOT = join(__dirname, '..');

@@ -14,7 +14,7 @@ import { signToken } from '../lib/auth/sign-token';
 import { initializeEventStore } from './init';
 import { seedCatalogue } from './seed-catalogue';
 import { catalogs } from '../schemas/catalogs';
-import { PIPELINE_PARTS } from '../processors/pipeline';
+import { PIPELINE_LAYOUTS, PIPELINE_PARTS } from '../processors/pipeline';
 
 /**
  * `npm start`: find or start the servers (DESIGN §8), apply topics/ and schemas/, then run
@@ -47,7 +47,7 @@ const startConfigSpec = {
   PROJECTIONS_PORT: envVar.port({ default: 9101 }),
   // `one`: every pipeline part in the processors process. `per-part`: each part (processors/pipeline.ts)
   // in a process of its own, as a deployment runs them, on PIPELINE_PARTS_PORT and the ports after it.
-  PIPELINE_PROCESSES: envVar.oneOf(['one', 'per-part'] as const)({ default: 'one' }),
+  PIPELINE_PROCESSES: envVar.oneOf(PIPELINE_LAYOUTS)({ default: 'one' }),
   PIPELINE_PARTS_PORT: envVar.port({ default: 9110 }),
   QUERY_API_PORT: envVar.port({ default: 8080 }),
   COMMAND_API_PORT: envVar.port({ default: 8081 }),

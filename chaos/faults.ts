@@ -5,7 +5,7 @@ import type { ServiceName } from '../stack/local-stack';
 import type { AggregateType } from '../topics/names';
 import definitions from '../topics/topics.json';
 import type { ChaosSystem, ServiceRole, SystemProcess } from './system';
-import { PIPELINE_PARTS } from '../processors/pipeline';
+import { PIPELINE_PARTS, type PipelineLayout } from '../processors/pipeline';
 import { loadLocalKeyPair } from '../lib/auth/local-key';
 import { signToken } from '../lib/auth/sign-token';
 
@@ -203,8 +203,16 @@ const unencodable: Fault = {
   },
 };
 
-export const FAULTS: Fault[] = [
-  ...ROLES_KILLED.map(killRole),
+/**
+ * The processes killed one at a time: the pipeline's processors process, or each of its parts
+ * alone when they run apart (`--per-part`).
+ */
+const killedIn = (layout: PipelineLayout): SystemProcess[] =>
+  ROLES_KILLED.flatMap((role) => (role === 'processors' && layout === 'per-part' ? PIPELINE_PARTS : [role]));
+
+/** Every fault of DESIGN §12 for a layout of the pipeline. */
+export const faultsFor = (layout: PipelineLayout): Fault[] => [
+  ...killedIn(layout).map(killRole),
   serverOutage('kafka', 10_000),
   serverOutage('mongo'),
   serverOutage('redis'),
@@ -216,21 +224,11 @@ export const FAULTS: Fault[] = [
   unencodable,
 ];
 
-/**
- * With the pipeline's parts in processes of their own (`--per-part`), each part is killed alone
- * instead of the processors process as a whole.
- */
-export const PART_KILLS: Fault[] = PIPELINE_PARTS.map(killRole);
-
-/** Every fault for the layout: `kill:processors` becomes one kill per part when the parts run apart. */
-export const faultsFor = (pipelineProcesses: 'one' | 'per-part'): Fault[] =>
-  pipelineProcesses === 'one'
-    ? FAULTS
-    : FAULTS.flatMap((f) => (f.name === 'kill:processors' ? PART_KILLS : [f]));
+/** Every fault of either layout: the default one's, and a kill for each part alone. */
+const KNOWN: Fault[] = [...faultsFor('one'), ...PIPELINE_PARTS.map(killRole)];
 
 export const faultByName = (name: string): Fault => {
-  const known = [...FAULTS, ...PART_KILLS];
-  const fault = known.find((f) => f.name === name);
-  if (!fault) throw new Error(`no fault '${name}'; known: ${known.map((f) => f.name).join(', ')}`);
+  const fault = KNOWN.find((f) => f.name === name);
+  if (!fault) throw new Error(`no fault '${name}'; known: ${KNOWN.map((f) => f.name).join(', ')}`);
   return fault;
 };

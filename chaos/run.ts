@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { faultByName, faultsFor } from './faults';
+import { faultByName, faultsFor, type Fault } from './faults';
 import { runChaos } from './suite';
+import type { PipelineLayout } from '../processors/pipeline';
 
 /**
  * `npm run chaos [-- --faults kill:processors,outage:mongo] [--rate 10] [--hold 30] [--per-part]`:
@@ -20,16 +21,22 @@ const { values } = parseArgs({
     'per-part': { type: 'boolean', default: false },
   },
 });
-const pipelineProcesses = values['per-part'] ? 'per-part' : 'one';
+const pipelineProcesses: PipelineLayout = values['per-part'] ? 'per-part' : 'one';
 
 if (values.list) {
-  for (const f of faultsFor(pipelineProcesses)) process.stdout.write(`${f.name.padEnd(24)} ${f.what}\n`);
+  for (const f of faultsFor(pipelineProcesses)) process.stdout.write(`${f.name.padEnd(30)} ${f.what}\n`);
   process.exit(0);
 }
 
-const faults = values.faults
-  ? values.faults.split(',').map((n) => faultByName(n.trim()))
-  : faultsFor(pipelineProcesses);
+const named = (names: string): Fault[] => {
+  try {
+    return names.split(',').map((n) => faultByName(n.trim()));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+};
+const faults = values.faults ? named(values.faults) : faultsFor(pipelineProcesses);
 const number = (name: string, raw: string): number => {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) {

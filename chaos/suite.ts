@@ -16,6 +16,7 @@ import {
 } from './invariants';
 import { startLoad } from './load';
 import { startObserver } from './observer';
+import type { PipelineLayout } from '../processors/pipeline';
 import { startChaosSystem, type ServicePorts, type ServiceRole } from './system';
 
 export interface ChaosOptions {
@@ -36,7 +37,7 @@ export interface ChaosOptions {
   stackPorts: StackPorts;
   servicePorts: ServicePorts;
   /** `per-part`: each pipeline part in a process of its own (npm start's PIPELINE_PROCESSES). */
-  pipelineProcesses?: 'one' | 'per-part';
+  pipelineProcesses?: PipelineLayout;
   resultsDir?: string;
   log?: (line: string) => void;
 }

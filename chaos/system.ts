@@ -6,7 +6,7 @@ import { startStackInstance, type StackInstance } from '../stack/instance';
 import { endpointsToEnv } from '../stack/layout';
 import type { ServiceName } from '../stack/local-stack';
 import { topicNames, type TopicNames } from '../topics/names';
-import { PIPELINE_PARTS, type PipelinePart } from '../processors/pipeline';
+import { PIPELINE_PARTS, type PipelineLayout, type PipelinePart } from '../processors/pipeline';
 
 /**
  * The system under fault: a private stack instance (its own Kafka, registry, MongoDB-wire server
@@ -62,7 +62,7 @@ export interface ChaosSystemOptions {
   seedStock: number;
   sagaDeadlineMs: number;
   /** `one` (npm start's default): the pipeline in the processors process; `per-part`: a process per part. */
-  pipelineProcesses?: 'one' | 'per-part';
+  pipelineProcesses?: PipelineLayout;
   log?: (line: string) => void;
 }
 

@@ -80,7 +80,7 @@ const main = async (): Promise<void> => {
     throw new Error(`unknown profile '${profileName}'; use ${Object.keys(PROFILES).join(' or ')}`);
   // --per-part: each pipeline part in a process of its own, as a deployment runs them, so the report
   // gives each part's CPU per order (the default runs them in one process, as npm start does).
-  const perPart = args.includes('--per-part') || process.env.LOADTEST_PROCESSES === 'per-part';
+  const perPart = args.includes('--per-part');
   const unknown = args.filter((a) => a.startsWith('--') && a !== '--per-part');
   if (unknown.length > 0)
     throw new Error(`unknown option ${unknown.join(' ')}; the one option is --per-part`);

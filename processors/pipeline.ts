@@ -64,6 +64,13 @@ export const PIPELINE_PARTS = [
 ] as const;
 export type PipelinePart = (typeof PIPELINE_PARTS)[number];
 
+/**
+ * How a local run lays the parts out: `one` process for all of them (npm start's default), or a
+ * process `per-part`, as a deployment runs them (npm start's PIPELINE_PROCESSES).
+ */
+export const PIPELINE_LAYOUTS = ['one', 'per-part'] as const;
+export type PipelineLayout = (typeof PIPELINE_LAYOUTS)[number];
+
 export interface Pipeline {
   /** The command processors this process runs, by aggregate type. */
   processors: Partial<Record<AggregateType, CommandProcessor>>;
