@@ -104,17 +104,17 @@ const main = async (): Promise<void> => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const deaths: string[] = [];
+  // What the services logged about the requests they failed (5xx), with the correlation id the
+  // fuzzer's report shows, so a failure in CI comes with its cause.
+  const serverErrors: string[] = [];
   let systemExit: string | undefined;
-  const watch = (chunk: Buffer): void => {
-    for (const line of chunk.toString().split('\n')) {
-      if (/ exited \(/.test(line) && !line.includes('|')) deaths.push(line.trim());
-    }
+  const watch = (line: string): void => {
+    if (/ exited \(/.test(line) && !line.includes('|')) deaths.push(line.trim());
+    if (line.includes('"msg":"request failed"') && serverErrors.length < 20) serverErrors.push(line.trim());
   };
-  system.stdout.on('data', watch);
-  system.stderr.on('data', (chunk: Buffer) => {
-    watch(chunk);
-    process.stderr.write(chunk);
-  });
+  createInterface({ input: system.stdout }).on('line', watch);
+  createInterface({ input: system.stderr }).on('line', watch);
+  system.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   system.on('exit', (code, signal) => (systemExit = `npm start exited (${signal ?? code})`));
 
   let failed = 0;
@@ -172,6 +172,10 @@ const main = async (): Promise<void> => {
       });
       if (code !== 0) failed += 1;
       progress[code === 0 ? 'done' : 'fail']('fuzz', `${name}: schemathesis exited with ${code}`, t1);
+    }
+    if (serverErrors.length > 0) {
+      process.stdout.write(`\nthe services logged ${serverErrors.length} failed request(s):\n`);
+      for (const line of serverErrors) process.stdout.write(`${line}\n`);
     }
     if (deaths.length > 0 || systemExit) {
       failed += 1;

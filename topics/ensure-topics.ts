@@ -65,6 +65,22 @@ const settle = async <T>(read: () => Promise<T>, attempts = 20): Promise<T> => {
   }
 };
 
+/**
+ * A busy controller may answer "timed out" for a creation it completes a moment later, and a
+ * concurrent creator makes a topic "already exist": the wait for leaders below settles both (or
+ * fails there). Any other refusal (an invalid name, a colliding one) is final.
+ */
+const creationMaySettle = (err: unknown): boolean => {
+  const errors = (err as { errors?: unknown }).errors;
+  return (
+    Array.isArray(errors) &&
+    errors.length > 0 &&
+    errors.every((e) =>
+      ['REQUEST_TIMED_OUT', 'TOPIC_ALREADY_EXISTS'].includes((e as { type?: string }).type ?? ''),
+    )
+  );
+};
+
 export interface EnsureReport {
   created: string[];
   updated: string[];
@@ -75,22 +91,32 @@ export interface EnsureReport {
  * Creates missing topics and brings configs of existing ones back to their definition.
  * Running it twice changes nothing the second time.
  */
-export const ensureTopics = async (admin: Admin, wanted: TopicDefinition[]): Promise<EnsureReport> => {
+/** What ensureTopics asks of the admin client. */
+export type TopicAdmin = Pick<
+  Admin,
+  'listTopics' | 'createTopics' | 'fetchTopicMetadata' | 'describeConfigs' | 'alterConfigs'
+>;
+
+export const ensureTopics = async (admin: TopicAdmin, wanted: TopicDefinition[]): Promise<EnsureReport> => {
   const report: EnsureReport = { created: [], updated: [], unchanged: [] };
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((t) => !existing.has(t.name));
   if (missing.length > 0) {
     // kafkajs's own wait for leaders gives up when a young broker answers "unknown topic"
     // for a topic it has just created; we wait ourselves, tolerating that answer.
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: missing.map((t) => ({
-        topic: t.name,
-        numPartitions: t.partitions,
-        replicationFactor: -1,
-        configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    await admin
+      .createTopics({
+        waitForLeaders: false,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+        })),
+      })
+      .catch((err: unknown) => {
+        if (!creationMaySettle(err)) throw err;
+      });
     report.created.push(...missing.map((t) => t.name));
     await settle(async () => {
       const { topics } = await admin.fetchTopicMetadata({ topics: missing.map((t) => t.name) });

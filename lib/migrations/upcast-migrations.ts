@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Kafka } from '../adapters/kafka/client';
 import type { Redis } from '../adapters/redis';
 import type { SchemaRegistryAdapter } from '../adapters/schema-registry';
-import { InvalidStateError } from '../errors';
+import { DependencyError, InvalidStateError, OrderstreamError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { catalogs, type AggregateSchemas } from '../../schemas/catalogs';
 import { ensureTopics, topicDefinitions } from '../../topics/ensure-topics';
@@ -118,6 +118,21 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
     await redis.set(jobKey(job.jobId), JSON.stringify(job), 'EX', JOB_TTL_SECONDS);
   };
 
+  /**
+   * Kafka refusing or timing out (a broker busy electing the new topic's leaders, say) is the
+   * dependency's failure, answered 503 with Retry-After, not a defect of ours (500).
+   */
+  const onKafka = async <T>(doing: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof OrderstreamError) throw err;
+      throw new DependencyError('kafka', `${doing}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+    }
+  };
+
   /** Creates the target like the events topics (compacted, kept forever) with the source's partition count. */
   const prepareTarget = async (source: string, target: string): Promise<void> => {
     const admin = kafka.admin();
@@ -192,7 +207,7 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
       let claimedNow = false;
       try {
         claimedNow = await claimTarget(sourceTopic, target);
-        await prepareTarget(sourceTopic, target);
+        await onKafka(`preparing ${target}`, () => prepareTarget(sourceTopic, target));
         const previous = await read(jobId);
         const started = now().toISOString();
         let job: MigrationJob = {
@@ -214,19 +229,21 @@ export const createUpcastMigrations = (deps: UpcastMigrationsDeps): UpcastMigrat
           codecForTopic(registry, sourceTopic, schemas),
           codecForTopic(registry, target, schemas),
         ]);
-        const pass = await openCopyPass({
-          kafka,
-          sourceTopic,
-          targetTopic: target,
-          source,
-          target: targetCodec,
-          transactionalId: `${topics.prefix}upcast.${jobId}`,
-          onProgress: async (counts) => {
-            job = { ...job, ...counts, updatedAt: now().toISOString() };
-            await save(job);
-            await redis.pexpire(leaseKey(jobId), leaseMs);
-          },
-        });
+        const pass = await onKafka(`opening a copy into ${target}`, () =>
+          openCopyPass({
+            kafka,
+            sourceTopic,
+            targetTopic: target,
+            source,
+            target: targetCodec,
+            transactionalId: `${topics.prefix}upcast.${jobId}`,
+            onProgress: async (counts) => {
+              job = { ...job, ...counts, updatedAt: now().toISOString() };
+              await save(job);
+              await redis.pexpire(leaseKey(jobId), leaseMs);
+            },
+          }),
+        );
         await save(job);
         const done = runPass(job, pass).finally(() => running.delete(jobId));
         running.set(jobId, done);

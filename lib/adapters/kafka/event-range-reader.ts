@@ -7,7 +7,10 @@ export type Offsets = Map<string, bigint>;
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
-/** Where every partition of `topics` starts (`low`, after compaction/retention) and ends now (`high`). */
+/**
+ * Where every partition of `topics` starts (`low`, after compaction/retention) and ends now
+ * (`high`: the last stable offset, before any transaction still open or not yet marked).
+ */
 export const watermarks = async (
   kafka: Kafka,
   topics: readonly string[],

@@ -11,7 +11,9 @@ export interface ReadPartitionOptions {
 }
 
 /**
- * Reads one partition from an offset up to its current end, committed records only.
+ * Reads one partition from an offset up to its current last stable offset, committed records only:
+ * kafkajs's admin lists offsets read_committed, so a transaction whose markers have not reached the
+ * partition yet (its commit answered a moment ago) is after the end, not read.
  * kafkajs has no `assign()`, so a throwaway consumer group reads the topic with every other
  * partition paused; completion is the batch instrumentation event reaching the end offset
  * taken at the start, which also fires for batches holding only transaction markers.
