@@ -17,7 +17,15 @@ export interface OpenModelResult {
   latency: Record<string, LatencySummary>;
   /** What the step achieved: ok answers per second. */
   achievedPerSecond: number;
+  /**
+   * How late the harness sent each request after it was due, milliseconds. A harness that cannot
+   * keep its own schedule (its event loop saturated) measures itself as much as the system.
+   */
+  sendLag?: LatencySummary;
 }
+
+/** Send lag (p99) above which a step is reported as bounded by the harness rather than the system. */
+export const HARNESS_BOUND_LAG_MS = 100;
 
 export interface LatencySummary {
   count: number;
@@ -69,18 +77,20 @@ export const runOpenModel = async (options: {
 }): Promise<OpenModelResult> => {
   const { rate, durationMs, kinds } = options;
   const histograms = new Map(kinds.map((k) => [k.name, newHistogram()]));
+  const sendLag = newHistogram();
   const errors: Record<string, number> = {};
   let ok = 0;
   const inFlight = new Set<Promise<void>>();
   const start = performance.now();
   const total = Math.floor((rate * durationMs) / 1000);
   const one = async (kind: RequestKind, dueAt: number): Promise<void> => {
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
     try {
-      const status = await kind.send(AbortSignal.timeout(options.timeoutMs ?? 10_000));
+      const status = await kind.send(signal);
       if (status === (kind.okStatus ?? 200)) ok += 1;
       else errors[`${kind.name}: http ${status}`] = (errors[`${kind.name}: http ${status}`] ?? 0) + 1;
     } catch (err) {
-      const what = (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection';
+      const what = signal.aborted || (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection';
       errors[`${kind.name}: ${what}`] = (errors[`${kind.name}: ${what}`] ?? 0) + 1;
     }
     histograms.get(kind.name)?.recordValue(Math.max(1, Math.round(performance.now() - dueAt)));
@@ -89,6 +99,7 @@ export const runOpenModel = async (options: {
     const dueAt = start + (i * 1000) / rate;
     const wait = dueAt - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    sendLag.recordValue(Math.max(1, Math.round(performance.now() - dueAt)));
     const p = one(pickKind(kinds, Math.random()), dueAt);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
@@ -101,5 +112,6 @@ export const runOpenModel = async (options: {
     errors,
     latency: Object.fromEntries([...histograms].map(([name, h]) => [name, summarize(h)])),
     achievedPerSecond: ok / Math.max(elapsed, durationMs / 1000),
+    sendLag: summarize(sendLag),
   };
 };

@@ -1,5 +1,6 @@
 import { profileMarkdown } from '../benchmarks/lib/cpu-profile';
 import { compare, projectCores, saturationOf, type LoadtestResult } from './model';
+import { HARNESS_BOUND_LAG_MS } from './open-model';
 
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
 const row = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
@@ -82,16 +83,21 @@ export const renderMarkdown = (
     ...coresSection(result),
     '## Query API: reads at a constant arrival rate',
     '',
-    'Latency is measured from when each request was due, so a stall shows in every request behind it.',
+    'Latency is measured from when each request was due, so a stall shows in every request behind it. ' +
+      `"Harness lag" is how late the load generator itself sent requests; past ${HARNESS_BOUND_LAG_MS} ms at p99 ` +
+      'the step is bounded by the generator (it shares the cores), and its figures say more about it than about the system.',
     '',
     ...table(
-      ['offered', 'achieved', 'by kind: p50 / p95 / p99 / max', 'errors'],
+      ['offered', 'achieved', 'by kind: p50 / p95 / p99 / max', 'harness lag p99', 'errors'],
       result.api.map((a) => [
         `${a.offeredPerSecond} req/s for ${a.seconds} s`,
         `${Math.round(a.result.achievedPerSecond)} req/s`,
         Object.entries(a.result.latency)
           .map(([k, l]) => `${k}: ${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)} / ${ms(l.max)}`)
           .join('; '),
+        a.result.sendLag === undefined
+          ? '—'
+          : `${ms(a.result.sendLag.p99)}${a.result.sendLag.p99 > HARNESS_BOUND_LAG_MS ? ' (harness-bound)' : ''}`,
         Object.entries(a.result.errors)
           .map(([k, v]) => `${k}: ${v}`)
           .join(', ') || 'none',

@@ -54,4 +54,25 @@ describe('the load-test report', () => {
     expect(markdown).toContain('between the first and the busiest step');
     expect(markdown).toContain('npm run loadtest -- quick --per-part');
   });
+
+  it('marks a read step whose generator fell behind its own schedule as harness-bound', () => {
+    const read = (offeredPerSecond: number, lagP99: number) => ({
+      offeredPerSecond,
+      seconds: 20,
+      result: {
+        offered: offeredPerSecond * 20,
+        ok: offeredPerSecond * 20,
+        errors: {},
+        latency: { 'order by id': latency },
+        achievedPerSecond: offeredPerSecond,
+        sendLag: { ...latency, p99: lagP99 },
+      },
+      processes: [],
+    });
+    const markdown = renderMarkdown(result({ api: [read(500, 3), read(2_000, 4_200)] }), undefined, {});
+    expect(markdown).toContain(
+      '| 500 req/s for 20 s | 500 req/s | order by id: 500 ms / 900 ms / 1000 ms / 1000 ms | 3 ms | none |',
+    );
+    expect(markdown).toContain('| 4200 ms (harness-bound) |');
+  });
 });

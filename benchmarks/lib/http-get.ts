@@ -8,7 +8,8 @@ export interface GetResponse {
 }
 
 export interface GetClient {
-  get(path: string): Promise<GetResponse>;
+  /** `signal` aborts the request, waiting for a socket included. */
+  get(path: string, signal?: AbortSignal): Promise<GetResponse>;
   close(): void;
 }
 
@@ -31,10 +32,19 @@ export const createGetClient = (
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   const base = new URL(baseUrl);
   return {
-    get: (path) =>
+    get: (path, signal) =>
       new Promise((resolve, reject) => {
         const req = http.request(
-          { agent, host: base.hostname, port: base.port, path, method: 'GET', timeout: timeoutMs, headers },
+          {
+            agent,
+            host: base.hostname,
+            port: base.port,
+            path,
+            method: 'GET',
+            timeout: timeoutMs,
+            headers,
+            ...(signal ? { signal } : {}),
+          },
           (res) => {
             let bytes = 0;
             res.on('data', (chunk: Buffer) => (bytes += chunk.length));
