@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { NotFoundError } from '../lib/errors';
 import type { CacheLookup, CachedDocument } from './view-cache';
 import { etagFor, ifNoneMatchMatches } from './etag';
+import { PreparedBody } from './compression';
 
 /**
  * `private`: order views carry customer data, so no shared cache may store them. `max-age=0,
@@ -22,6 +23,35 @@ export interface Representation<T extends CachedDocument> {
   validator?: (doc: T) => number | string;
 }
 
+interface Prepared {
+  etag: string;
+  body: PreparedBody;
+}
+
+/**
+ * What a cached document looks like on the wire, per representation, made once: the cache hands
+ * the same document object to every request until it changes (a new object), so a hot view is
+ * serialized, tagged and compressed once rather than per request. Weak: it goes with the document.
+ */
+const prepared = new WeakMap<CachedDocument, Map<string, Prepared>>();
+
+function preparedFor<T extends CachedDocument>(doc: T, representation: Representation<T>): Prepared {
+  let byName = prepared.get(doc);
+  if (byName === undefined) {
+    byName = new Map();
+    prepared.set(doc, byName);
+  }
+  let made = byName.get(representation.name);
+  if (made === undefined) {
+    made = {
+      etag: etagFor(representation.name, representation.id, representation.validator?.(doc) ?? doc.version),
+      body: new PreparedBody(representation.body(doc)),
+    };
+    byName.set(representation.name, made);
+  }
+  return made;
+}
+
 /** Answers one single-document GET from a cache lookup: headers, 304, stale marking, or 404. */
 export function sendCachedView<T extends CachedDocument>(
   ctx: Context,
@@ -29,11 +59,7 @@ export function sendCachedView<T extends CachedDocument>(
   representation: Representation<T>,
 ): void {
   if (!doc) throw new NotFoundError(representation.notFound);
-  const etag = etagFor(
-    representation.name,
-    representation.id,
-    representation.validator?.(doc) ?? doc.version,
-  );
+  const { etag, body } = preparedFor(doc, representation);
   ctx.set('X-Cache', result);
   if (result === 'stale') {
     ctx.set('X-Data-Stale', 'true');
@@ -47,5 +73,5 @@ export function sendCachedView<T extends CachedDocument>(
     ctx.status = 304;
     return;
   }
-  ctx.body = representation.body(doc);
+  ctx.body = body;
 }

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -29,6 +29,51 @@ export function negotiateEncoding(header: string | undefined): Coding {
   return best?.coding ?? 'identity';
 }
 
+const encode = (coding: 'br' | 'gzip', bytes: Buffer): Promise<Buffer> =>
+  coding === 'br'
+    ? brotli(bytes, {
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: 4,
+          [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        },
+      })
+    : gzipAsync(bytes);
+
+/**
+ * A JSON body serialized once and compressed at most once per coding, for a document many
+ * requests answer with (a cached view): those requests skip JSON.stringify and the compressor.
+ * Set as `ctx.body`, the compression middleware sends its text or an encoding; anything else that
+ * serializes it (Koa itself, were the middleware missing) gets the document through `toJSON`.
+ */
+export class PreparedBody {
+  readonly text: string;
+  readonly byteLength: number;
+  private bytes?: Buffer;
+  private readonly encoded = new Map<'br' | 'gzip', Promise<Buffer>>();
+
+  constructor(private readonly value: unknown) {
+    this.text = JSON.stringify(value);
+    this.byteLength = Buffer.byteLength(this.text);
+  }
+
+  encoding(coding: 'br' | 'gzip'): Promise<Buffer> {
+    let encoded = this.encoded.get(coding);
+    if (encoded === undefined) {
+      this.bytes ??= Buffer.from(this.text);
+      encoded = encode(coding, this.bytes);
+      // A failure is not kept: the next request tries again.
+      encoded.catch(() => this.encoded.delete(coding));
+      this.encoded.set(coding, encoded);
+    }
+    return encoded;
+  }
+
+  toJSON(): unknown {
+    return this.value;
+  }
+}
+
 /**
  * Compresses JSON responses of at least `thresholdBytes`: below ~1 KiB the coding's header and
  * the CPU cost outweigh the saved bytes. Streams (SSE) are left alone, as they must flush
@@ -40,6 +85,7 @@ export function compression({ thresholdBytes = 1024 }: { thresholdBytes?: number
     await next();
     const body: unknown = ctx.body;
     if (body == null || ctx.status !== 200 || ctx.response.get('Content-Encoding')) return;
+    if (body instanceof PreparedBody) return sendPrepared(ctx, body, thresholdBytes);
     let text: string | Buffer;
     if (Buffer.isBuffer(body) || typeof body === 'string') text = body;
     else if (typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
@@ -58,17 +104,17 @@ export function compression({ thresholdBytes = 1024 }: { thresholdBytes?: number
     const coding = negotiateEncoding(ctx.get('Accept-Encoding'));
     if (coding === 'identity') return;
     const type = ctx.type;
-    ctx.body =
-      coding === 'br'
-        ? await brotli(bytes, {
-            params: {
-              [constants.BROTLI_PARAM_QUALITY]: 4,
-              [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-              [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-            },
-          })
-        : await gzipAsync(bytes);
+    ctx.body = await encode(coding, bytes);
     ctx.type = type;
     ctx.set('Content-Encoding', coding);
   };
+}
+
+async function sendPrepared(ctx: Context, body: PreparedBody, thresholdBytes: number): Promise<void> {
+  ctx.vary('Accept-Encoding');
+  const coding =
+    body.byteLength < thresholdBytes ? 'identity' : negotiateEncoding(ctx.get('Accept-Encoding'));
+  // Koa typed the response JSON when the PreparedBody was set; a string or Buffer keeps that type.
+  ctx.body = coding === 'identity' ? body.text : await body.encoding(coding);
+  if (coding !== 'identity') ctx.set('Content-Encoding', coding);
 }

@@ -1,4 +1,5 @@
-import { negotiateEncoding } from './compression';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { negotiateEncoding, PreparedBody } from './compression';
 
 describe('negotiateEncoding', () => {
   it.each([
@@ -14,5 +15,27 @@ describe('negotiateEncoding', () => {
     ['GZIP', 'gzip'],
   ])('%j → %s', (header, expected) => {
     expect(negotiateEncoding(header)).toBe(expected);
+  });
+});
+
+describe('PreparedBody', () => {
+  const order = {
+    orderId: 'o-1',
+    items: Array.from({ length: 20 }, (_, i) => ({ sku: `SKU-${i}`, quantity: i })),
+  };
+
+  it('serializes once and serializes back to the same JSON wherever it lands', () => {
+    const body = new PreparedBody(order);
+    expect(body.text).toBe(JSON.stringify(order));
+    expect(body.byteLength).toBe(Buffer.byteLength(JSON.stringify(order)));
+    expect(JSON.stringify(body)).toBe(JSON.stringify(order));
+  });
+
+  it('compresses once per coding, and the bytes decode to the JSON', async () => {
+    const body = new PreparedBody(order);
+    const first = body.encoding('gzip');
+    expect(body.encoding('gzip')).toBe(first);
+    expect(gunzipSync(await first).toString()).toBe(body.text);
+    expect(brotliDecompressSync(await body.encoding('br')).toString()).toBe(body.text);
   });
 });
