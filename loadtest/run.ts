@@ -101,6 +101,7 @@ const main = async (): Promise<void> => {
   const idleSeconds = Number(process.env.LOADTEST_IDLE_SECONDS ?? profile.idleSeconds);
   // Twice the capacity the saga steps measured, for this long (0 skips it).
   const overloadSeconds = Number(process.env.LOADTEST_OVERLOAD_SECONDS ?? profile.overloadSeconds);
+  const overloadRate = numbers(process.env.LOADTEST_OVERLOAD_RATE)?.[0];
   const stackPorts = {
     kafka: 28092,
     kafkaController: 28093,
@@ -291,9 +292,10 @@ const main = async (): Promise<void> => {
     let overload: OverloadStep | undefined;
     if (overloadSeconds > 0) {
       const capacityPerSecond = Math.max(1, ...saga.map((s) => s.decidedPerMinute / 60));
-      const rate = Math.ceil(2 * capacityPerSecond);
+      // A fixed rate compares two builds at the same offered load; by default, twice what this run measured.
+      const rate = overloadRate ?? Math.ceil(2 * capacityPerSecond);
       say(
-        `▶ overload: ${rate} orders/s (twice the ${capacityPerSecond.toFixed(1)}/s decided above) for ${overloadSeconds} s`,
+        `▶ overload: ${rate} orders/s (${overloadRate === undefined ? 'twice' : 'set; capacity'} the ${capacityPerSecond.toFixed(1)}/s decided above) for ${overloadSeconds} s`,
       );
       const from = Date.now();
       const load = startLoad({ commandApi: system.urls.commandApi, rate, patienceMs: 60_000 });
@@ -340,6 +342,7 @@ const main = async (): Promise<void> => {
         gatewayDeclineRate: knobs.declineRate,
         gatewayErrorRate: knobs.errorRate,
         overloadSeconds,
+        ...(overloadRate !== undefined ? { overloadRate } : {}),
         deployment: perPart
           ? 'npm start on a private stack instance: each pipeline part in a process of its own'
           : 'npm start on a private stack instance: processors in one process',

@@ -40,8 +40,13 @@ export interface HttpAppOptions {
   access: HttpAccess;
   /** The console's origin, the only one CORS answers; none by default. */
   corsOrigin?: string;
-  /** Runs after authorization, before the routes: admission control for new work. */
-  beforeRoutes?: Middleware[];
+  /**
+   * Load shedding (admission control for new work): runs inside the error handler, so a refusal
+   * is problem+json with its Retry-After, but before the token is read, so under overload a
+   * refused request costs a path check, not a signature verification and the rate limiter's
+   * round trip to Redis.
+   */
+  loadShedding?: Middleware[];
 }
 
 /**
@@ -61,7 +66,7 @@ export function createHttpApp({
   routers,
   access,
   corsOrigin,
-  beforeRoutes = [],
+  loadShedding = [],
 }: HttpAppOptions): Koa {
   const app = new Koa();
   // Koa's default error listener prints to stderr; ours keeps errors in the JSON log stream.
@@ -74,12 +79,12 @@ export function createHttpApp({
   app.use(securityHeaders());
   if (corsOrigin !== undefined) app.use(consoleCors(corsOrigin));
   app.use(errorHandler({ logger }));
+  for (const middleware of loadShedding) app.use(middleware);
   if (access !== 'open') {
     app.use(authenticate(access.verifier));
     if (access.rateLimit) app.use(rateLimit({ ...access.rateLimit, logger, metrics }));
     app.use(authorize());
   }
-  for (const middleware of beforeRoutes) app.use(middleware);
 
   const mounted = [healthRouter(health), metricsRouter(metrics), ...routers];
   if (diagnostics) mounted.push(diagnosticsRouter({ ...diagnostics, service, metrics, health }));

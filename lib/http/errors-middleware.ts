@@ -54,7 +54,7 @@ function routeNotFoundOrNotAllowed(ctx: RoutedContext): Error | undefined {
 /**
  * The one place a thrown error becomes a response: RFC 9457 problem+json with the status from
  * problem.ts. 5xx are logged at error (with stack) because they are ours to fix; 4xx at info
- * because they are the client's, and a flood of them must not page anyone.
+ * because they are the client's, and a flood of them must not page anyone; 429 at debug.
  */
 export function errorHandler({ logger }: { logger: Logger }): Middleware {
   return async (ctx, next) => {
@@ -81,6 +81,14 @@ export function errorHandler({ logger }: { logger: Logger }): Middleware {
 
       if (problem.status >= 500) {
         logger.error({ err, status: problem.status, code: problem.code }, 'request failed');
+      } else if (problem.status === 429) {
+        // Refusals come in floods by nature (an overload, a client over its budget); the access
+        // line and the refusal counters record each, and a second line apiece would cost the
+        // overloaded service the CPU the refusal was meant to save.
+        logger.debug(
+          { status: problem.status, code: problem.code, detail: problem.detail },
+          'request refused',
+        );
       } else {
         logger.info(
           { status: problem.status, code: problem.code, detail: problem.detail, errors: problem.errors },

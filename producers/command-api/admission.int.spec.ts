@@ -112,6 +112,13 @@ describe.each([
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await refused.json()).toMatchObject({ status: 429, title: 'Write side saturated', lag: backlog });
+    // Shed before the token is read: under overload a refusal costs no signature verification.
+    const anonymous = await fetch(`${server.url}/api/commands/orders/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 'c-admission', items: [] }),
+    });
+    expect(anonymous.status).toBe(429);
     // A cancellation takes work away: it reaches the command side (here: no such order).
     expect(
       (await post('/api/commands/orders/00000000-0000-4000-8000-000000000000/cancel', {})).status,

@@ -130,6 +130,7 @@ export const createAdmission = (options: AdmissionOptions): Admission => {
   const limits: AdmissionLimits = { maxLag: options.maxLag, maxWaitMs: options.maxWaitMs ?? 0 };
   const now = options.now ?? Date.now;
   let last: (BacklogAssessment & { reading: BacklogReading }) | undefined;
+  let refusal: WriteSideSaturatedError | undefined;
   const backlog = metrics.gauge({
     name: 'command_backlog',
     help: 'Records the command processors and the saga have not handled yet, as admission control last read it',
@@ -166,6 +167,11 @@ export const createAdmission = (options: AdmissionOptions): Admission => {
         assessment.refusing ? 'write side saturated: refusing new work' : 'write side caught up: admitting',
       );
     last = { ...assessment, reading };
+    // One refusal per reading, thrown to every request it refuses: under overload thousands of
+    // requests a second are refused, and each new Error would capture a stack nobody reads.
+    refusal = assessment.refusing
+      ? new WriteSideSaturatedError(assessment.lag, assessment.retryAfterSeconds)
+      : undefined;
     backlog.set(lag);
     backlogWait.set(Number.isFinite(assessment.waitMs) ? assessment.waitMs / 1000 : -1);
   };
@@ -178,6 +184,7 @@ export const createAdmission = (options: AdmissionOptions): Admission => {
         (err) => {
           logger.warn({ err }, 'reading the command backlog failed; admitting');
           last = undefined;
+          refusal = undefined;
         },
         { unref: true },
       )
@@ -185,9 +192,9 @@ export const createAdmission = (options: AdmissionOptions): Admission => {
 
   return {
     admit() {
-      if (!last?.refusing) return;
+      if (refusal === undefined) return;
       refusals.inc();
-      throw new WriteSideSaturatedError(last.lag, last.retryAfterSeconds);
+      throw refusal;
     },
     state: () => ({
       lag: last?.lag ?? 0,

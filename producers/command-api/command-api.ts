@@ -215,7 +215,7 @@ export async function createCommandApi(deps: CommandApiDeps): Promise<CommandApi
       },
     },
     corsOrigin: deps.corsOrigin,
-    beforeRoutes: [admissionControl(admission)],
+    loadShedding: [admissionControl(admission)],
     diagnostics: {
       version,
       recentLogs,
