@@ -124,9 +124,10 @@ export const renderMarkdown = (
   if (result.overload) {
     const o = result.overload;
     lines.push(
-      '## Overload: twice the capacity',
+      '## Overload: past capacity',
       '',
-      `${o.offeredPerSecond} orders/s offered for ${o.seconds} s, twice the ${o.capacityPerSecond.toFixed(1)}/s the saga steps decided. ` +
+      `${o.offeredPerSecond} orders/s offered for ${o.seconds} s, ${(o.offeredPerSecond / o.capacityPerSecond).toFixed(1)}× the ${o.capacityPerSecond.toFixed(1)}/s the saga steps decided; ` +
+        `${Math.round(o.decidedPerMinute)}/min decided meanwhile is ${Math.round((100 * o.decidedPerMinute) / (60 * o.capacityPerSecond))} % of that. ` +
         `Admission control answers 429 with a Retry-After while the command processors are too far behind, and the clients wait that long.`,
       '',
       '| orders started | placed (admitted) | 429 answers | decided/min during | placed→decided p50 / p95 / p99 | every admitted order decided |',

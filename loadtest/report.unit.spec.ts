@@ -75,4 +75,28 @@ describe('the load-test report', () => {
     );
     expect(markdown).toContain('| 4200 ms (harness-bound) |');
   });
+
+  it('gives the overload as a multiple of the measured capacity and what share of it was decided', () => {
+    const markdown = renderMarkdown(
+      result({
+        overload: {
+          offeredPerSecond: 40,
+          capacityPerSecond: 19.25,
+          seconds: 120,
+          started: 4800,
+          placed: 3306,
+          refused: 53865,
+          decidedPerMinute: 1019,
+          placedToDecidedMs: latency,
+          recoverySeconds: 84.9,
+          clientErrors: {},
+        },
+      }),
+      undefined,
+      {},
+    );
+    expect(markdown).toContain(
+      '40 orders/s offered for 120 s, 2.1× the 19.3/s the saga steps decided; 1019/min decided meanwhile is 88 % of that.',
+    );
+  });
 });
