@@ -45,7 +45,7 @@ function preparedFor<T extends CachedDocument>(doc: T, representation: Represent
   if (made === undefined) {
     made = {
       etag: etagFor(representation.name, representation.id, representation.validator?.(doc) ?? doc.version),
-      body: new PreparedBody(representation.body(doc)),
+      body: PreparedBody.json(representation.body(doc)),
     };
     byName.set(representation.name, made);
   }

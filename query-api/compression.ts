@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -41,29 +41,39 @@ const encode = (coding: 'br' | 'gzip', bytes: Buffer): Promise<Buffer> =>
     : gzipAsync(bytes);
 
 /**
- * A JSON body serialized once and compressed at most once per coding, for a document many
- * requests answer with (a cached view): those requests skip JSON.stringify and the compressor.
- * Set as `ctx.body`, the compression middleware sends its text or an encoding; anything else that
- * serializes it (Koa itself, were the middleware missing) gets the document through `toJSON`.
+ * A body serialized once and compressed at most once per coding. A cached view keeps one per
+ * document (cached-view.ts), so the requests for a hot document skip JSON.stringify and the
+ * compressor; the middleware below wraps any other body in a throwaway one, so both take one path.
+ * Set as `ctx.body`, the middleware sends its text or an encoding; anything else that serializes it
+ * (Koa itself, were the middleware missing) gets the document through `toJSON`.
  */
 export class PreparedBody {
-  readonly text: string;
   readonly byteLength: number;
-  private bytes?: Buffer;
-  private readonly encoded = new Map<'br' | 'gzip', Promise<Buffer>>();
+  private encoded?: Map<'br' | 'gzip', Promise<Buffer>>;
 
-  constructor(private readonly value: unknown) {
-    this.text = JSON.stringify(value);
-    this.byteLength = Buffer.byteLength(this.text);
+  private constructor(
+    readonly text: string | Buffer,
+    private readonly value: unknown,
+  ) {
+    this.byteLength = Buffer.isBuffer(text) ? text.length : Buffer.byteLength(text);
+  }
+
+  static json(value: unknown): PreparedBody {
+    return new PreparedBody(JSON.stringify(value), value);
+  }
+
+  /** A body already serialized (a string or bytes), sent as it is. */
+  static serialized(text: string | Buffer): PreparedBody {
+    return new PreparedBody(text, text);
   }
 
   encoding(coding: 'br' | 'gzip'): Promise<Buffer> {
+    this.encoded ??= new Map();
     let encoded = this.encoded.get(coding);
     if (encoded === undefined) {
-      this.bytes ??= Buffer.from(this.text);
-      encoded = encode(coding, this.bytes);
+      encoded = encode(coding, Buffer.isBuffer(this.text) ? this.text : Buffer.from(this.text));
       // A failure is not kept: the next request tries again.
-      encoded.catch(() => this.encoded.delete(coding));
+      encoded.catch(() => this.encoded?.delete(coding));
       this.encoded.set(coding, encoded);
     }
     return encoded;
@@ -74,6 +84,15 @@ export class PreparedBody {
   }
 }
 
+const preparedOf = (body: unknown): PreparedBody | undefined => {
+  if (body instanceof PreparedBody) return body;
+  if (Buffer.isBuffer(body) || typeof body === 'string') return PreparedBody.serialized(body);
+  // Streams (SSE) are left alone: they must flush event by event.
+  if (typeof body === 'object' && body !== null && typeof (body as { pipe?: unknown }).pipe !== 'function')
+    return PreparedBody.json(body);
+  return undefined;
+};
+
 /**
  * Compresses JSON responses of at least `thresholdBytes`: below ~1 KiB the coding's header and
  * the CPU cost outweigh the saved bytes. Streams (SSE) are left alone, as they must flush
@@ -83,38 +102,17 @@ export class PreparedBody {
 export function compression({ thresholdBytes = 1024 }: { thresholdBytes?: number } = {}): Middleware {
   return async (ctx, next) => {
     await next();
-    const body: unknown = ctx.body;
-    if (body == null || ctx.status !== 200 || ctx.response.get('Content-Encoding')) return;
-    if (body instanceof PreparedBody) return sendPrepared(ctx, body, thresholdBytes);
-    let text: string | Buffer;
-    if (Buffer.isBuffer(body) || typeof body === 'string') text = body;
-    else if (typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe !== 'function') {
-      text = JSON.stringify(body);
-    } else return;
-    // Serialized once: Koa would stringify the object again to send it. The body stays a string
-    // (no copy into a Buffer unless it is compressed), and the Content-Type the object set stays:
-    // Koa only guesses one for a body without it.
-    if (text !== body) ctx.body = text;
-
+    if (ctx.body == null || ctx.status !== 200 || ctx.response.get('Content-Encoding')) return;
+    const body = preparedOf(ctx.body);
+    if (body === undefined) return;
     // Vary even when not compressing: a cache must not hand this identity body to a gzip client
     // for a document that would have been compressed, or the reverse.
     ctx.vary('Accept-Encoding');
-    if (Buffer.byteLength(text) < thresholdBytes) return;
-    const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
-    const coding = negotiateEncoding(ctx.get('Accept-Encoding'));
-    if (coding === 'identity') return;
-    const type = ctx.type;
-    ctx.body = await encode(coding, bytes);
-    ctx.type = type;
-    ctx.set('Content-Encoding', coding);
+    const coding =
+      body.byteLength < thresholdBytes ? 'identity' : negotiateEncoding(ctx.get('Accept-Encoding'));
+    // Serialized once: Koa would stringify an object again to send it. The Content-Type the body
+    // had when it was set stays: Koa only guesses one for a body without it.
+    ctx.body = coding === 'identity' ? body.text : await body.encoding(coding);
+    if (coding !== 'identity') ctx.set('Content-Encoding', coding);
   };
-}
-
-async function sendPrepared(ctx: Context, body: PreparedBody, thresholdBytes: number): Promise<void> {
-  ctx.vary('Accept-Encoding');
-  const coding =
-    body.byteLength < thresholdBytes ? 'identity' : negotiateEncoding(ctx.get('Accept-Encoding'));
-  // Koa typed the response JSON when the PreparedBody was set; a string or Buffer keeps that type.
-  ctx.body = coding === 'identity' ? body.text : await body.encoding(coding);
-  if (coding !== 'identity') ctx.set('Content-Encoding', coding);
 }

@@ -25,14 +25,14 @@ describe('PreparedBody', () => {
   };
 
   it('serializes once and serializes back to the same JSON wherever it lands', () => {
-    const body = new PreparedBody(order);
+    const body = PreparedBody.json(order);
     expect(body.text).toBe(JSON.stringify(order));
     expect(body.byteLength).toBe(Buffer.byteLength(JSON.stringify(order)));
     expect(JSON.stringify(body)).toBe(JSON.stringify(order));
   });
 
   it('compresses once per coding, and the bytes decode to the JSON', async () => {
-    const body = new PreparedBody(order);
+    const body = PreparedBody.json(order);
     const first = body.encoding('gzip');
     expect(body.encoding('gzip')).toBe(first);
     expect(gunzipSync(await first).toString()).toBe(body.text);

@@ -18,18 +18,10 @@ export type HttpEdgeConfig = ConfigOf<typeof httpEdgeConfigSpec>;
 /**
  * Helmet's headers, asked of helmet once on a response of its own: with these options they depend
  * on nothing in the request, so running its dozen middlewares per request would only repeat them.
+ * (Helmet also removes Express's X-Powered-By, which Koa never sets.)
  */
-const helmetHeaders = (): { set: [string, string][]; removed: string[] } => {
-  const req = new IncomingMessage(new Socket());
-  const res = new ServerResponse(req);
-  res.setHeader('X-Powered-By', 'probe');
-  // Names as helmet spells them (getHeaders() lowercases), in the order it sets them.
-  const spelled = new Map<string, string>();
-  const setHeader = res.setHeader.bind(res);
-  res.setHeader = (name, value) => {
-    spelled.set(name.toLowerCase(), name);
-    return setHeader(name, value);
-  };
+const helmetHeaders = (): [string, string][] => {
+  const res = new ServerResponse(new IncomingMessage(new Socket()));
   let done = false;
   helmet({
     contentSecurityPolicy: {
@@ -37,15 +29,12 @@ const helmetHeaders = (): { set: [string, string][]; removed: string[] } => {
       directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     },
     crossOriginResourcePolicy: { policy: 'same-origin' },
-  })(req, res, (err?: unknown) => {
+  })(res.req, res, (err?: unknown) => {
     if (err) throw err;
     done = true;
   });
   if (!done) throw new Error('helmet did not answer synchronously; its headers cannot be taken once');
-  return {
-    set: [...spelled].map(([lower, name]) => [name, String(res.getHeader(lower))]),
-    removed: res.hasHeader('X-Powered-By') ? [] : ['X-Powered-By'],
-  };
+  return Object.entries(res.getHeaders()).map(([name, value]) => [name, String(value)]);
 };
 
 /**
@@ -53,11 +42,9 @@ const helmetHeaders = (): { set: [string, string][]; removed: string[] } => {
  * source; a route serving HTML (`/docs`) sets its own, narrower-than-browser-default policy after this.
  */
 export const securityHeaders = (): Middleware => {
-  const { set, removed } = helmetHeaders();
+  const headers = helmetHeaders();
   return (ctx, next) => {
-    const { res } = ctx;
-    for (const [name, value] of set) res.setHeader(name, value);
-    for (const name of removed) res.removeHeader(name);
+    for (const [name, value] of headers) ctx.res.setHeader(name, value);
     return next();
   };
 };
